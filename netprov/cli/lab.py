@@ -1,0 +1,114 @@
+"""``netprov lab``: bring the local lab up and down, seed NetBox, show status."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from netprov import lab as labmod
+from netprov.cli.common import console, invocation, print_json
+
+app = typer.Typer(no_args_is_help=True)
+
+ALL_PARTS = list(labmod.PARTS)
+
+
+def _parts(names: list[str] | None) -> list[str]:
+    chosen = names or ALL_PARTS
+    for n in chosen:
+        labmod.part(n)  # validates the name
+    return chosen
+
+
+def _progress(part: str) -> labmod.Progress:
+    t0 = time.monotonic()
+
+    def report(msg: str) -> None:
+        console.print(f"[dim]{time.monotonic() - t0:6.1f}s[/dim] [bold]{part}[/bold] {msg}",
+                      highlight=False)
+
+    return report
+
+
+@app.command("up")
+def up(
+    ctx: typer.Context,
+    parts: list[str] = typer.Argument(None, help="netbox, devices, monitoring (default: all)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the status as JSON."),
+) -> None:
+    """Start lab parts (idempotent): NetBox, the router network, Zabbix and Prometheus."""
+    settings = invocation(ctx).settings
+    result: dict[str, Any] = {}
+    for name in _parts(parts):
+        t0 = time.monotonic()
+        result[name] = labmod.part(name).up(settings, _progress(name))
+        result[name]["seconds"] = round(time.monotonic() - t0, 1)
+    if json_out:
+        print_json(result)
+    else:
+        _print_status(result)
+
+
+@app.command("down")
+def down(
+    ctx: typer.Context,
+    parts: list[str] = typer.Argument(None, help="netbox, devices, monitoring (default: all)."),
+) -> None:
+    """Stop lab parts (idempotent); leaves no namespace, process or port behind."""
+    settings = invocation(ctx).settings
+    for name in reversed(_parts(parts)):
+        labmod.part(name).down(settings, _progress(name))
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Every lab service and device: platform, host, port, credentials file, up or down."""
+    settings = invocation(ctx).settings
+    result = {name: labmod.part(name).status(settings) for name in ALL_PARTS}
+    if json_out:
+        print_json(result)
+    else:
+        _print_status(result)
+
+
+@app.command("seed")
+def seed(
+    ctx: typer.Context,
+    json_out: bool = typer.Option(False, "--json", help="Print what was created as JSON."),
+) -> None:
+    """Load the city network (inventory/topology.yaml) into NetBox; idempotent."""
+    from netprov.netbox.seed import seed_netbox
+
+    settings = invocation(ctx).settings
+    summary = seed_netbox(settings, _progress("seed"))
+    if json_out:
+        print_json(summary)
+    else:
+        for key, value in summary.items():
+            console.print(f"{key}: {value}", highlight=False)
+
+
+def _print_status(result: dict[str, Any]) -> None:
+    for name, data in result.items():
+        table = Table(title=f"lab: {name}", show_header=True, title_justify="left")
+        table.add_column("item")
+        table.add_column("value")
+        for key, value in data.items():
+            if isinstance(value, list):
+                for item in value:
+                    table.add_row(key, _fmt(item))
+            else:
+                table.add_row(key, _fmt(value))
+        console.print(table)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, dict):
+        return "  ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)

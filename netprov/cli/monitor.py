@@ -1,0 +1,7 @@
+"""``netprov monitor``: register, status and deregister a link in monitoring."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)

@@ -1,0 +1,1 @@
+"""Pure domain: models, SOP rules, the working-day clock, address planning. No I/O."""

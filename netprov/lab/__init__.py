@@ -1,0 +1,57 @@
+"""The local lab: NetBox, the device network and monitoring, brought up on this machine.
+
+Each part is a module with the same three functions, so ``netprov lab up|down|status`` treats
+them alike::
+
+    def up(settings: Settings, progress: Progress) -> dict[str, object]   # idempotent; returns status
+    def down(settings: Settings, progress: Progress) -> None               # idempotent
+    def status(settings: Settings) -> dict[str, object]                    # never raises for "down"
+
+``up`` records what other commands need (URLs, token files, ports) in
+``<lab dir>/state/<part>.json`` (see ``netprov.settings.lab_state``). State lives under the
+git-ignored lab dir; only loopback addresses and the lab's own namespaces are used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from netprov.errors import LabError
+
+PARTS: dict[str, str] = {
+    "netbox": "netprov.lab.netbox",
+    "devices": "netprov.lab.devices",
+    "monitoring": "netprov.lab.monitoring",
+}
+
+Progress = Callable[[str], None]
+
+
+def part(name: str) -> ModuleType:
+    if name not in PARTS:
+        raise LabError(f"unknown lab part {name!r}: choose one of {', '.join(PARTS)}")
+    return importlib.import_module(PARTS[name])
+
+
+def require_root(what: str) -> None:
+    if os.geteuid() != 0:
+        raise LabError(f"{what} needs root (network namespaces, daemons): run it with sudo")
+
+
+def write_state(lab_dir: Path, name: str, data: dict[str, Any]) -> None:
+    """Atomically record what a lab part exposes (no secrets inline: name token files)."""
+    state_dir = lab_dir / "state"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    tmp = state_dir / f".{name}.json.tmp"
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    tmp.replace(state_dir / f"{name}.json")
+
+
+def clear_state(lab_dir: Path, name: str) -> None:
+    (lab_dir / "state" / f"{name}.json").unlink(missing_ok=True)
