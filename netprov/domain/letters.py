@@ -29,9 +29,7 @@ Service = Literal["intranet", "internet"]
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()\-.]{5,24}$")
-]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()\-.]{5,24}$")]
 # NIP (Nomor Induk Pegawai): 18 digits, usually written 8 6 1 3.
 NIP_RE = re.compile(r"^\d{8} ?\d{6} ?\d ?\d{3}$")
 REQUEST_ID_RE = re.compile(r"^[A-Z]{2,8}-\d{4}-\d{4}$")

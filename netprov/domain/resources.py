@@ -106,10 +106,10 @@ class Allocation(_Frozen):
     site_name: str
     bandwidth_mbps: int
     lan_prefix: ipaddress.IPv4Network
-    lan_gateway: ipaddress.IPv4Interface          # on the department router's LAN interface
+    lan_gateway: ipaddress.IPv4Interface  # on the department router's LAN interface
     transfer_prefix: ipaddress.IPv4Network
-    dist_address: ipaddress.IPv4Interface         # distribution side of the transfer net
-    cpe_address: ipaddress.IPv4Interface          # department side of the transfer net
+    dist_address: ipaddress.IPv4Interface  # distribution side of the transfer net
+    cpe_address: ipaddress.IPv4Interface  # department side of the transfer net
     vlan_id: int
     vlan_name: str
     dist_device: str
@@ -120,4 +120,4 @@ class Allocation(_Frozen):
     access_switch: str | None = None
     access_uplink: str | None = None
     access_ports: list[str] = []
-    netbox_ids: dict[str, list[int]] = {}        # kind ("prefix", "ip", "vlan", ...) -> ids
+    netbox_ids: dict[str, list[int]] = {}  # kind ("prefix", "ip", "vlan", ...) -> ids

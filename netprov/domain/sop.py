@@ -14,11 +14,11 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    KADIS = "kadis"      # Kepala Dinas Komunikasi dan Informatika (head of agency)
-    KABID = "kabid"      # Kepala Bidang Penyelenggaraan e-Government (head of division)
-    KASI = "kasi"        # Kepala Seksi (section head; receives rejection reports)
-    STAFF = "staff"      # Staf / Tim Data Center
-    OPD = "opd"          # the requesting department
+    KADIS = "kadis"  # Kepala Dinas Komunikasi dan Informatika (head of agency)
+    KABID = "kabid"  # Kepala Bidang Penyelenggaraan e-Government (head of division)
+    KASI = "kasi"  # Kepala Seksi (section head; receives rejection reports)
+    STAFF = "staff"  # Staf / Tim Data Center
+    OPD = "opd"  # the requesting department
 
 
 ROLE_TITLES: dict[Role, str] = {
@@ -31,19 +31,19 @@ ROLE_TITLES: dict[Role, str] = {
 
 
 class State(StrEnum):
-    RECEIVED = "received"              # step 1 done: letter registered
-    DISPOSED = "disposed"              # step 2 done
-    ASSIGNED = "assigned"              # step 3 done
-    CHECKED = "checked"                # step 4 done: inspection report
-    REJECTED = "rejected"              # step 5 done: draft reply letter
+    RECEIVED = "received"  # step 1 done: letter registered
+    DISPOSED = "disposed"  # step 2 done
+    ASSIGNED = "assigned"  # step 3 done
+    CHECKED = "checked"  # step 4 done: inspection report
+    REJECTED = "rejected"  # step 5 done: draft reply letter
     FORM_REQUESTED = "form_requested"  # step 6a: completeness form sent to the OPD
-    FORM_COMPLETE = "form_complete"    # step 6b: filled form returned
-    PROVISIONED = "provisioned"        # step 7 done: connection built, IP assigned, monitored
-    REPORTED = "reported"              # step 8 done: Berita Acara
-    FORWARDED = "forwarded"            # step 9 done
-    REVIEWED = "reviewed"              # step 10 done
-    DONE = "done"                      # step 11: finished
-    CLOSED = "closed"                  # step 11 after a rejection
+    FORM_COMPLETE = "form_complete"  # step 6b: filled form returned
+    PROVISIONED = "provisioned"  # step 7 done: connection built, IP assigned, monitored
+    REPORTED = "reported"  # step 8 done: Berita Acara
+    FORWARDED = "forwarded"  # step 9 done
+    REVIEWED = "reviewed"  # step 10 done
+    DONE = "done"  # step 11: finished
+    CLOSED = "closed"  # step 11 after a rejection
 
 
 TERMINAL = frozenset({State.DONE, State.CLOSED})
@@ -68,28 +68,48 @@ class Action(StrEnum):
 @dataclass(frozen=True)
 class Step:
     number: int
-    title: str           # English
-    title_id: str        # Indonesian, as in the SOP
-    output: str          # what the step produces
+    title: str  # English
+    title_id: str  # Indonesian, as in the SOP
+    output: str  # what the step produces
 
 
 STEPS: dict[int, Step] = {
     1: Step(1, "Request letter received", "Surat permohonan masuk dari OPD", "Disposisi Dinas"),
-    2: Step(2, "Disposition to head of division", "Kepala Dinas mendisposisikan surat ke Kepala Bidang",
-            "Disposisi Dinas"),
+    2: Step(
+        2,
+        "Disposition to head of division",
+        "Kepala Dinas mendisposisikan surat ke Kepala Bidang",
+        "Disposisi Dinas",
+    ),
     3: Step(3, "Staff assigned", "Kepala Bidang menunjuk Staf / Tim Data Center", "Disposisi Dinas"),
-    4: Step(4, "Specification, purpose, bandwidth and IP checked",
-            "Pemeriksaan spesifikasi, peruntukan, ketersediaan bandwidth dan IP address",
-            "Laporan Pemeriksaan"),
-    5: Step(5, "Rejected: report to section head, draft reply letter",
-            "Ditolak: lapor ke Kasi dan draft surat balasan", "Draft Surat Balasan"),
-    6: Step(6, "Accepted: completeness form", "Diterima: formulir isian kelengkapan",
-            "Dokumen Isian Kelengkapan"),
-    7: Step(7, "Connection built, IP assigned, added to monitoring",
-            "Membuat koneksi, memberikan alamat IP, memasukkan ke sistem monitoring", "Dokumentasi"),
+    4: Step(
+        4,
+        "Specification, purpose, bandwidth and IP checked",
+        "Pemeriksaan spesifikasi, peruntukan, ketersediaan bandwidth dan IP address",
+        "Laporan Pemeriksaan",
+    ),
+    5: Step(
+        5,
+        "Rejected: report to section head, draft reply letter",
+        "Ditolak: lapor ke Kasi dan draft surat balasan",
+        "Draft Surat Balasan",
+    ),
+    6: Step(
+        6, "Accepted: completeness form", "Diterima: formulir isian kelengkapan", "Dokumen Isian Kelengkapan"
+    ),
+    7: Step(
+        7,
+        "Connection built, IP assigned, added to monitoring",
+        "Membuat koneksi, memberikan alamat IP, memasukkan ke sistem monitoring",
+        "Dokumentasi",
+    ),
     8: Step(8, "Berita Acara and work report", "Berita Acara dan laporan hasil pekerjaan", "Dokumentasi"),
-    9: Step(9, "Head of division reports to head of agency",
-            "Kepala Bidang menerima laporan untuk dilaporkan ke Kepala Dinas", "Dokumen"),
+    9: Step(
+        9,
+        "Head of division reports to head of agency",
+        "Kepala Bidang menerima laporan untuk dilaporkan ke Kepala Dinas",
+        "Dokumen",
+    ),
     10: Step(10, "Head of agency reviews", "Kepala Dinas melakukan review", "Dokumen"),
     11: Step(11, "Done", "Selesai", "Dokumentasi"),
 }
@@ -117,8 +137,7 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.CHECK, 4, {State.ASSIGNED, State.CHECKED}, State.CHECKED, {Role.STAFF}),
         _t(Action.REJECT, 5, {State.CHECKED}, State.REJECTED, {Role.STAFF}),
         _t(Action.ACCEPT, 6, {State.CHECKED}, State.FORM_REQUESTED, {Role.STAFF}),
-        _t(Action.FORM, 6, {State.FORM_REQUESTED, State.FORM_COMPLETE}, State.FORM_COMPLETE,
-           {Role.STAFF}),
+        _t(Action.FORM, 6, {State.FORM_REQUESTED, State.FORM_COMPLETE}, State.FORM_COMPLETE, {Role.STAFF}),
         _t(Action.PROVISION, 7, {State.FORM_COMPLETE}, State.PROVISIONED, {Role.STAFF}),
         _t(Action.REPORT, 8, {State.PROVISIONED}, State.REPORTED, {Role.STAFF}),
         _t(Action.FORWARD, 9, {State.REPORTED}, State.FORWARDED, {Role.KABID}),
@@ -133,7 +152,7 @@ DUE_STEP: dict[State, int] = {
     State.RECEIVED: 2,
     State.DISPOSED: 3,
     State.ASSIGNED: 4,
-    State.CHECKED: 5,          # or 6: the decision is due
+    State.CHECKED: 5,  # or 6: the decision is due
     State.REJECTED: 11,
     State.FORM_REQUESTED: 6,
     State.FORM_COMPLETE: 7,
@@ -169,8 +188,9 @@ def refusal(action: Action, state: State | None, role: Role) -> str | None:
     t = TRANSITIONS[action]
     if role not in t.roles:
         allowed = " or ".join(sorted(r.value for r in t.roles))
-        return (f"{action.value} is step {t.step} and is done by {allowed}, "
-                f"not by a user with role {role.value}")
+        return (
+            f"{action.value} is step {t.step} and is done by {allowed}, not by a user with role {role.value}"
+        )
     if action is Action.SUBMIT:
         return None
     if state is None:
@@ -179,6 +199,7 @@ def refusal(action: Action, state: State | None, role: Role) -> str | None:
         return f"the request is {state.value}: nothing more can be done"
     if state not in t.sources:
         wanted = ", ".join(sorted(s.value for s in t.sources))
-        return (f"cannot {action.value} a request that is {state.value} "
-                f"(step {t.step} needs it to be {wanted})")
+        return (
+            f"cannot {action.value} a request that is {state.value} (step {t.step} needs it to be {wanted})"
+        )
     return None

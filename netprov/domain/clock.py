@@ -1,0 +1,77 @@
+"""The SOP's service standard: one working day per step.
+
+Working days are Monday to Friday that are not Indonesian national holidays nor government
+collective leave days (*cuti bersama*), from the ``holidays`` package. Day boundaries are
+local time of the agency (WIB, Asia/Jakarta, by default).
+
+Rule: a step becomes due when the request enters the state that waits for it. Its clock
+starts then, or at 00:00 of the next working day when that moment is not in a working day.
+The deadline is the same local time on the next working day after the start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+DEFAULT_TZ = "Asia/Jakarta"
+
+
+@lru_cache(maxsize=64)
+def _holidays_for(year: int) -> dict[dt.date, str]:
+    out: dict[dt.date, str] = {}
+    for category in ("public", "government"):
+        try:
+            cal = holidays.country_holidays("ID", years=year, categories=(category,))
+        except (NotImplementedError, ValueError):
+            continue
+        out.update(dict(cal.items()))
+    return out
+
+
+def holiday_name(day: dt.date) -> str | None:
+    return _holidays_for(day.year).get(day)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and holiday_name(day) is None
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    """The first working day strictly after ``day``."""
+    d = day + dt.timedelta(days=1)
+    while not is_working_day(d):
+        d += dt.timedelta(days=1)
+    return d
+
+
+def add_working_days(start: dt.datetime, days: int = 1, tz: str = DEFAULT_TZ) -> dt.datetime:
+    """Deadline ``days`` working days after ``start`` (aware), per the module rule. UTC result."""
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    zone = ZoneInfo(tz)
+    local = start.astimezone(zone)
+    if not is_working_day(local.date()):
+        local = dt.datetime.combine(next_working_day(local.date()), dt.time(0, 0), tzinfo=zone)
+    day = local.date()
+    for _ in range(days):
+        day = next_working_day(day)
+    due = dt.datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
+    return due.astimezone(dt.UTC)
+
+
+def working_days_late(due: dt.datetime, now: dt.datetime, tz: str = DEFAULT_TZ) -> int:
+    """How many working days past ``due`` it is at ``now`` (0 when not late)."""
+    if now <= due:
+        return 0
+    zone = ZoneInfo(tz)
+    d, end = due.astimezone(zone).date(), now.astimezone(zone).date()
+    late = 0
+    while d < end:
+        d += dt.timedelta(days=1)
+        if is_working_day(d):
+            late += 1
+    return max(late, 1)

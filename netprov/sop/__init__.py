@@ -1,0 +1,1 @@
+"""The SOP workflow service: transitions with guards, the audit trail, SLA."""

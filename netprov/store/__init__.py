@@ -1,0 +1,1 @@
+"""The request register: SQLAlchemy 2 with Alembic migrations, append-only events."""
