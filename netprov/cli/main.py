@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from netprov import __version__
 from netprov.cli import lab, monitor, provision, render, request
@@ -51,27 +52,15 @@ request.register_top_level(app)
 def run() -> None:
     """Console-script entry point: NetprovError becomes one short message and exit 1."""
     try:
-        app(standalone_mode=False)
+        app()
     except NetprovError as exc:
         if isinstance(exc, InputError):
             err_console.print(f"[red]error:[/red] {exc.source} is invalid:", highlight=False)
             for problem in exc.problems:
-                err_console.print(f"  - {problem}", highlight=False, soft_wrap=True)
+                err_console.print(f"  - {problem}", highlight=False, soft_wrap=True, markup=False)
         else:
-            err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(EXIT_ERROR)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
+            err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
