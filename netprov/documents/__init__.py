@@ -1,0 +1,50 @@
+"""Documents: the SOP's official papers (Indonesian format) as HTML and PDF.
+
+Public API::
+
+    from netprov.documents import DocumentContext, DocumentKind, render_document, html_for
+    doc = render_document("berita-acara", ctx, settings)   # -> StoredDocument (paths, sha256)
+    form_twin_yaml(request_id, letter)                       # the form's YAML twin
+"""
+
+from __future__ import annotations
+
+from netprov.documents.context import (
+    DeviceChange,
+    DocumentContext,
+    DocumentKind,
+    ManualEvidence,
+    MonitoringRegistration,
+    Person,
+    ProvisioningEvidence,
+    TimelineEntry,
+    VerificationResult,
+)
+from netprov.documents.masking import mask_secrets
+from netprov.documents.people import load_users, people_by_role
+from netprov.documents.render import html_for, pdf_from_html, render_document
+from netprov.documents.store import StoredDocument, StoredFile, check_files, latest
+from netprov.documents.twin import form_twin_yaml
+
+__all__ = [
+    "DeviceChange",
+    "DocumentContext",
+    "DocumentKind",
+    "ManualEvidence",
+    "MonitoringRegistration",
+    "Person",
+    "ProvisioningEvidence",
+    "StoredDocument",
+    "StoredFile",
+    "TimelineEntry",
+    "VerificationResult",
+    "check_files",
+    "form_twin_yaml",
+    "html_for",
+    "latest",
+    "load_users",
+    "mask_secrets",
+    "pdf_from_html",
+    "people_by_role",
+    "render_document",
+]

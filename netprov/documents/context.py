@@ -1,0 +1,182 @@
+"""What a document is made of: one frozen, typed context per request. Pure data.
+
+The SOP service builds a :class:`DocumentContext` from the register (letter, form, step-4
+feasibility, allocation, timeline, users) and from the pipeline's results
+(:class:`ProvisioningEvidence`); the renderer turns it into HTML and PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from netprov.documents.masking import mask_secrets
+from netprov.documents.numbering import request_seq
+from netprov.domain.letters import REQUEST_ID_RE, CompletenessForm, Letter
+from netprov.domain.resources import Allocation, Feasibility
+from netprov.domain.sop import Role
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DocumentKind(StrEnum):
+    """The papers the SOP produces, named as files are (``<kind>-v<N>.pdf``)."""
+
+    LAPORAN_PEMERIKSAAN = "laporan-pemeriksaan"   # step 4
+    SURAT_BALASAN = "surat-balasan"               # step 5 (draft reply letter)
+    FORMULIR_KELENGKAPAN = "formulir-kelengkapan"  # step 6
+    BERITA_ACARA = "berita-acara"                 # step 8
+
+    @property
+    def step(self) -> int:
+        return KIND_STEP[self]
+
+    @property
+    def code(self) -> str:
+        """Short code used in the letter number (``{kind}``)."""
+        return KIND_CODE[self]
+
+    @property
+    def title(self) -> str:
+        return KIND_TITLE[self]
+
+
+KIND_STEP = {
+    DocumentKind.LAPORAN_PEMERIKSAAN: 4,
+    DocumentKind.SURAT_BALASAN: 5,
+    DocumentKind.FORMULIR_KELENGKAPAN: 6,
+    DocumentKind.BERITA_ACARA: 8,
+}
+KIND_CODE = {
+    DocumentKind.LAPORAN_PEMERIKSAAN: "LP",
+    DocumentKind.SURAT_BALASAN: "SB",
+    DocumentKind.FORMULIR_KELENGKAPAN: "FK",
+    DocumentKind.BERITA_ACARA: "BA",
+}
+KIND_TITLE = {
+    DocumentKind.LAPORAN_PEMERIKSAAN: "Laporan Pemeriksaan",
+    DocumentKind.SURAT_BALASAN: "Draft Surat Balasan",
+    DocumentKind.FORMULIR_KELENGKAPAN: "Formulir Isian Kelengkapan",
+    DocumentKind.BERITA_ACARA: "Berita Acara Pekerjaan",
+}
+
+
+class Person(_Frozen):
+    """Someone who signs: from the users file (``users: {<username>: {role, name, nip}}``)."""
+
+    name: str
+    nip: str | None = None
+    title: str | None = None       # jabatan; defaults to the role's title
+    username: str | None = None
+
+
+class TimelineEntry(_Frozen):
+    """One SOP event of the request, as the register recorded it."""
+
+    step: int
+    action: str
+    actor: str                      # username
+    actor_name: str | None = None
+    role: Role
+    at: AwareDatetime
+    note: str | None = None
+
+
+class DeviceChange(_Frozen):
+    """A device step 7 changed, with its config diff (secrets are masked on the way in)."""
+
+    name: str
+    platform: str
+    diff: str = ""
+    committed_at: AwareDatetime | None = None
+
+    @field_validator("diff")
+    @classmethod
+    def _mask(cls, v: str) -> str:
+        return mask_secrets(v)
+
+
+class VerificationResult(_Frozen):
+    check: str
+    ok: bool
+    detail: str = ""
+
+    @field_validator("detail")
+    @classmethod
+    def _mask(cls, v: str) -> str:
+        return mask_secrets(v)
+
+
+class MonitoringRegistration(_Frozen):
+    backend: str                    # "zabbix", "prometheus"
+    id: str                         # host id / target name
+    status: str                     # e.g. "up", "registered", "pending"
+
+
+class ManualEvidence(_Frozen):
+    """Step 7 done by hand: the evidence file the staff attached."""
+
+    file_name: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    note: str | None = None
+
+
+class ProvisioningEvidence(_Frozen):
+    """What step 7 did: devices, checks, monitoring; or a manual evidence file."""
+
+    devices: list[DeviceChange] = []
+    verification: list[VerificationResult] = []
+    monitoring: list[MonitoringRegistration] = []
+    manual: ManualEvidence | None = None
+
+
+class DocumentContext(_Frozen):
+    """Everything any document of one request may show."""
+
+    request_id: str
+    seq: int = 0                    # derived from request_id when not given
+    letter: Letter
+    form: CompletenessForm | None = None
+    feasibility: Feasibility | None = None
+    allocation: Allocation | None = None
+    rejection_reasons: list[str] = []
+    timeline: list[TimelineEntry] = []
+    people: dict[Role, Person] = {}
+    evidence: ProvisioningEvidence | None = None
+    generated_at: AwareDatetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seq(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("seq") and isinstance(data.get("request_id"), str):
+            try:
+                data = {**data, "seq": request_seq(data["request_id"])}
+            except ValueError:
+                pass                    # the request_id validator names the problem
+        return data
+
+    @field_validator("request_id")
+    @classmethod
+    def _request_id(cls, v: str) -> str:
+        if not REQUEST_ID_RE.match(v):
+            raise ValueError("must be a request id such as 'PJB-2026-0001'")
+        return v
+
+    @property
+    def accepted(self) -> bool | None:
+        """The step-4 recommendation: True accepted, False rejected, None not checked."""
+        if self.feasibility is not None:
+            return self.feasibility.feasible
+        if self.rejection_reasons:
+            return False
+        return None
+
+    def actor_for(self, step: int) -> TimelineEntry | None:
+        """The latest timeline entry of ``step`` (who did it)."""
+        hits = [e for e in self.timeline if e.step == step]
+        return max(hits, key=lambda e: e.at) if hits else None
