@@ -1,0 +1,75 @@
+"""Letters and forms: the contract formats validate, and every bad input names its field."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from netprov.domain.letters import load_form, load_letter, parse_form, parse_letter
+from netprov.errors import InputError
+
+DATA = Path(__file__).parent.parent / "data"
+CASES = yaml.safe_load((DATA / "bad_inputs.yaml").read_text())
+
+
+def _patched(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    doc = copy.deepcopy(base)
+    for path, value in patch.items():
+        *parents, leaf = path.split(".")
+        node = doc
+        for p in parents:
+            node = node[p]
+        if value == "__delete__":
+            node.pop(leaf, None)
+        elif value == "__LONG__":
+            node[leaf] = "x" * 5000
+        else:
+            node[leaf] = value
+    return doc
+
+
+def test_contract_letter_and_form_parse() -> None:
+    letter = load_letter(DATA / "letter-intranet.yaml")
+    assert letter.opd == "Dinas Pendidikan" and letter.service == "intranet" and letter.hosts == 20
+    form = load_form(DATA / "form.yaml")
+    assert form.request == "PJB-2026-0001" and form.equipment.devices == 12
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_bad_input_names_the_field(case: dict[str, Any]) -> None:
+    name = "letter-intranet.yaml" if case["kind"] == "letter" else "form.yaml"
+    base = yaml.safe_load((DATA / name).read_text())
+    parse = parse_letter if case["kind"] == "letter" else parse_form
+    with pytest.raises(InputError) as err:
+        parse(_patched(base, case["patch"]))
+    assert any(p.startswith(case["field"] + ":") or p.startswith(case["field"] + ".")
+               for p in err.value.problems), err.value.problems
+
+
+def test_several_problems_are_all_reported() -> None:
+    base = yaml.safe_load((DATA / "letter-intranet.yaml").read_text())
+    doc = _patched(base, {"hosts": 0, "service": "wifi", "contact.email": "nope"})
+    with pytest.raises(InputError) as err:
+        parse_letter(doc)
+    fields = {p.split(":")[0] for p in err.value.problems}
+    assert {"hosts", "service", "contact.email"} <= fields
+
+
+def test_not_yaml_and_not_mapping(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("opd: [unclosed\n")
+    with pytest.raises(InputError, match="not valid YAML"):
+        load_letter(bad)
+    bad.write_text("- just\n- a list\n")
+    with pytest.raises(InputError, match="mapping"):
+        load_letter(bad)
+    with pytest.raises(InputError, match="cannot read"):
+        load_letter(tmp_path / "missing.yaml")

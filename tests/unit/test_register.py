@@ -1,0 +1,198 @@
+"""The register and the SOP workflow, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from netprov.domain.letters import load_form, load_letter
+from netprov.domain.resources import Feasibility, Finding
+from netprov.domain.sop import State
+from netprov.domain.users import load_directory
+from netprov.errors import ConcurrencyError, InputError, PermissionDenied, WorkflowError
+from netprov.settings import Settings
+from netprov.sop.service import NoPapers, RequestService
+from netprov.store.db import Store, verify_chain
+
+DATA = Path(__file__).parent.parent / "data"
+WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'register.sqlite3'}"
+        return
+    if os.geteuid() != 0:
+        pytest.skip("creating a PostgreSQL database needs root here")
+    from tests.pg import create_database, drop_database
+
+    url, name = create_database()
+    yield url
+    drop_database(name)
+
+
+class FakeClock:
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += dt.timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=WIB))  # a Tuesday
+
+
+@pytest.fixture
+def svc(db_url: str, settings: Settings, clock: FakeClock) -> RequestService:
+    return RequestService(Store(db_url), load_directory(None), settings, NoPapers(), clock)
+
+
+def feasible(ok: bool = True) -> Feasibility:
+    return Feasibility(feasible=ok, service="intranet", hosts=20, bandwidth_mbps=50, prefix_length=27,
+                       findings=[Finding(check="bandwidth", ok=ok, detail="headroom")], source="manual")
+
+
+def walk_to_checked(svc: RequestService, ok: bool = True) -> str:
+    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    svc.dispose(rid, "kadis", "kabid")
+    svc.assign(rid, "kabid", "staff1")
+    svc.check(rid, "staff1", feasible(ok))
+    return rid
+
+
+def test_accept_path_to_done(svc: RequestService, clock: FakeClock, tmp_path: Path) -> None:
+    rid = walk_to_checked(svc)
+    assert rid == "PJB-2026-0001"
+    svc.accept(rid, "staff1")
+    form = load_form(DATA / "form.yaml")
+    svc.fill_form(rid, "staff1", form)
+    evidence = tmp_path / "foto.jpg"
+    evidence.write_bytes(b"\xff\xd8 photo of the rack")
+    svc.provision_manual(rid, "staff1", evidence)
+    svc.report(rid, "staff1")
+    svc.forward(rid, "kabid")
+    rec = svc.review(rid, "kadis", approve=True)
+    assert rec.state is State.DONE
+    steps = [e.step for e in rec.events]
+    assert steps == [1, 2, 3, 4, 6, 6, 7, 8, 9, 10, 11]
+    assert all(e.actor and e.role and e.at for e in rec.events)
+    assert rec.form == form
+    assert verify_chain(rec.request, rec.events) == []
+    assert all(t.on_time for t in rec.timeline)
+
+
+def test_reject_path_closes(svc: RequestService) -> None:
+    rid = walk_to_checked(svc, ok=False)
+    with pytest.raises(WorkflowError, match="not feasible"):
+        svc.accept(rid, "staff1")
+    rec = svc.reject(rid, "staff1", "Bandwidth uplink internet tidak mencukupi")
+    assert rec.state is State.CLOSED
+    assert [e.action for e in rec.events][-2:] == ["reject", "close"]
+    assert rec.events[-2].outputs["reported_to"] == ["kasi"]
+    with pytest.raises(WorkflowError, match="closed"):
+        svc.accept(rid, "staff1")
+
+
+def test_return_sends_back_to_staff(svc: RequestService, tmp_path: Path) -> None:
+    rid = walk_to_checked(svc)
+    svc.accept(rid, "staff1")
+    svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
+    ev = tmp_path / "ev.txt"
+    ev.write_text("done by hand")
+    svc.provision_manual(rid, "staff1", ev)
+    svc.report(rid, "staff1")
+    svc.forward(rid, "kabid")
+    with pytest.raises(InputError, match="--note"):
+        svc.review(rid, "kadis", approve=False)
+    rec = svc.review(rid, "kadis", approve=False, note="Lampirkan foto perangkat")
+    assert rec.state is State.PROVISIONED and rec.due_step == 8
+
+
+def test_wrong_role_and_wrong_state_are_refused(svc: RequestService) -> None:
+    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    with pytest.raises(PermissionDenied, match="kadis"):
+        svc.dispose(rid, "staff1", "kabid")
+    with pytest.raises(WorkflowError, match="received"):
+        svc.assign(rid, "kabid", "staff1")
+    with pytest.raises(InputError, match="--to"):
+        svc.dispose(rid, "kadis", "staff1")
+    assert len(svc.get(rid).events) == 1  # nothing written by refused calls
+
+
+def test_form_for_another_request_is_refused(svc: RequestService) -> None:
+    rid = walk_to_checked(svc)
+    svc.submit(load_letter(DATA / "letter-intranet.yaml"))
+    svc.accept(rid, "staff1")
+    form = load_form(DATA / "form.yaml").model_copy(update={"request": "PJB-2026-0002"})
+    with pytest.raises(InputError, match="request"):
+        svc.fill_form(rid, "staff1", form)
+
+
+def test_sla_counts_working_days(svc: RequestService, clock: FakeClock) -> None:
+    friday = dt.datetime(2026, 8, 14, 16, 0, tzinfo=WIB)
+    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml"), received_at=friday).id
+    rec = svc.get(rid)
+    assert rec.due_at == dt.datetime(2026, 8, 18, 16, 0, tzinfo=WIB)  # Mon 17 Aug is a holiday
+    assert rec.overdue and svc.sla()[0].id == rid
+    fresh = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    assert not svc.get(fresh).overdue
+    assert [r.id for r in svc.find(overdue=True)] == [rid]
+
+
+def test_events_are_append_only(svc: RequestService) -> None:
+    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    for sql in ("UPDATE events SET note = 'x'", "DELETE FROM events", "DELETE FROM requests"):
+        with pytest.raises(Exception, match="append-only"), svc.store.engine.begin() as conn:
+            conn.execute(text(sql))
+    assert len(svc.get(rid).events) == 1
+
+
+def test_stale_writer_is_refused(svc: RequestService) -> None:
+    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    rec = svc.get(rid)
+    svc.dispose(rid, "kadis", "kabid")
+    with pytest.raises(ConcurrencyError):
+        svc.store.append_event(request_id=rid, expected_seq=len(rec.events) + 1, step=2, action="dispose",
+                               state="disposed", actor="kadis", role="kadis", at=svc.clock(), note="",
+                               outputs={})
+
+
+def test_concurrent_submits_get_distinct_ids(svc: RequestService) -> None:
+    letter = load_letter(DATA / "letter-intranet.yaml")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(lambda _: svc.submit(letter).id, range(24)))
+    assert len(set(ids)) == 24
+    assert sorted(ids) == [f"PJB-2026-{n:04d}" for n in range(1, 25)]
+
+
+def test_concurrent_submits_from_processes(db_url: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from netprov.settings import load_settings\n"
+        "from netprov.sop.service import RequestService, NoPapers\n"
+        "from netprov.domain.letters import load_letter\n"
+        f"s = load_settings(database_url={db_url!r}, data_dir=Path({str(tmp_path)!r}))\n"
+        "svc = RequestService.from_settings(s, papers=NoPapers())\n"
+        f"l = load_letter(Path({str(DATA / 'letter-intranet.yaml')!r}))\n"
+        "print(' '.join(svc.submit(l).id for _ in range(5)))\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    ids = [i for p in procs for i in p.communicate(timeout=120)[0].split()]
+    assert all(p.returncode == 0 for p in procs)
+    assert len(ids) == 20 and len(set(ids)) == 20
