@@ -27,8 +27,7 @@ def _progress(part: str) -> labmod.Progress:
     t0 = time.monotonic()
 
     def report(msg: str) -> None:
-        console.print(f"[dim]{time.monotonic() - t0:6.1f}s[/dim] [bold]{part}[/bold] {msg}",
-                      highlight=False)
+        console.print(f"[dim]{time.monotonic() - t0:6.1f}s[/dim] [bold]{part}[/bold] {msg}", highlight=False)
 
     return report
 
