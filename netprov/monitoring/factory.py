@@ -1,0 +1,60 @@
+"""Choose the monitoring backends a team configured (settings), and use them together."""
+
+from __future__ import annotations
+
+import contextlib
+
+from netprov.errors import ConfigError, MonitoringError
+from netprov.monitoring.base import MonitoredLink, MonitoringBackend, ProbeStatus, Registration
+from netprov.monitoring.prometheus import PrometheusBackend
+from netprov.monitoring.zabbix import ZabbixBackend
+from netprov.settings import Settings
+
+
+def backends_from_settings(settings: Settings) -> list[MonitoringBackend]:
+    """Zabbix if its URL and token are set, Prometheus if its file_sd directory is set.
+
+    Raises:
+        ConfigError: neither is configured, or Zabbix has a URL but no token.
+    """
+    backends: list[MonitoringBackend] = []
+    if settings.zabbix_url:
+        if settings.zabbix_token is None or not settings.zabbix_token.get_secret_value():
+            raise ConfigError(
+                "NETPROV_ZABBIX_URL is set but no Zabbix API token is: set NETPROV_ZABBIX_TOKEN "
+                "or NETPROV_ZABBIX_TOKEN_FILE")
+        backends.append(ZabbixBackend(settings.zabbix_url, settings.zabbix_token))
+    if settings.prometheus_sd_dir:
+        backends.append(PrometheusBackend(settings.prometheus_sd_dir, settings.prometheus_url))
+    if not backends:
+        raise ConfigError(
+            "no monitoring backend is configured: set NETPROV_ZABBIX_URL (+ NETPROV_ZABBIX_TOKEN"
+            " or NETPROV_ZABBIX_TOKEN_FILE) and/or NETPROV_PROMETHEUS_SD_DIR (+ "
+            "NETPROV_PROMETHEUS_URL for status), or run `netprov lab up monitoring`")
+    return backends
+
+
+def register_all(backends: list[MonitoringBackend], link: MonitoredLink) -> list[Registration]:
+    """Register ``link`` in every backend; if one fails, undo what this call created, re-raise."""
+    done: list[tuple[MonitoringBackend, Registration]] = []
+    try:
+        for backend in backends:
+            done.append((backend, backend.register(link)))
+    except MonitoringError:
+        for backend, reg in reversed(done):
+            if reg.created:
+                with contextlib.suppress(MonitoringError):
+                    backend.deregister(link.request_id)
+        raise
+    return [reg for _, reg in done]
+
+
+def deregister_all(backends: list[MonitoringBackend], request_id: str) -> dict[str, bool]:
+    """Remove the link from every backend: ``{backend name: whether something was removed}``."""
+    return {b.name: b.deregister(request_id) for b in backends}
+
+
+def status_all(backends: list[MonitoringBackend], request_id: str, wait_seconds: float = 0.0,
+               until_up: bool = True) -> list[ProbeStatus]:
+    """Each backend's view of the link (the wait bound applies to each backend in turn)."""
+    return [b.status(request_id, wait_seconds, until_up) for b in backends]
