@@ -169,7 +169,7 @@ class PrometheusBackend:
                                   "namespace" if up else "no ping reply in the probe namespace")
                                + ("" if registered else " (target file no longer present)"),
                     )
-            elif time.monotonic() >= deadline:
+            elif not registered or time.monotonic() >= deadline:
                 detail = (f"no {METRIC} sample yet after {wait_seconds:.0f}s" if registered
                           else "not registered in Prometheus (no target file)")
                 return ProbeStatus(backend=self.name, request_id=request_id, up=None,
