@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +21,7 @@ from netprov.errors import ConcurrencyError, ConfigError, NotFoundError
 from netprov.store.models import EventRow, JournalRow, LockRow, RequestRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD_REVISION = "0001"  # the newest migration; tests check it matches Alembic's head
 GENESIS = "0" * 64
 
 
@@ -159,7 +158,23 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.migrate()
 
+    def at_head(self) -> bool:
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            return version == HEAD_REVISION
+
     def migrate(self) -> None:
+        """Bring the schema to the newest revision (Alembic is imported only when needed)."""
+        try:
+            if self.at_head():
+                return
+        except OperationalError as exc:
+            raise ConfigError(f"cannot open the register database: {exc.orig}") from exc
+        from alembic import command
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))

@@ -196,3 +196,14 @@ def test_concurrent_submits_from_processes(db_url: str, tmp_path: Path) -> None:
     ids = [i for p in procs for i in p.communicate(timeout=120)[0].split()]
     assert all(p.returncode == 0 for p in procs)
     assert len(ids) == 20 and len(set(ids)) == 20
+
+
+def test_head_revision_constant_matches_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from netprov.store.db import HEAD_REVISION, MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION

@@ -1,0 +1,101 @@
+"""The CLI through its real entry point (the installed ``netprov`` console script)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent.parent / "data"
+NETPROV = shutil.which("netprov") or str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "netprov")
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETPROV_")}
+    env["NETPROV_DATA_DIR"] = str(tmp_path / "data")
+    env["NETPROV_LAB_DIR"] = str(tmp_path / "lab")  # no lab state: NetBox not configured
+
+    def _run(*args: str, user: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        e = dict(env)
+        if user:
+            e["NETPROV_USER"] = user
+        proc = subprocess.run([NETPROV, *args], capture_output=True, text=True, env=e, timeout=120)
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+        return proc
+
+    return _run
+
+
+def test_the_whole_manual_walk(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rid = run("request", "submit", str(DATA / "letter-intranet.yaml")).stdout.strip()
+    assert rid == "PJB-2026-0001"
+    run("--as", "kadis", "request", "dispose", rid, "--to", "kabid")
+    run("--as", "kabid", "request", "assign", rid, "--to", "staff1")
+    out = run("--as", "staff1", "request", "check", rid, "--manual", "--bandwidth-ok", "--ip-ok", "--json")
+    assert json.loads(out.stdout)["feasible"] is True
+    run("request", "accept", rid, user="staff1")  # actor from NETPROV_USER
+    run("--as", "staff1", "request", "form", rid, "--fill", str(DATA / "form.yaml"))
+    evidence = tmp_path / "foto.txt"
+    evidence.write_text("foto perangkat terpasang")
+    run("--as", "staff1", "provision", rid, "--manual", "--evidence", str(evidence))
+    run("--as", "staff1", "request", "report", rid)
+    run("--as", "kabid", "request", "forward", rid)
+    run("--as", "kadis", "request", "review", rid, "--approve")
+    shown = json.loads(run("request", "show", rid, "--json").stdout)
+    assert shown["state"] == "done"
+    assert [t["step"] for t in shown["timeline"]] == [1, 2, 3, 4, 6, 6, 7, 8, 9, 10, 11]
+    assert all(t["actor"] and t["role"] and t["at"] for t in shown["timeline"])
+    listed = json.loads(run("request", "list", "--json").stdout)
+    assert [r["id"] for r in listed] == [rid]
+    assert json.loads(run("request", "list", "--state", "done", "--json").stdout)[0]["state"] == "done"
+    assert json.loads(run("sla", "--json").stdout) == []
+    human = run("request", "show", rid).stdout
+    assert "timeline" in human and "kadis" in human
+
+
+def test_reject_path(run) -> None:  # type: ignore[no-untyped-def]
+    rid = run("request", "submit", str(DATA / "letter-intranet.yaml")).stdout.strip()
+    run("--as", "kadis", "request", "dispose", rid, "--to", "kabid")
+    run("--as", "kabid", "request", "assign", rid, "--to", "staff1")
+    run("--as", "staff1", "request", "check", rid, "--manual", "--no-bandwidth", "--ip-ok")
+    bad = run("--as", "staff1", "request", "accept", rid, ok=False)
+    assert bad.returncode == 1 and "not feasible" in bad.stderr
+    run("--as", "staff1", "request", "reject", rid, "--reason", "Bandwidth tidak tersedia")
+    assert json.loads(run("request", "show", rid, "--json").stdout)["state"] == "closed"
+
+
+def test_bad_letter_names_fields_exits_1_and_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((DATA / "letter-intranet.yaml").read_text().replace("hosts: 20", "hosts: -3")
+                   .replace("service: intranet", "service: wifi"))
+    proc = run("request", "submit", str(bad), ok=False)
+    assert proc.returncode == 1
+    assert "hosts" in proc.stderr and "service" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert json.loads(run("request", "list", "--json").stdout) == []
+
+
+def test_wrong_role_is_a_short_error(run) -> None:  # type: ignore[no-untyped-def]
+    rid = run("request", "submit", str(DATA / "letter-intranet.yaml")).stdout.strip()
+    proc = run("--as", "staff1", "request", "dispose", rid, "--to", "kabid", ok=False)
+    assert proc.returncode == 1 and "kadis" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run("--as", "nobody", "request", "dispose", rid, "--to", "kabid", ok=False)
+    assert proc.returncode == 1 and "unknown user" in proc.stderr
+    proc = run("request", "dispose", rid, "--to", "kabid", ok=False)
+    assert proc.returncode == 1 and "--as" in proc.stderr
+    proc = run("request", "show", "PJB-2026-0999", ok=False)
+    assert proc.returncode == 1 and "no request" in proc.stderr
+
+
+def test_check_without_netbox_says_how_to_configure(run) -> None:  # type: ignore[no-untyped-def]
+    rid = run("request", "submit", str(DATA / "letter-intranet.yaml")).stdout.strip()
+    run("--as", "kadis", "request", "dispose", rid, "--to", "kabid")
+    run("--as", "kabid", "request", "assign", rid, "--to", "staff1")
+    proc = run("--as", "staff1", "request", "check", rid, ok=False)
+    assert proc.returncode == 1 and "NETPROV_NETBOX_URL" in proc.stderr
