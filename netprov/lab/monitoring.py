@@ -17,6 +17,7 @@ State: ``<lab dir>/monitoring/`` (configs, pid files, logs, token 0600) and
 from __future__ import annotations
 
 import fcntl
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,6 +151,15 @@ def down(settings: Settings, progress: Progress) -> None:
             else:
                 progress(f"namespace {ns} kept ({len(pids)} processes, interfaces: "
                          f"{', '.join(links) or 'lo'})")
+
+
+def wipe(settings: Settings, progress: Progress) -> None:
+    """``down``, then drop the Zabbix database and delete ``<lab dir>/monitoring`` (a cold start)."""
+    down(settings, progress)
+    with _lock(settings):
+        zbx.db_drop()
+        shutil.rmtree(monitoring_dir(settings), ignore_errors=True)
+    progress("database zabbix dropped, lab files removed")
 
 
 def status(settings: Settings) -> dict[str, object]:

@@ -107,7 +107,7 @@ scrape_configs:
       module: [icmp]
     file_sd_configs:
       - files: ['{paths.sd_dir}/*.json']
-        refresh_interval: 30s
+        refresh_interval: 5s
     relabel_configs:
       - source_labels: [__address__]
         target_label: __param_target

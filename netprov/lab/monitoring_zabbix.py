@@ -349,6 +349,14 @@ def db_ensure(paths: ZabbixPaths) -> bool:
     return True
 
 
+def db_drop() -> None:
+    """Drop database and role ``zabbix`` (ours only; the cluster keeps running)."""
+    if not pg_ready():
+        return
+    _psql_postgres(f"drop database if exists {DB_NAME} with (force)")
+    _psql_postgres(f"drop role if exists {DB_USER}")
+
+
 # --- configs and daemons -----------------------------------------------------------------------
 
 

@@ -1,0 +1,81 @@
+"""Measure the monitoring lab: `lab up` cold and warm, and register -> first successful probe.
+
+Usage (root)::
+
+    .venv/bin/python benchmarks/bench_monitoring_lab.py [--cold] [--target 10.254.0.1] [--runs 3]
+
+``--cold`` first wipes the monitoring lab (stops it, drops database "zabbix", removes
+.lab/monitoring) to time a start from nothing. The probe target must be reachable from the
+probe namespace (the device lab up), e.g. core-dc1's loopback 10.254.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import statistics
+import time
+
+from netprov.lab import monitoring as mon
+from netprov.monitoring import MonitoredLink, backends_from_settings
+from netprov.settings import load_settings
+
+
+def _quiet(msg: str) -> None:
+    print(f"    {msg}")
+
+
+def _timed_up(label: str) -> float:
+    t0 = time.monotonic()
+    mon.up(load_settings(), _quiet)
+    dt = time.monotonic() - t0
+    print(f"{label:<40} {dt:6.1f}s")
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cold", action="store_true")
+    ap.add_argument("--target", default="10.254.0.1")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--bound", type=float, default=120.0)
+    args = ap.parse_args()
+    settings = load_settings()
+
+    if args.cold:
+        mon.wipe(settings, _quiet)
+        _timed_up("lab up monitoring (from nothing)")
+    _timed_up("lab up monitoring (warm, all running)")
+    mon.down(settings, _quiet)
+    _timed_up("lab up monitoring (restart, DB kept)")
+
+    backends = backends_from_settings(load_settings())
+    times: dict[str, list[float]] = {b.name: [] for b in backends}
+    for run in range(args.runs):
+        rid = f"BENCH-2026-{9000 + run:04d}"
+        link = MonitoredLink(
+            request_id=rid, opd="bench", opd_name="Bench OPD", site="Bench site",
+            service="intranet", bandwidth_mbps=10, circuit="bench:eth0 ↔ bench:eth1",
+            address=ipaddress.IPv4Address(args.target), device="bench-cpe",
+        )
+        for b in backends:
+            b.deregister(rid)
+        for b in backends:
+            t0 = time.monotonic()
+            b.register(link)
+            st = b.status(rid, args.bound)
+            dt = time.monotonic() - t0
+            print(f"run {run} {b.name:<11} register -> first success {dt:6.1f}s up={st.up}")
+            if st.up:
+                times[b.name].append(dt)
+        for b in backends:
+            b.deregister(rid)
+    for name, values in times.items():
+        if values:
+            print(f"{name:<11} register->first success: min {min(values):.1f}s "
+                  f"median {statistics.median(values):.1f}s max {max(values):.1f}s "
+                  f"(n={len(values)})")
+
+
+if __name__ == "__main__":
+    main()
