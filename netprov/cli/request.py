@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from netprov.cli import documents
 from netprov.cli.common import console, invocation, print_json
 from netprov.domain.letters import load_form, load_letter
 from netprov.domain.resources import Feasibility, Finding, lan_prefix_length
@@ -19,6 +20,7 @@ from netprov.sop.record import RequestRecord
 from netprov.sop.service import RequestService
 
 app = typer.Typer(no_args_is_help=True)
+documents.register(app)
 
 JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 
@@ -34,13 +36,19 @@ def _done(record: RequestRecord, json_out: bool, message: str) -> None:
     console.print(f"{record.id}: {message} → [bold]{record.state.value}[/bold]", highlight=False)
     if record.due_at:
         due = record.due_at.astimezone(_tz(record))
+        title = (
+            "decision: reject (step 5) or accept (step 6)"
+            if record.state is State.CHECKED
+            else STEPS[record.due_step or 11].title
+        )
         console.print(
-            f"  next: step {record.due_step} ({STEPS[record.due_step or 11].title}) by "
+            f"  next: step {record.due_step} ({title}) by "
             f"{record.next_role}, due {due:%a %d %b %Y %H:%M %Z}",
             highlight=False,
         )
+    produced = [e.seq for e in record.events if e.action != "close"][-1:]
     for doc in record.documents:
-        if doc.get("event_seq") == record.events[-1].seq or doc.get("event_seq") == len(record.events) - 1:
+        if doc.get("event_seq") in produced:
             console.print(
                 f"  document: {doc.get('kind')} {doc.get('pdf') or doc.get('html')}", highlight=False
             )

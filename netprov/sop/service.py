@@ -73,9 +73,9 @@ class RequestService:
         store = Store(settings.effective_database_url)
         users = load_directory(settings.users_file)
         if papers is None:
-            from netprov.sop.papers import DocumentPapers
+            from netprov.documents.papers import RegisterPapers
 
-            papers = DocumentPapers(settings, users)
+            papers = RegisterPapers(settings, users, clock)
         return cls(store, users, settings, papers, clock)
 
     # --- reading --------------------------------------------------------------------------
