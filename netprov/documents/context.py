@@ -7,6 +7,7 @@ feasibility, allocation, timeline, users) and from the pipeline's results
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from enum import StrEnum
 from typing import Any
@@ -42,7 +43,7 @@ class DocumentKind(StrEnum):
         return KIND_CODE[self]
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return KIND_TITLE[self]
 
 
@@ -154,10 +155,8 @@ class DocumentContext(_Frozen):
     @classmethod
     def _seq(cls, data: Any) -> Any:
         if isinstance(data, dict) and not data.get("seq") and isinstance(data.get("request_id"), str):
-            try:
+            with contextlib.suppress(ValueError):  # the request_id validator names the problem
                 data = {**data, "seq": request_seq(data["request_id"])}
-            except ValueError:
-                pass                    # the request_id validator names the problem
         return data
 
     @field_validator("request_id")

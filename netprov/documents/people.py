@@ -1,66 +1,36 @@
-"""Who signs: people per role from the users file and the request's timeline."""
+"""Who signs: one person per role, from the users directory and the request's timeline."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
-
-import yaml
 
 from netprov.documents.context import Person, TimelineEntry
 from netprov.domain.sop import ROLE_TITLES, Role
-from netprov.errors import ConfigError
+from netprov.domain.users import Directory, User
 
 
-def parse_users(data: Any, source: str = "users file") -> dict[str, tuple[Role, Person]]:
-    """``users: {<username>: {role, name, nip, title?}}`` -> ``{username: (role, person)}``."""
-    users = data.get("users") if isinstance(data, dict) else None
-    if not isinstance(users, dict):
-        raise ConfigError(f"{source}: must hold a mapping 'users: {{<username>: {{role, name, nip}}}}'")
-    out: dict[str, tuple[Role, Person]] = {}
-    for username, entry in users.items():
-        if not isinstance(entry, dict) or "role" not in entry:
-            raise ConfigError(f"{source}: user {username!r} needs at least a role")
-        try:
-            role = Role(str(entry["role"]))
-        except ValueError:
-            raise ConfigError(f"{source}: user {username!r} has unknown role {entry['role']!r}") from None
-        nip = entry.get("nip")
-        out[str(username)] = (role, Person(
-            name=str(entry.get("name") or username),
-            nip=str(nip) if nip is not None else None,
-            title=str(entry["title"]) if entry.get("title") else None,
-            username=str(username),
-        ))
-    return out
+def person_of(user: User) -> Person:
+    return Person(name=user.name, nip=user.nip or None, username=user.username)
 
 
-def load_users(path: Path | None) -> dict[str, tuple[Role, Person]]:
-    """Read the users file (setting ``users_file``); no file means no known people."""
-    if path is None:
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"setting users_file {path}: cannot read: {exc}") from exc
-    return parse_users(data, source=f"users file {path}")
-
-
-def people_by_role(users: dict[str, tuple[Role, Person]],
-                   timeline: Sequence[TimelineEntry] = ()) -> dict[Role, Person]:
+def people_by_role(directory: Directory | None, timeline: Sequence[TimelineEntry] = (),
+                   opd: str | None = None) -> dict[Role, Person]:
     """One signer per role: whoever of that role acted last on the request, else the first
-    user of that role in the users file."""
+    user of that role in the users file. For the department (role ``opd``) only a user whose
+    ``opd`` is the requesting department counts."""
     out: dict[Role, Person] = {}
     for entry in sorted(timeline, key=lambda e: e.at, reverse=True):
-        if entry.role in out:
+        if entry.role in out or entry.role is Role.OPD:
             continue
-        if entry.actor in users and users[entry.actor][0] is entry.role:
-            out[entry.role] = users[entry.actor][1]
+        user = directory.find(entry.actor) if directory is not None else None
+        if user is not None and user.role is entry.role:
+            out[entry.role] = person_of(user)
         elif entry.actor_name:
             out[entry.role] = Person(name=entry.actor_name, username=entry.actor)
-    for role, person in users.values():
-        out.setdefault(role, person)
+    for user in directory.all() if directory is not None else []:
+        if user.role is Role.OPD and (opd is None or user.opd != opd):
+            continue
+        out.setdefault(user.role, person_of(user))
     return out
 
 

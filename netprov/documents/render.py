@@ -68,12 +68,22 @@ def html_for(kind: DocumentKind | str, ctx: DocumentContext, settings: Settings,
 
 
 def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """URL fetcher for WeasyPrint < 66: ``data:`` only."""
     if url.startswith("data:"):
         import weasyprint
 
         result: dict[str, Any] = weasyprint.default_url_fetcher(url, *args, **kwargs)
         return result
     raise DocumentError(f"documents fetch nothing from outside; refused {url[:60]!r}")
+
+
+def _fetcher() -> Any:
+    """A fetcher that only reads ``data:`` URLs: no network, no local files."""
+    from weasyprint import urls
+
+    if hasattr(urls, "URLFetcher"):          # WeasyPrint >= 66
+        return urls.URLFetcher(allowed_protocols={"data"}, timeout=1)
+    return _refuse_fetch
 
 
 def pdf_from_html(html: str) -> bytes:
@@ -87,7 +97,7 @@ def pdf_from_html(html: str) -> bytes:
     old = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        pdf = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+        pdf = weasyprint.HTML(string=html, url_fetcher=_fetcher()).write_pdf()
     finally:
         quiet.setLevel(old)
     if not isinstance(pdf, bytes):

@@ -81,7 +81,8 @@ def accepted_context() -> DocumentContext:
         feasible=True, service="intranet", hosts=20, bandwidth_mbps=50, prefix_length=27,
         findings=[
             Finding(check="opd", ok=True, detail="Dinas Pendidikan is a known department (disdik)"),
-            Finding(check="site", ok=True, detail="UPT Pendidikan Batam Kota is cabled to dist-batamkota1 eth2"),
+            Finding(check="site", ok=True,
+                    detail="UPT Pendidikan Batam Kota is cabled to dist-batamkota1 eth2"),
             Finding(check="specification", ok=True, detail="20 hosts need a /27 (max /22)"),
             Finding(check="purpose", ok=True, detail="intranet use stated"),
             Finding(check="prefix", ok=True, detail="10.100.0.0/27 free in 10.100.0.0/16"),
@@ -135,11 +136,13 @@ def accepted_context() -> DocumentContext:
         ],
         verification=[
             VerificationResult(check="interface dist-batamkota1 eth2.100 up", ok=True, detail="up/up"),
-            VerificationResult(check="ping 10.250.0.2 dari dist-batamkota1", ok=True, detail="5/5, rtt 0.1 ms"),
+            VerificationResult(check="ping 10.250.0.2 dari dist-batamkota1", ok=True,
+                               detail="5/5, rtt 0.1 ms"),
             VerificationResult(check="ping 10.100.0.1 dari core-dc1", ok=True, detail="5/5, 2 hop"),
         ],
         monitoring=[
-            MonitoringRegistration(backend="zabbix", id="PJB-2026-0007 cpe-disdik-bk", status="up (ICMP ping 1)"),
+            MonitoringRegistration(backend="zabbix", id="PJB-2026-0007 cpe-disdik-bk",
+                                   status="up (ICMP ping 1)"),
             MonitoringRegistration(backend="prometheus", id="icmp 10.250.0.2", status="probe_success 1"),
         ],
     )

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from netprov.documents.context import DocumentKind
 from netprov.domain.letters import REQUEST_ID_RE
@@ -52,6 +53,23 @@ class StoredDocument(BaseModel):
     @property
     def pdf_path(self) -> Path:
         return Path(self.files["pdf"].path)
+
+    def to_event(self) -> dict[str, Any]:
+        """The JSON the step's event records: the full record plus flat keys
+        (``html``, ``pdf``, ``yaml`` paths and ``sha256_<format>``) for quick display."""
+        out: dict[str, Any] = self.model_dump(mode="json")
+        for fmt, f in self.files.items():
+            out[fmt] = f.path
+            out[f"sha256_{fmt}"] = f.sha256
+        return out
+
+    @classmethod
+    def from_event(cls, data: Mapping[str, Any]) -> StoredDocument:
+        """Read back what :meth:`to_event` produced (extra keys such as ``event_seq`` ignored)."""
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise DocumentError(f"a recorded document is malformed: {exc.errors()[0]['msg']}") from exc
 
 
 def sha256_file(path: Path) -> str:
@@ -141,3 +159,12 @@ def latest(docs: list[StoredDocument], kind: DocumentKind) -> StoredDocument:
     if not hits:
         raise NotFoundError(f"no {kind.value} document has been produced for this request")
     return max(hits, key=lambda d: d.version)
+
+
+def discard_documents(produced: Iterable[Mapping[str, Any]]) -> None:
+    """Remove the files of documents whose event was then not recorded (best effort)."""
+    for data in produced:
+        for f in (data.get("files") or {}).values():
+            path = f.get("path") if isinstance(f, Mapping) else None
+            if path:
+                Path(path).unlink(missing_ok=True)

@@ -119,7 +119,7 @@ def doc_view(kind: DocumentKind, ctx: DocumentContext, settings: Settings) -> Do
     }
     words = {"day": hari(on), "date": terbilang(on.day), "month": tanggal(on).split()[1],
              "year": terbilang(on.year), "numeric": on.strftime("%d-%m-%Y")}
-    return DocView(kind=kind, title=kind.title, number=number_for(kind, ctx, settings, on),
+    return DocView(kind=kind, title=kind.label, number=number_for(kind, ctx, settings, on),
                    date=tanggal(on), day=hari(on), date_words=words, refs=refs)
 
 

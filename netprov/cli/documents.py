@@ -1,0 +1,131 @@
+"""``netprov request documents`` and ``netprov request document``: the papers of a request.
+
+The list comes from the register (each step's event records its documents with SHA-256);
+every file is checked against its recorded hash before it is listed or handed out.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from netprov.cli.common import console, err_console, invocation, print_json
+from netprov.documents.context import DocumentKind
+from netprov.documents.store import StoredDocument, check_files, latest, locate
+from netprov.errors import DocumentError, InputError
+from netprov.settings import Settings
+
+_STATE_STYLE = {"ok": "green", "changed": "bold red", "missing": "yellow"}
+
+
+def recorded_documents(settings: Settings, request_id: str) -> list[StoredDocument]:
+    """The documents the register recorded for ``request_id``, oldest first."""
+    from netprov.sop.service import RequestService  # the service layer sits above the CLI
+
+    record = RequestService.from_settings(settings).get(request_id)
+    return [StoredDocument.from_event(d) for d in record.documents]
+
+
+def _row(doc: StoredDocument, settings: Settings) -> dict[str, Any]:
+    states = check_files(doc, settings.documents_dir)
+    return {
+        "kind": doc.kind.value,
+        "step": doc.step,
+        "version": doc.version,
+        "letter_number": doc.letter_number,
+        "generated_at": doc.generated_at.isoformat(),
+        "files": {
+            fmt: {"path": str(locate(f, settings.documents_dir)), "sha256": f.sha256,
+                  "size": f.size, "state": states[fmt]}
+            for fmt, f in doc.files.items()
+        },
+        "intact": all(s == "ok" for s in states.values()),
+    }
+
+
+def register(request_app: typer.Typer) -> None:
+    """Add ``documents`` and ``document`` to the ``netprov request`` sub-app."""
+
+    @request_app.command("documents")
+    def documents(
+        ctx: typer.Context,
+        request_id: str = typer.Argument(..., help="Request id, e.g. PJB-2026-0001."),
+        json_out: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    ) -> None:
+        """List a request's documents with paths and SHA-256, checked against the files."""
+        settings = invocation(ctx).settings
+        rows = [_row(d, settings) for d in recorded_documents(settings, request_id)]
+        if json_out:
+            print_json(rows)
+            return
+        if not rows:
+            console.print(f"{request_id}: no documents yet", highlight=False)
+            return
+        table = Table(title=f"{request_id}: documents in {settings.documents_dir / request_id}",
+                      title_justify="left", header_style="bold")
+        for col in ("step", "kind", "ver", "nomor", "file", "sha256", "on disk"):
+            table.add_column(col, no_wrap=col in ("step", "kind", "ver", "sha256", "on disk"),
+                             overflow="fold")
+        for r in rows:
+            for i, f in enumerate(r["files"].values()):
+                style = _STATE_STYLE[f["state"]]
+                table.add_row(
+                    str(r["step"]) if i == 0 else "", r["kind"] if i == 0 else "",
+                    f"v{r['version']}" if i == 0 else "", escape(r["letter_number"]) if i == 0 else "",
+                    escape(Path(f["path"]).name), f["sha256"][:12], f"[{style}]{f['state']}[/{style}]",
+                )
+        console.print(table)
+        if not all(r["intact"] for r in rows):
+            err_console.print("[red]warning:[/red] some files differ from their recorded hash "
+                              "or are missing", highlight=False)
+
+    @request_app.command("document")
+    def document(
+        ctx: typer.Context,
+        request_id: str = typer.Argument(..., help="Request id, e.g. PJB-2026-0001."),
+        kind: str = typer.Argument(..., help="laporan-pemeriksaan | surat-balasan | "
+                                   "formulir-kelengkapan | berita-acara"),
+        pdf: bool = typer.Option(False, "--pdf", help="The PDF (the default)."),
+        html: bool = typer.Option(False, "--html", help="The HTML page."),
+        yaml_twin: bool = typer.Option(False, "--yaml",
+                                       help="The form's YAML twin (formulir-kelengkapan only)."),
+        out: Path | None = typer.Option(None, "--out", help="Copy to FILE (default: stdout)."),
+    ) -> None:
+        """Hand out the latest version of one document, after checking its SHA-256."""
+        if sum((pdf, html, yaml_twin)) > 1:
+            raise InputError(["give one of --pdf, --html, --yaml"], source="options")
+        fmt = "html" if html else "yaml" if yaml_twin else "pdf"
+        try:
+            doc_kind = DocumentKind(kind)
+        except ValueError:
+            known = ", ".join(k.value for k in DocumentKind)
+            raise InputError([f"KIND: {kind!r} is not one of {known}"], source="arguments") from None
+        settings = invocation(ctx).settings
+        doc = latest(recorded_documents(settings, request_id), doc_kind)
+        if fmt not in doc.files:
+            raise DocumentError(f"{doc_kind.value} v{doc.version} has no {fmt} file")
+        stored = doc.files[fmt]
+        path = locate(stored, settings.documents_dir)
+        state = check_files(doc, settings.documents_dir)[fmt]
+        if state != "ok":
+            raise DocumentError(f"{path}: {state} since it was recorded (sha256 {stored.sha256[:16]}…); "
+                                "not handing it out")
+        if out is not None:
+            try:
+                shutil.copyfile(path, out)
+            except OSError as exc:
+                raise DocumentError(f"cannot write {out}: {exc.strerror}") from exc
+            err_console.print(f"{doc_kind.value} v{doc.version} ({fmt}, sha256 {stored.sha256[:16]}…) "
+                              f"→ {out}", highlight=False)
+            return
+        if fmt == "pdf" and sys.stdout.isatty():
+            console.print(str(path), highlight=False)   # never spray a PDF on a terminal
+            return
+        sys.stdout.buffer.write(path.read_bytes())
+        sys.stdout.flush()
