@@ -99,6 +99,7 @@ def host_specs(devices: Iterable[Mapping[str, Any]],
 def build_inventory(specs: Iterable[HostSpec], *, username: str | None = None,
                     password: str | None = None) -> Inventory:
     """A Nornir Inventory with per-host ports (groups by role, never holding a port)."""
+    defaults = Defaults(username=username, password=password)
     groups = Groups()
     hosts = Hosts()
     for spec in specs:
@@ -107,7 +108,7 @@ def build_inventory(specs: Iterable[HostSpec], *, username: str | None = None,
         if role:
             gname = f"role_{role}"
             if gname not in groups:
-                groups[gname] = Group(name=gname, data={"role": role})
+                groups[gname] = Group(name=gname, data={"role": role}, defaults=defaults)
             parent.append(groups[gname])
         options: dict[str, ConnectionOptions] = {
             "napalm": ConnectionOptions(
@@ -116,9 +117,8 @@ def build_inventory(specs: Iterable[HostSpec], *, username: str | None = None,
         }
         hosts[spec.name] = Host(
             name=spec.name, hostname=spec.hostname, port=spec.port, platform=spec.platform,
-            groups=parent, data=dict(spec.data), connection_options=options,
+            groups=parent, data=dict(spec.data), connection_options=options, defaults=defaults,
         )
-    defaults = Defaults(username=username, password=password)
     return Inventory(hosts=hosts, groups=groups, defaults=defaults)
 
 
