@@ -186,7 +186,8 @@ def _loopback(topology: Topology, device: str) -> ipaddress.IPv4Interface:
 
 
 def _routing(
-    alloc: Allocation, topology: Topology, internet_prefixes: Iterable[ipaddress.IPv4Network]
+    alloc: Allocation, topology: Topology,
+    internet_prefixes: Iterable[ipaddress.IPv4Network | str],
 ) -> Routing:
     core = topology.core()
     provider = topology.provider()
@@ -199,7 +200,10 @@ def _routing(
     assert core_end.address is not None and prov_end.address is not None
     if provider.asn is None or core.router_id is None or provider.router_id is None:
         raise RenderError("topology: core/provider need router_id and the provider an asn")
-    prefixes = set(internet_prefixes)
+    try:
+        prefixes = {ipaddress.IPv4Network(str(p)) for p in internet_prefixes}
+    except ValueError as exc:
+        raise RenderError(f"internet_prefixes: {exc}") from exc
     seq = 0
     if alloc.service == "internet":
         prefixes.add(alloc.lan_prefix)
@@ -269,7 +273,7 @@ def build_template_data(
     allocation: Allocation,
     topology: Topology,
     form: CompletenessForm | None = None,
-    internet_prefixes: Iterable[ipaddress.IPv4Network] = (),
+    internet_prefixes: Iterable[ipaddress.IPv4Network | str] = (),
 ) -> TemplateData:
     """Build the typed data every device template of one link renders from.
 

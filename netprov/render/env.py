@@ -38,6 +38,8 @@ class UnsafeValueError(Exception):
 
 
 def _finalize(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError naming the variable
     if isinstance(value, bool):
         raise UnsafeValueError(f"a bool ({value}) cannot be printed; use it in {{% if %}}")
     if isinstance(value, _ALLOWED_TYPES):
@@ -100,8 +102,9 @@ def render_template(env: jinja2.Environment, template: str, variables: dict[str,
     except jinja2.UndefinedError as exc:
         m = _UNDEFINED_RE.search(str(exc))
         var = (m.group(1) or m.group(2)) if m else str(exc)
+        detail = "" if exc.message == f"'{var}' is undefined" else f" ({exc.message})"
         raise RenderError(
-            f"template {_where(exc, template)}: variable '{var}' is undefined ({exc.message})"
+            f"template {_where(exc, template)}: variable '{var}' is undefined{detail}"
         ) from exc
     except UnsafeValueError as exc:
         raise RenderError(f"template {_where(exc, template)}: {exc}") from exc

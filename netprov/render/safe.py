@@ -99,8 +99,8 @@ def safe_text(value: object, max_length: int = DEFAULT_MAX_LENGTH, fallback: str
 
     >>> safe_text("Dinas Pendidikan\\n end\\n no router ospf; !")
     'Dinas Pendidikan end no router ospf'
-    >>> safe_text("no shutdown")
-    'shutdown'
+    >>> safe_text("no Dinas Kesehatan")
+    'Dinas Kesehatan'
     """
     if max_length < 1:
         raise ValueError("max_length must be positive")
