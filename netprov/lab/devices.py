@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -172,8 +173,11 @@ def _keys(settings: Settings) -> None:
 
 def _prepare_dirs(settings: Settings, r: Router) -> None:
     d = router_dir(settings, r.name)
-    for sub in ("etc", "run", "log"):
+    for sub in ("etc", "run", "log", "home"):
         (d / sub).mkdir(parents=True, exist_ok=True)
+    (d / "home").chmod(0o700)
+    for rc in (".bashrc", ".profile"):
+        (d / "home" / rc).write_text("# netprov lab router\n", encoding="utf-8")
     for f in (d / "run").iterdir():
         f.unlink()
     if r.platform == "frr":
@@ -182,7 +186,9 @@ def _prepare_dirs(settings: Settings, r: Router) -> None:
                                               encoding="utf-8")
         daemons = "".join(f"{dm}=yes\n" for dm in FRR_DAEMONS)
         (d / "etc" / "daemons").write_text(daemons, encoding="utf-8")
-        (d / "etc" / "netprov").mkdir(exist_ok=True)
+        # a fresh baseline: no rollback point, pending timer or commit log of an earlier run
+        shutil.rmtree(d / "etc" / "netprov", ignore_errors=True)
+        (d / "etc" / "netprov").mkdir()
         run(["chown", "-R", "frr:frr", str(d / "etc"), str(d / "run"), str(d / "log")])
         for f in (d / "etc").glob("*.conf"):
             f.chmod(0o640)
@@ -219,7 +225,9 @@ def _write_sshd_config(settings: Settings, r: Router) -> None:
 
 def _write_start_script(settings: Settings, r: Router) -> None:
     d = router_dir(settings, r.name)
-    lines = ["set -e", f"hostname {r.name}", "mount --make-rprivate /"]
+    # the router's own (empty) home on /root: logins skip the host's shell profile
+    lines = ["set -e", f"hostname {r.name}", "mount --make-rprivate /",
+             f"mount --bind {d / 'home'} /root"]
     if r.platform == "frr":
         lines += [f"mount --bind {d / 'etc'} /etc/frr", f"mount --bind {d / 'run'} /run/frr",
                   "set +e"]
@@ -240,9 +248,10 @@ def _write_start_script(settings: Settings, r: Router) -> None:
 def _create_netns(r: Router) -> None:
     run(["ip", "netns", "add", r.netns])
     run(["ip", "-n", r.netns, "link", "set", "lo", "up"])
+    # forwarding on (also IPv6, so FRR's running config shows no "no ipv6 forwarding" line)
     for key, value in (("net.ipv4.ip_forward", "1"), ("net.ipv4.conf.all.rp_filter", "0"),
                        ("net.ipv4.conf.default.rp_filter", "0"),
-                       ("net.ipv6.conf.all.disable_ipv6", "1")):
+                       ("net.ipv6.conf.all.forwarding", "1")):
         run(["ip", "netns", "exec", r.netns, "sysctl", "-qw", f"{key}={value}"], check=False)
 
 
