@@ -1,0 +1,90 @@
+"""The monitoring lab itself: daemons up, loopback only, probers inside the probe namespace."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netprov.lab import monitoring as mon
+from netprov.lab import monitoring_proc as proc
+from netprov.settings import Settings
+
+pytestmark = [pytest.mark.lab, pytest.mark.monitoring]
+
+PORTS = {8081: "nginx", 9090: "prometheus", 9115: "socat", 10051: "socat"}
+
+
+def test_status_reports_every_daemon_up(monitoring_lab: dict[str, Any]) -> None:
+    for key in ("zabbix_server", "zabbix_forwarder", "php_fpm", "nginx", "prometheus",
+                "blackbox", "blackbox_forwarder"):
+        assert str(monitoring_lab[key]).startswith("up"), (key, monitoring_lab[key])
+    assert monitoring_lab["state"] == "up"
+    assert monitoring_lab["zabbix_api"] == "answering"
+    assert monitoring_lab["prometheus_ready"] is True
+
+
+def test_state_files_name_the_token_file_not_the_token(
+    monitoring_lab: dict[str, Any], lab_settings: Settings
+) -> None:
+    state_dir = lab_settings.lab_dir / "state"
+    zbx = json.loads((state_dir / "zabbix.json").read_text())
+    prom = json.loads((state_dir / "prometheus.json").read_text())
+    assert zbx["url"] == "http://127.0.0.1:8081"
+    assert prom["url"] == "http://127.0.0.1:9090"
+    token_file = Path(zbx["token_file"])
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    token = token_file.read_text().strip()
+    assert len(token) == 64
+    assert token not in (state_dir / "zabbix.json").read_text()
+    # settings pick them up
+    assert lab_settings.zabbix_url == "http://127.0.0.1:8081"
+    assert lab_settings.zabbix_token is not None
+    assert lab_settings.prometheus_sd_dir == Path(prom["sd_dir"])
+
+
+def test_ports_listen_on_loopback_only(monitoring_lab: dict[str, Any]) -> None:
+    out = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True, check=True).stdout
+    for port in PORTS:
+        locals_ = [line.split()[3] for line in out.splitlines()
+                   if line.split()[3].rsplit(":", 1)[-1] == str(port)]
+        assert locals_, f"nothing listens on {port}"
+        assert all(addr == f"127.0.0.1:{port}" for addr in locals_), (port, locals_)
+
+
+def test_probers_run_inside_the_probe_namespace(
+    monitoring_lab: dict[str, Any], lab_settings: Settings
+) -> None:
+    ns = mon.probe_namespace(lab_settings)
+    ns_inode = proc.netns_inode(ns)
+    assert ns_inode is not None
+    zp, pp = mon.zabbix_paths(lab_settings), mon.prom_paths(lab_settings)
+    server = proc.alive(zp.server_pid, "zabbix_server")
+    blackbox = proc.alive(pp.blackbox_pid, "blackbox")
+    assert server and blackbox
+    probers = [*proc.descendants(server), blackbox]
+    assert len(probers) > 10  # the server's pinger and friends
+    for pid in probers:
+        if proc.pid_netns_inode(pid) is None:  # a short-lived child (fping) already gone
+            continue
+        assert proc.pid_netns_inode(pid) == ns_inode, (pid, proc.cmdline(pid))
+    # and the root-namespace daemons are not in it
+    prometheus = proc.alive(pp.prom_pid, "prometheus.yml")
+    assert prometheus and proc.pid_netns_inode(prometheus) != ns_inode
+    # the namespace never has a default route
+    assert not any(r.startswith("default") for r in proc.netns_routes(ns))
+
+
+def test_up_again_is_idempotent_and_fast(
+    monitoring_lab: dict[str, Any], lab_settings: Settings
+) -> None:
+    t0 = time.monotonic()
+    again = mon.up(lab_settings, lambda _msg: None)
+    assert time.monotonic() - t0 < 15
+    for key in ("zabbix_server", "nginx", "prometheus", "blackbox"):
+        assert again[key] == monitoring_lab[key], key  # same pids: nothing restarted
