@@ -1,14 +1,43 @@
-"""``netprov provision``: SOP step 7."""
+"""``netprov provision``: SOP step 7, by the pipeline (or recorded as done by hand)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
-from netprov.cli.common import console, invocation, print_json
+from netprov.cli.common import EXIT_CHANGES, EXIT_OK, console, invocation, print_json
 from netprov.errors import InputError
+from netprov.pipeline.provision import Progress, Provisioner
+from netprov.settings import Settings
 from netprov.sop.service import RequestService
+
+
+def _progress() -> Progress:
+    t0 = time.monotonic()
+
+    def report(stage: str, device: str, message: str) -> None:
+        where = f" {device}" if device else ""
+        console.print(
+            f"[dim]{time.monotonic() - t0:6.1f}s[/dim] [bold]{stage}[/bold]{where}: {escape(message)}",
+            highlight=False,
+        )
+
+    return report
+
+
+def make_provisioner(
+    settings: Settings, svc: RequestService, progress: Progress | None = None
+) -> Provisioner:
+    from netprov.netbox.adapter import NetBoxIpam
+
+    return Provisioner(settings, svc, NetBoxIpam.from_settings(settings), progress=progress or _progress())
+
+
+def _silent(stage: str, device: str, message: str) -> None:
+    return None
 
 
 def register(app: typer.Typer) -> None:
@@ -18,6 +47,10 @@ def register(app: typer.Typer) -> None:
     def provision(
         ctx: typer.Context,
         request_id: str,
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Show allocations and config diffs; change nothing (exit 2: changes)."
+        ),
+        resume: bool = typer.Option(False, "--resume", help="Roll back an interrupted run, then run again."),
         manual: bool = typer.Option(False, "--manual", help="Record step 7 done by hand."),
         evidence: Path | None = typer.Option(None, "--evidence", help="With --manual: the proof (file)."),
         note: str = typer.Option("", "--note"),
@@ -35,4 +68,50 @@ def register(app: typer.Typer) -> None:
             else:
                 console.print(f"{record.id}: step 7 recorded (manual) → {record.state.value}")
             return
-        raise InputError(["--manual: the automated pipeline is not available yet"])
+        prov = make_provisioner(inv.settings, svc, _silent if json_out else None)
+        if dry_run:
+            result = prov.dry_run(request_id)
+            if json_out:
+                print_json(
+                    {
+                        "request_id": request_id,
+                        "allocated": result.allocated,
+                        "allocation": result.allocation.model_dump(mode="json"),
+                        "changes_pending": result.changes_pending,
+                        "devices": [d.__dict__ for d in result.diffs],
+                    }
+                )
+            else:
+                a = result.allocation
+                how = "reserved" if result.allocated else "would reserve"
+                console.print(
+                    f"[bold]{request_id}[/bold] allocation ({how}): LAN {a.lan_prefix} gw {a.lan_gateway}, "
+                    f"transfer {a.transfer_prefix}, VLAN {a.vlan_id}, "
+                    f"{a.dist_device}:{a.dist_interface} ↔ {a.cpe_device}:{a.cpe_interface}",
+                    highlight=False,
+                )
+                for d in result.diffs:
+                    console.rule(f"{d.device} ({d.platform}, {d.role}, {d.mode})")
+                    console.print(
+                        escape(d.diff) if d.diff.strip() else "[dim]no change[/dim]", highlight=False
+                    )
+            raise typer.Exit(EXIT_CHANGES if result.changes_pending else EXIT_OK)
+        outcome = prov.run(request_id, inv.require_actor(), resume=resume)
+        if json_out:
+            print_json(
+                {
+                    "request_id": request_id,
+                    "status": outcome.status,
+                    "run_id": outcome.run_id,
+                    "seconds": outcome.seconds,
+                    **outcome.outputs,
+                }
+            )
+            return
+        if outcome.status == "already-provisioned":
+            console.print(f"{request_id}: already provisioned; nothing to do")
+            return
+        total = sum(outcome.seconds.values())
+        console.print(
+            f"[green]{request_id}: provisioned[/green] in {total:.1f}s (run {outcome.run_id}) → provisioned"
+        )
