@@ -1,0 +1,1 @@
+"""Device adapters: connections (NAPALM, Nornir) and tasks."""
