@@ -20,6 +20,7 @@ from netprov.monitoring import (
     Registration,
     backends_from_settings,
     deregister_all,
+    evidence_entries,
     register_all,
     status_all,
 )
@@ -63,10 +64,11 @@ def register(
     svc.annotate(
         request_id, actor, action=ACTION,
         note=f"Pemantauan didaftarkan: {verbs}",
-        outputs={"monitoring": {
-            "registered": [r.model_dump(mode="json") for r in regs],
-            "status": [s.model_dump(mode="json") for s in statuses],
-        }},
+        outputs={
+            "monitoring": evidence_entries(regs, statuses or None),
+            "monitoring_registrations": [r.model_dump(mode="json") for r in regs],
+            "monitoring_status": [s.model_dump(mode="json") for s in statuses],
+        },
     )
     if json_out:
         print_json({"link": link, "registrations": regs, "status": statuses})
@@ -122,7 +124,7 @@ def deregister(
     if known:
         gone = ", ".join(f"{k} ({'removed' if v else 'absent'})" for k, v in removed.items())
         svc.annotate(request_id, actor, action=ACTION, note=f"Pemantauan dihapus: {gone}",
-                     outputs={"monitoring": {"deregistered": removed}})
+                     outputs={"monitoring_deregistered": removed})
     if json_out:
         print_json({"request_id": request_id, "removed": removed})
         return

@@ -20,6 +20,7 @@ from netprov.monitoring.base import (
 from netprov.monitoring.factory import (
     backends_from_settings,
     deregister_all,
+    evidence_entries,
     register_all,
     status_all,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "ZabbixBackend",
     "backends_from_settings",
     "deregister_all",
+    "evidence_entries",
     "register_all",
     "status_all",
 ]

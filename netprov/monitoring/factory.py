@@ -58,3 +58,22 @@ def status_all(backends: list[MonitoringBackend], request_id: str, wait_seconds:
                until_up: bool = True) -> list[ProbeStatus]:
     """Each backend's view of the link (the wait bound applies to each backend in turn)."""
     return [b.status(request_id, wait_seconds, until_up) for b in backends]
+
+
+def evidence_entries(registrations: list[Registration],
+                     statuses: list[ProbeStatus] | None = None) -> list[dict[str, str]]:
+    """``[{backend, id, status}]`` for the step-7 event outputs (the Berita Acara lists them).
+
+    ``id`` is the Zabbix host id or the Prometheus target file name; ``status`` is "up",
+    "down", "no data" or (without statuses) "registered".
+    """
+    by_backend = {s.backend: s for s in statuses or []}
+    out: list[dict[str, str]] = []
+    for reg in registrations:
+        ident = reg.ids.get("hostid") or reg.ids.get("file", "").rsplit("/", 1)[-1] \
+            or reg.request_id
+        st = by_backend.get(reg.backend)
+        state = ("registered" if st is None else "up" if st.up
+                 else "down" if st.up is False else "no data")
+        out.append({"backend": reg.backend, "id": ident, "status": state})
+    return out

@@ -150,7 +150,10 @@ class PrometheusBackend:
         t0 = time.monotonic()
         deadline = t0 + max(0.0, wait_seconds)
         selector = f'{METRIC}{{request_id="{check_request_id(request_id)}"}}'
-        registered = self.target_file(request_id).exists()
+        if not self.target_file(request_id).exists():
+            # samples of a removed target linger until Prometheus drops it: not a status
+            return ProbeStatus(backend=self.name, request_id=request_id, up=None,
+                               detail="not registered in Prometheus (no target file)")
         while True:
             result = self.query(selector)
             waited = round(time.monotonic() - t0, 1)
@@ -166,14 +169,12 @@ class PrometheusBackend:
                         waited_seconds=waited,
                         detail=f"{METRIC}={raw}: "
                                + ("answers ping from the blackbox exporter in the probe "
-                                  "namespace" if up else "no ping reply in the probe namespace")
-                               + ("" if registered else " (target file no longer present)"),
+                                  "namespace" if up else "no ping reply in the probe namespace"),
                     )
-            elif not registered or time.monotonic() >= deadline:
-                detail = (f"no {METRIC} sample yet after {wait_seconds:.0f}s" if registered
-                          else "not registered in Prometheus (no target file)")
+            elif time.monotonic() >= deadline:
                 return ProbeStatus(backend=self.name, request_id=request_id, up=None,
-                                   waited_seconds=waited, detail=detail)
+                                   waited_seconds=waited,
+                                   detail=f"no {METRIC} sample yet after {wait_seconds:.0f}s")
             time.sleep(min(self.poll_interval, max(0.05, deadline - time.monotonic())))
 
     def _since(self, selector: str, value: str) -> dt.datetime | None:

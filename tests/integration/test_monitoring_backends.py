@@ -305,3 +305,101 @@ def test_stopped_servers_give_clear_errors(
     finally:
         mon.up(lab_settings, lambda _msg: None)
     assert zabbix.find(request_id) is None
+
+
+# --- the CLI, through the real register -------------------------------------------------------
+
+
+def provisioned_request(settings: Settings, gateway: str, prefix: str) -> str:
+    """A request walked to step 7 with an allocation whose LAN gateway is ``gateway``."""
+    from pathlib import Path
+
+    from netprov.domain.letters import load_form, load_letter
+    from netprov.domain.resources import Allocation, Candidate, Feasibility, Finding
+    from netprov.sop.service import RequestService
+
+    data = Path(__file__).parent.parent / "data"
+    svc = RequestService.from_settings(settings)
+    rid = svc.submit(load_letter(data / "letter-intranet.yaml")).id
+    svc.dispose(rid, "kadis", "kabid")
+    svc.assign(rid, "kabid", "staff1")
+    svc.check(rid, "staff1", Feasibility(
+        feasible=True, service="intranet", hosts=1, bandwidth_mbps=20, prefix_length=30,
+        findings=[Finding(check="prefix", ok=True, detail=f"{prefix} free")],
+        candidate=Candidate(lan_prefix=ipaddress.IPv4Network(prefix)), source="manual"))
+    svc.accept(rid, "staff1")
+    svc.fill_form(rid, "staff1", load_form(data / "form.yaml"))
+    alloc = Allocation(
+        request_id=rid, service="intranet", opd_slug="disdik", opd_name="Dinas Pendidikan",
+        site_slug="upt-disdik-batamkota", site_name="UPT Pendidikan Batam Kota",
+        bandwidth_mbps=20, lan_prefix=ipaddress.IPv4Network(prefix),
+        lan_gateway=ipaddress.IPv4Interface(gateway),
+        transfer_prefix=ipaddress.IPv4Network("10.250.0.0/30"),
+        dist_address=ipaddress.IPv4Interface("10.250.0.1/30"),
+        cpe_address=ipaddress.IPv4Interface("10.250.0.2/30"), vlan_id=100, vlan_name="v100",
+        dist_device="dist-batamkota1", dist_interface="eth2", cpe_device="cpe-disdik-bk",
+        cpe_interface="eth1", cpe_lan_interface="lan1")
+    svc.record_provisioned(rid, "staff1", {"allocation": alloc.model_dump(mode="json")})
+    return rid
+
+
+def test_cli_register_status_deregister(
+    peer: ipaddress.IPv4Address, lab_settings: Settings, backends: list[Any],
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from netprov.cli.main import app
+    from netprov.sop.service import RequestService
+
+    rid = provisioned_request(lab_settings, f"{peer}/30", "10.253.0.252/30")
+    runner = CliRunner()
+    try:
+        res = runner.invoke(app, ["--as", "staff1", "monitor", "register", rid, "--wait",
+                                  str(BOUND), "--json"])
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.output)
+        assert [r["backend"] for r in out["registrations"]] == ["zabbix", "prometheus"]
+        assert all(s["up"] is True for s in out["status"])
+        assert out["link"]["address"] == str(peer)
+
+        res = runner.invoke(app, ["monitor", "status", rid, "--wait", "30"])
+        assert res.exit_code == 0, res.output
+        assert res.output.count("UP") == 2
+
+        events = RequestService.from_settings(lab_settings).get(rid).events
+        assert events[-1].action == "monitor"
+        assert [m["status"] for m in events[-1].outputs["monitoring"]] == ["up", "up"]
+        token = lab_settings.zabbix_token.get_secret_value() if lab_settings.zabbix_token \
+            else "none"
+        assert token not in res.output and token not in json.dumps(events[-1].outputs)
+
+        res = runner.invoke(app, ["--as", "staff1", "monitor", "deregister", rid])
+        assert res.exit_code == 0, res.output
+        assert "zabbix: removed" in res.output and "prometheus: removed" in res.output
+        res = runner.invoke(app, ["monitor", "status", rid, "--wait", "0", "--json"])
+        assert res.exit_code == 1
+        assert all(s["up"] is None for s in json.loads(res.output))
+    finally:
+        deregister_all(backends, rid)
+
+
+def test_cli_register_without_allocation_is_a_workflow_error(
+    monitoring_lab: dict[str, Any], lab_settings: Settings
+) -> None:
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from netprov.cli.main import app
+    from netprov.domain.letters import load_letter
+    from netprov.errors import WorkflowError
+    from netprov.sop.service import RequestService
+
+    data = Path(__file__).parent.parent / "data"
+    rid = RequestService.from_settings(lab_settings).submit(
+        load_letter(data / "letter-intranet.yaml")).id
+    res = CliRunner().invoke(app, ["--as", "staff1", "monitor", "register", rid])
+    assert isinstance(res.exception, WorkflowError)
+    assert "no allocation yet" in str(res.exception)
