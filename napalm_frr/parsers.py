@@ -210,6 +210,7 @@ def parse_bgp_neighbors(neighbors_json: str) -> dict[str, dict[str, Any]]:
                 "address_family": afs,
             }
         out[name] = entry
+    out.setdefault("global", {"router_id": "", "peers": {}})
     return out
 
 
