@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from netprov import __version__
-from netprov.cli import lab, monitor, provision, render, request
+from netprov.cli import audit, lab, monitor, provision, render, request
 from netprov.cli.common import EXIT_ERROR, Invocation, err_console
 from netprov.errors import InputError, NetprovError
 
@@ -47,6 +47,7 @@ app.add_typer(render.templates_app, name="templates", help="Device templates.")
 render.register(app)
 provision.register(app)
 request.register_top_level(app)
+audit.register(app)
 
 
 def run() -> None:

@@ -4,6 +4,7 @@ plain YAML inventory in ``inventory/``; credentials injected from settings, neve
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from nornir import InitNornir
@@ -11,7 +12,9 @@ from nornir.core import Nornir
 from nornir.core.filter import F
 
 from netprov.errors import ConfigError
-from netprov.settings import Settings
+from netprov.settings import Settings, lab_state
+
+NETMIKO_PLATFORMS = {"ios"}
 
 
 def build_nornir(settings: Settings, *, dry_run: bool = False, use_netbox: bool | None = None) -> Nornir:
@@ -24,7 +27,7 @@ def build_nornir(settings: Settings, *, dry_run: bool = False, use_netbox: bool 
     if use_netbox is None:
         use_netbox = bool(settings.netbox_url and settings.netbox_token)
     if use_netbox:
-        inventory: dict[str, Any] = {"plugin": "NetBoxInventoryNetprov", "options": {}}
+        inventory: dict[str, Any] = {"plugin": "NetBoxInventoryNetprov", "options": {"cache_ttl": 0}}
     else:
         inv = settings.inventory_dir
         hosts = inv / "hosts.yaml"
@@ -48,9 +51,29 @@ def build_nornir(settings: Settings, *, dry_run: bool = False, use_netbox: bool 
     return nr
 
 
+def _lab_credentials(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Per-device credentials the device lab recorded (username + key file or password file)."""
+    devices = lab_state(settings.lab_dir).get("devices", {}).get("devices", {})
+    return devices if isinstance(devices, dict) else {}
+
+
 def inject_credentials(nr: Nornir, settings: Settings) -> None:
-    """Give every host the credentials from settings (per-host dicts: see LAB.md's gotcha)."""
+    """Give every host its credentials: settings first, then what the local lab recorded.
+
+    Each host gets its own ``optional_args`` dict (nornir-napalm writes ``port`` into it).
+    """
+    lab = _lab_credentials(settings)
     for host in nr.inventory.hosts.values():
+        rec = lab.get(host.name, {})
+        if host.platform in NETMIKO_PLATFORMS:
+            if rec.get("username"):
+                host.username = str(rec["username"])
+            secret_file = rec.get("password_file")
+            if secret_file and Path(str(secret_file)).is_file():
+                host.password = Path(str(secret_file)).read_text(encoding="utf-8").strip()
+            if host.port is None and rec.get("port"):
+                host.port = int(rec["port"])
+            continue
         if host.platform in {"frr", "bird2"}:
             if settings.device_username and not host.username:
                 host.username = settings.device_username
@@ -62,6 +85,9 @@ def inject_credentials(nr: Nornir, settings: Settings) -> None:
                 optional = dict(extras.get("optional_args") or {})
                 if settings.device_key_file and "key_file" not in optional:
                     optional["key_file"] = str(settings.device_key_file)
+                if host.platform == "bird2":
+                    # napalm-bird2 checks paths on the client unless told (LAB.md)
+                    optional.setdefault("bird_config_path", "/etc/bird/bird.conf")
                 extras["optional_args"] = optional
                 opts.extras = extras
 

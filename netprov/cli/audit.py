@@ -1,0 +1,52 @@
+"""``netprov audit``: every record the SOP requires, present or missing (exit 1 if any)."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from netprov.audit import AuditReport, LiveMonitors, audit_record
+from netprov.cli.common import EXIT_ERROR, console, invocation, print_json
+from netprov.errors import ConfigError
+from netprov.sop.service import RequestService
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("audit")
+    def audit(
+        ctx: typer.Context,
+        request_id: str | None = typer.Argument(None, help="One request (default: every request)."),
+        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """For each request: every record the SOP requires, present or missing."""
+        settings = invocation(ctx).settings
+        svc = RequestService.from_settings(settings)
+        records = [svc.get(request_id)] if request_id else svc.find()
+        netbox = None
+        if settings.netbox_url and settings.netbox_token is not None:
+            from netprov.netbox.adapter import NetBoxIpam
+
+            netbox = NetBoxIpam.from_settings(settings)
+        monitors = None
+        try:
+            from netprov.monitoring.factory import backends_from_settings
+
+            monitors = LiveMonitors(list(backends_from_settings(settings)))
+        except ConfigError:
+            monitors = None
+        reports = [audit_record(r, netbox, monitors) for r in records]
+        if json_out:
+            print_json([r.to_json() for r in reports])
+        else:
+            for rep in reports:
+                _print(rep)
+        if any(not r.ok for r in reports):
+            raise typer.Exit(EXIT_ERROR)
+
+
+def _print(rep: AuditReport) -> None:
+    verdict = "[green]complete[/green]" if rep.ok else f"[red]{len(rep.missing)} missing[/red]"
+    console.print(f"[bold]{rep.request_id}[/bold] ({rep.state}): {verdict}")
+    for item in rep.items:
+        mark = "[green]present[/green]" if item.ok else "[red]MISSING[/red]"
+        console.print(f"  {mark} {escape(item.record)}: {escape(item.detail)}", highlight=False)
