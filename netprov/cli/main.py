@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from netprov import __version__
-from netprov.cli import audit, lab, monitor, provision, render, request
+from netprov.cli import audit, demo, lab, monitor, provision, render, request
 from netprov.cli.common import EXIT_ERROR, Invocation, err_console
 from netprov.errors import InputError, NetprovError
 
@@ -48,6 +48,7 @@ render.register(app)
 provision.register(app)
 request.register_top_level(app)
 audit.register(app)
+demo.register(app)
 
 
 def run() -> None:
