@@ -83,8 +83,39 @@ def test_probers_run_inside_the_probe_namespace(
 def test_up_again_is_idempotent_and_fast(
     monitoring_lab: dict[str, Any], lab_settings: Settings
 ) -> None:
+    before = mon.status(lab_settings)
     t0 = time.monotonic()
     again = mon.up(lab_settings, lambda _msg: None)
     assert time.monotonic() - t0 < 15
     for key in ("zabbix_server", "nginx", "prometheus", "blackbox"):
-        assert again[key] == monitoring_lab[key], key  # same pids: nothing restarted
+        assert again[key] == before[key], key  # same pids: nothing restarted
+
+
+def test_down_stops_everything_and_up_restores(
+    monitoring_lab: dict[str, Any], lab_settings: Settings
+) -> None:
+    """`down` stops every daemon and forwarder (ports closed, state cleared); `up` is quick."""
+    zp, pp = mon.zabbix_paths(lab_settings), mon.prom_paths(lab_settings)
+    pids = [proc.alive(zp.server_pid, "zabbix_server"), proc.alive(pp.blackbox_pid, "blackbox"),
+            proc.alive(pp.prom_pid, "prometheus.yml"), proc.alive(zp.nginx_pid, "nginx")]
+    assert all(pids)
+    try:
+        mon.down(lab_settings, lambda _msg: None)
+        for pid in pids:
+            assert not proc.pid_running(pid, ""), pid
+        for port in PORTS:
+            assert not proc.tcp_open("127.0.0.1", port), port
+        assert not (lab_settings.lab_dir / "state" / "zabbix.json").exists()
+        assert not (lab_settings.lab_dir / "state" / "prometheus.json").exists()
+        ns = mon.probe_namespace(lab_settings)
+        assert proc.netns_pids(ns) == []
+        if [x for x in proc.netns_links(ns) if x != "lo"] == []:
+            assert not proc.netns_exists(ns)  # nothing of the device lab in it: removed
+        assert mon.status(lab_settings)["state"] == "down"
+    finally:
+        t0 = time.monotonic()
+        back = mon.up(lab_settings, lambda _msg: None)
+        restart = time.monotonic() - t0
+    assert back["state"] == "up"
+    assert restart < 30, restart
+    print(f"restart (database kept): {restart:.1f}s")
