@@ -97,6 +97,7 @@ def _up(settings: Settings, progress: Progress) -> None:
     imported = zbx.db_ensure(zp)
     t = _step(progress, f"database zabbix {'imported' if imported else 'present'}", t)
     zbx.write_configs(zp)
+    zbx.ensure_fping_capability()
     zbx.start_server(zp, ns)
     zbx.start_forwarder(zp, ns)
     zbx.start_php_fpm(zp)

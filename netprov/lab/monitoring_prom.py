@@ -151,8 +151,12 @@ def _as_prometheus(argv: list[str]) -> list[str]:
 
 
 def start_blackbox(paths: PromPaths, netns: str) -> bool:
-    if proc.alive(paths.blackbox_pid, "blackbox"):
+    """The exporter inside ``netns`` (restarted if it runs in a stale namespace)."""
+    pid = proc.alive(paths.blackbox_pid, "blackbox")
+    if pid and proc.pid_netns_inode(pid) == proc.netns_inode(netns):
         return False
+    if pid:
+        proc.stop_pidfile(paths.blackbox_pid, "blackbox", 15)
     argv = ["ip", "netns", "exec", netns, *_as_prometheus([
         BLACKBOX_BIN, f"--config.file={paths.etc / 'blackbox.yml'}",
         f"--web.listen-address=127.0.0.1:{BLACKBOX_PORT}",

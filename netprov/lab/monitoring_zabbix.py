@@ -38,6 +38,7 @@ DB_USER = "zabbix"
 WEB_PORT = 8081
 SERVER_PORT = 10051
 PHP_FPM = "/usr/sbin/php-fpm8.2"
+FPING = "/usr/bin/fping"
 FRONTEND_CONF = Path("/etc/zabbix/zabbix.conf.php")
 SCHEMA_DIR = Path("/usr/share/zabbix-server-pgsql")
 ADMIN_USER = "Admin"
@@ -130,7 +131,7 @@ def render_server_conf(paths: ZabbixPaths, slim: bool = True) -> str:
         "ListenIP=127.0.0.1",
         f"ListenPort={SERVER_PORT}",
         "Timeout=4",
-        "FpingLocation=/usr/bin/fping",
+        f"FpingLocation={FPING}",
         "LogSlowQueries=3000",
         "StatsAllowedIP=127.0.0.1",
         f"CacheUpdateFrequency={CACHE_UPDATE_FREQUENCY}",
@@ -387,10 +388,25 @@ def write_configs(paths: ZabbixPaths) -> None:
         Path(tmp).replace(FRONTEND_CONF)
 
 
+def ensure_fping_capability() -> None:
+    """The server's pinger runs fping as user zabbix: it needs cap_net_raw (Debian sets it)."""
+    res = subprocess.run(["getcap", FPING], capture_output=True, text=True, check=False)
+    if "cap_net_raw" in res.stdout and "cap_net_raw-" not in res.stdout:
+        return
+    _run(["setcap", "cap_net_raw=ep", FPING], f"setcap cap_net_raw=ep {FPING}")
+
+
 def start_server(paths: ZabbixPaths, netns: str) -> bool:
-    """zabbix_server inside ``netns`` (it daemonizes and writes its pid file)."""
-    if proc.alive(paths.server_pid, "zabbix_server"):
+    """zabbix_server inside ``netns`` (it daemonizes and writes its pid file).
+
+    A server left running in another namespace (the probe namespace was deleted and made
+    again) is restarted, so that its pinger probes from the namespace the device lab wires.
+    """
+    pid = proc.alive(paths.server_pid, "zabbix_server")
+    if pid and proc.pid_netns_inode(pid) == proc.netns_inode(netns):
         return False
+    if pid:
+        proc.stop_pidfile(paths.server_pid, "zabbix_server", 60)
     paths.server_pid.unlink(missing_ok=True)
     _run(["ip", "netns", "exec", netns, "zabbix_server", "-c", str(paths.server_conf)],
          "starting zabbix_server")

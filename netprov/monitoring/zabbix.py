@@ -196,7 +196,18 @@ class ZabbixBackend:
                           f"look up host group {name!r}")
         if found:
             return str(found[0]["groupid"]), False
-        made = self.call("hostgroup.create", {"name": name}, f"create host group {name!r}")
+        try:
+            made = self.call("hostgroup.create", {"name": name}, f"create host group {name!r}")
+        except MonitoringError as exc:
+            if "already exists" not in str(exc):
+                raise
+            # another register created it a moment ago
+            found = self.call("hostgroup.get", {"filter": {"name": name},
+                                                "output": ["groupid"]},
+                              f"look up host group {name!r}")
+            if not found:
+                raise
+            return str(found[0]["groupid"]), False
         return str(made["groupids"][0]), True
 
     # --- the interface -------------------------------------------------------------------------
