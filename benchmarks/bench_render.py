@@ -68,7 +68,7 @@ def main() -> None:
 
     raw_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(DEFAULT_TEMPLATES_DIR)),
                                  trim_blocks=True, lstrip_blocks=True,
-                                 keep_trailing_newline=True, autoescape=False)  # noqa: S701
+                                 keep_trailing_newline=True, autoescape=False)
     prebuilt = [
         (build_template_data(s.request_id, s.letter, s.allocation, topo, form=s.form,
                              internet_prefixes=s.internet_prefixes).variables(), targets)
