@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 
 from netprov.errors import ConfigError, MonitoringError
 from netprov.monitoring.base import MonitoredLink, MonitoringBackend, ProbeStatus, Registration
@@ -56,8 +57,15 @@ def deregister_all(backends: list[MonitoringBackend], request_id: str) -> dict[s
 
 def status_all(backends: list[MonitoringBackend], request_id: str, wait_seconds: float = 0.0,
                until_up: bool = True) -> list[ProbeStatus]:
-    """Each backend's view of the link (the wait bound applies to each backend in turn)."""
-    return [b.status(request_id, wait_seconds, until_up) for b in backends]
+    """Each backend's view of the link, asked in parallel: the wait bound is for all together.
+
+    Results are in the order of ``backends``; a backend's MonitoringError is re-raised.
+    """
+    if len(backends) <= 1:
+        return [b.status(request_id, wait_seconds, until_up) for b in backends]
+    with ThreadPoolExecutor(max_workers=len(backends), thread_name_prefix="monitor") as pool:
+        futures = [pool.submit(b.status, request_id, wait_seconds, until_up) for b in backends]
+        return [f.result() for f in futures]
 
 
 def evidence_entries(registrations: list[Registration],

@@ -90,3 +90,44 @@ def test_register_all_undoes_what_it_created(tmp_path: Path) -> None:
     with pytest.raises(MonitoringError):
         register_all([prom, Failing()], link)
     assert prom.find(link.request_id) is not None  # existed before: kept
+
+
+class Slow(Failing):
+    """Answers after a delay (to show that status_all asks backends in parallel)."""
+
+    def __init__(self, name: str, delay: float) -> None:
+        self.name = name
+        self.delay = delay
+
+    def status(self, request_id: str, wait_seconds: float = 0.0,
+               until_up: bool = True) -> ProbeStatus:
+        import time
+
+        time.sleep(self.delay)
+        return ProbeStatus(backend=self.name, request_id=request_id, up=True)
+
+
+def test_status_all_is_parallel_and_ordered() -> None:
+    import time
+
+    from netprov.monitoring import status_all
+
+    t0 = time.monotonic()
+    out = status_all([Slow("a", 0.6), Slow("b", 0.3)], "PJB-2026-0001", 1)
+    assert [s.backend for s in out] == ["a", "b"]
+    assert time.monotonic() - t0 < 0.85
+
+
+def test_evidence_entries() -> None:
+    from netprov.monitoring import evidence_entries
+
+    regs = [Registration(backend="zabbix", request_id="R-1", created=True,
+                         ids={"hostid": "10601"}),
+            Registration(backend="prometheus", request_id="R-1", created=True,
+                         ids={"file": "/x/targets/R-1.json"})]
+    sts = [ProbeStatus(backend="zabbix", request_id="R-1", up=True),
+           ProbeStatus(backend="prometheus", request_id="R-1", up=False)]
+    assert evidence_entries(regs, sts) == [
+        {"backend": "zabbix", "id": "10601", "status": "up"},
+        {"backend": "prometheus", "id": "R-1.json", "status": "down"}]
+    assert evidence_entries(regs)[0]["status"] == "registered"
