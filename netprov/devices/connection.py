@@ -185,6 +185,10 @@ def nornir_for_lab(settings: Settings, num_workers: int = 10) -> Any:
             optional_args["key_file"] = creds.key_file
         extras["optional_args"] = optional_args
         napalm_opts.extras = extras
+        nm_opts = host.connection_options.get("netmiko")
+        if nm_opts is not None and creds.password and host.platform == "ios":
+            # the lab switches' enable secret is their login password
+            nm_opts.extras = {**(nm_opts.extras or {}), "secret": creds.password}
         if creds.key_file:
             nm = host.connection_options.get("netmiko")
             if nm is None:

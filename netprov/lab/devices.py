@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -60,6 +61,7 @@ from netprov.settings import Settings
 PART = "devices"
 USERNAME = "root"
 PROBE_VETH = (f"{VETH_PREFIX}pa", f"{VETH_PREFIX}pb")
+VETH_NAME = re.compile(rf"{VETH_PREFIX}(\d+|p)[ab]")
 
 
 # --- paths ----------------------------------------------------------------------------------
@@ -377,7 +379,9 @@ def _teardown(settings: Settings, plan: LabPlan) -> None:
                 if pid:
                     pids.append(pid)
     fs.stop(settings.lab_dir)
-    ours = [ns for ns in netns_list() if ns.startswith(NS_PREFIX)]
+    # only the namespaces of our routers: other parts use the np- prefix for their own
+    mine = {r.netns for r in plan.routers}
+    ours = [ns for ns in netns_list() if ns in mine]
     for ns in ours:
         pids += netns_pids(ns)
     kill_pids([p for p in pids if pid_alive(p)], grace=1.0)
@@ -397,7 +401,7 @@ def _teardown(settings: Settings, plan: LabPlan) -> None:
         parts = line.split(":")
         if len(parts) > 1:
             name = parts[1].strip().split("@")[0]
-            if name.startswith(VETH_PREFIX):
+            if VETH_NAME.fullmatch(name):
                 run(["ip", "link", "del", name], check=False)
     if plan.probe_ns in netns_list() and not netns_pids(plan.probe_ns):
         run(["ip", "netns", "del", plan.probe_ns], check=False)
