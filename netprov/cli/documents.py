@@ -13,7 +13,6 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from netprov.cli.common import console, err_console, invocation, print_json
 from netprov.documents.context import DocumentKind
@@ -67,20 +66,15 @@ def register(request_app: typer.Typer) -> None:
         if not rows:
             console.print(f"{request_id}: no documents yet", highlight=False)
             return
-        table = Table(title=f"{request_id}: documents in {settings.documents_dir / request_id}",
-                      title_justify="left", header_style="bold")
-        for col in ("step", "kind", "ver", "nomor", "file", "sha256", "on disk"):
-            table.add_column(col, no_wrap=col in ("step", "kind", "ver", "sha256", "on disk"),
-                             overflow="fold")
+        console.print(f"{request_id}: {len(rows)} document(s) in "
+                      f"{escape(str(settings.documents_dir / request_id))}", highlight=False)
         for r in rows:
-            for i, f in enumerate(r["files"].values()):
+            console.print(f"  step {r['step']}  [bold]{r['kind']}[/bold] v{r['version']}  "
+                          f"{escape(r['letter_number'])}", highlight=False)
+            for fmt, f in r["files"].items():
                 style = _STATE_STYLE[f["state"]]
-                table.add_row(
-                    str(r["step"]) if i == 0 else "", r["kind"] if i == 0 else "",
-                    f"v{r['version']}" if i == 0 else "", escape(r["letter_number"]) if i == 0 else "",
-                    escape(Path(f["path"]).name), f["sha256"][:12], f"[{style}]{f['state']}[/{style}]",
-                )
-        console.print(table)
+                console.print(f"      {fmt:<4} [{style}]{f['state']:<7}[/{style}] "
+                              f"{f['sha256'][:16]}  {escape(Path(f['path']).name)}", highlight=False)
         if not all(r["intact"] for r in rows):
             err_console.print("[red]warning:[/red] some files differ from their recorded hash "
                               "or are missing", highlight=False)
