@@ -59,11 +59,29 @@ class Router:
                  stdin=text)
 
     def restore(self, config: str) -> None:
-        self.run("cat > /tmp/netprov-restore.conf && "
-                 "/usr/lib/frr/frr-reload.py --reload /tmp/netprov-restore.conf", stdin=config)
+        """Back to ``config`` (frr-reload; repeated while the running config differs)."""
+        for _ in range(3):
+            self.run("cat > /tmp/netprov-restore.conf && "
+                     "/usr/lib/frr/frr-reload.py --reload /tmp/netprov-restore.conf",
+                     stdin=config)
+            if _lines(self.running()) == _lines(config):
+                return
+        pytest.fail(f"could not restore the config: {_lines(self.running()) ^ _lines(config)}")
 
     def close(self) -> None:
         self.client.close()
+
+
+def _lines(config: str) -> set[str]:
+    """A config as a set of (section, line) pairs, comparable regardless of order."""
+    out, section = set(), ""
+    for ln in config.splitlines():
+        if not ln.strip() or ln.startswith(("!", "Building", "Current", "frr version")):
+            continue
+        if not ln.startswith(" "):
+            section = ln
+        out.add(f"{section} | {ln}")
+    return out
 
 
 def _wait(what: str, probe: Callable[[], bool], seconds: float = 60) -> float:
@@ -122,6 +140,8 @@ def test_intranet_link_on_the_lab(lab: dict[str, Router], lab_settings: Settings
     assert {c.role for c in frr} == {"distribution", "cpe"}  # intranet leaves the core alone
     core, dist, cpe = lab["core-dc1"], lab[a.dist_device], lab[a.cpe_device]
     _require_free(dist, a.dist_interface)
+    _require_free(cpe, a.cpe_interface)
+    _require_free(cpe, a.cpe_lan_interface)
     saved = {c.device: lab[c.device].running() for c in frr}
     try:
         t0 = time.monotonic()
@@ -155,6 +175,10 @@ def test_internet_link_on_the_lab(lab: dict[str, Router], lab_settings: Settings
     core, dist, cpe, pe = (lab["core-dc1"], lab[a.dist_device], lab[a.cpe_device],
                            lab[bird.device])
     _require_free(dist, a.dist_interface)
+    _require_free(cpe, a.cpe_interface)
+    _require_free(cpe, a.cpe_lan_interface)
+    if str(a.lan_prefix) in core.running():
+        pytest.skip(f"{a.lan_prefix} is already announced by the lab core")
     saved = {c.device: lab[c.device].running() for c in frr}
     saved_bird = pe.run("cat /etc/bird/bird.conf")
     lan = str(a.lan_prefix)
