@@ -148,14 +148,14 @@ def restore(task: Task, snapshot: str) -> Result:
             cancel = getattr(drv, "_cancel_revert_timer", None)
             if cancel is not None:
                 cancel()
+        if platform == "frr" and drv.has_pending_commit():
+            drv.rollback()  # back to the pre-commit config; stops the router's own revert timer
         drv.load_replace_candidate(config=snapshot)
         diff = drv.compare_config() or ""
         if diff.strip():
             drv.commit_config(message="netprov rollback")
         else:
             drv.discard_config()
-        if platform == "frr" and drv.has_pending_commit():
-            drv.confirm_commit()  # already at the snapshot: stop the device's own revert timer
         drv.load_replace_candidate(config=snapshot)
         left = drv.compare_config() or ""
         drv.discard_config()

@@ -387,7 +387,6 @@ class Provisioner:
                 {
                     "name": cfg.device,
                     "platform": cfg.platform,
-                    "role": cfg.role,
                     "diff": out["diff"],
                     "committed_at": out["committed_at"],
                 }
