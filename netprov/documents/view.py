@@ -153,6 +153,15 @@ def timeline_rows(ctx: DocumentContext, settings: Settings) -> list[dict[str, st
     ]
 
 
+def step_dates(ctx: DocumentContext, settings: Settings) -> dict[int, str]:
+    """The date each step was (last) done, in Indonesian: ``{2: "24 November 2026"}``."""
+    tz = zone(settings.timezone)
+    out: dict[int, str] = {}
+    for e in sorted(ctx.timeline, key=lambda e: e.at):
+        out[e.step] = tanggal(local(e.at, tz).date())
+    return out
+
+
 def template_vars(kind: DocumentKind, ctx: DocumentContext, settings: Settings) -> dict[str, Any]:
     """Everything a document template may use."""
     tz = zone(settings.timezone)
@@ -162,6 +171,7 @@ def template_vars(kind: DocumentKind, ctx: DocumentContext, settings: Settings) 
         "agency": agency(settings),
         "sign": signers(ctx),
         "timeline": timeline_rows(ctx, settings),
+        "step_dates": step_dates(ctx, settings),
         "service_label": SERVICE_LABELS.get(ctx.letter.service, ctx.letter.service),
         "check_labels": CHECK_LABELS,
         "accepted": ctx.accepted,
