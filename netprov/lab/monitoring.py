@@ -17,6 +17,7 @@ State: ``<lab dir>/monitoring/`` (configs, pid files, logs, token 0600) and
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import shutil
 import time
 from collections.abc import Iterator
@@ -35,8 +36,33 @@ DEFAULT_NAMESPACE = "netprov-mon"
 COMMON_PACKAGES = ["iproute2", "socat", "util-linux"]
 
 
+SHARED_RUNTIME = Path("/var/lib/netprov")
+
+
+def _traversable(path: Path) -> bool:
+    """True if every existing directory on the way to ``path`` lets other users pass (o+x)."""
+    p = path.resolve()
+    for d in [p, *p.parents]:
+        try:
+            mode = d.stat().st_mode
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        if not mode & 0o001:
+            return False
+    return True
+
+
 def monitoring_dir(settings: Settings) -> Path:
-    return settings.lab_dir / "monitoring"
+    """``<lab dir>/monitoring``; the daemons run as zabbix, prometheus and www-data, so when
+    the lab dir is not reachable for other users (a checkout under /root), a directory of its
+    own under /var/lib/netprov is used instead (the state files say where)."""
+    lab = settings.lab_dir.resolve()
+    if _traversable(lab):
+        return lab / "monitoring"
+    digest = hashlib.sha256(str(lab).encode()).hexdigest()[:10]
+    return SHARED_RUNTIME / f"lab-{digest}" / "monitoring"
 
 
 def zabbix_paths(settings: Settings) -> zbx.ZabbixPaths:

@@ -56,3 +56,19 @@ def test_pid_helpers_never_match_a_foreign_process(tmp_path: Path) -> None:
     assert proc.alive(pidfile, "zabbix_server") is None
     assert proc.stop_pidfile(pidfile, "zabbix_server") is False
     assert not pidfile.exists()
+
+
+def test_lab_dir_unreachable_for_daemon_users_moves_runtime(tmp_path: Path) -> None:
+    from netprov.lab import monitoring as mon
+    from netprov.settings import load_settings
+
+    closed = tmp_path / "home"
+    (closed / "repo" / ".lab").mkdir(parents=True)
+    closed.chmod(0o700)
+    try:
+        s = load_settings(lab_dir=closed / "repo" / ".lab")
+        d = mon.monitoring_dir(s)
+        assert d.parent.parent == mon.SHARED_RUNTIME and d.name == "monitoring"
+        assert mon.monitoring_dir(s) == d  # stable
+    finally:
+        closed.chmod(0o755)
