@@ -533,7 +533,23 @@ class Provisioner:
             return run_id
         return None
 
-    def rollback_interrupted(self, request_id: str, run_id: str, actor: str) -> list[str]:
+    def undo_finished_run(self, request_id: str, actor: str) -> list[str]:
+        """Take a provisioned link back out (devices, NetBox, monitoring) from its run's journal.
+
+        Not an SOP step (decommissioning is its own SOP); used to reset a lab and by tests.
+        """
+        runs = [
+            e.run_id
+            for e in self.svc.store.journal_entries(request_id)
+            if e.stage == "run" and e.phase == "finished"
+        ]
+        if not runs:
+            raise PipelineError(f"{request_id} has no finished provisioning run")
+        return self.rollback_interrupted(request_id, runs[-1], actor, finished_ok=True)
+
+    def rollback_interrupted(
+        self, request_id: str, run_id: str, actor: str, finished_ok: bool = False
+    ) -> list[str]:
         """Undo what an interrupted run began, from its journal; the register says so."""
         entries = [e for e in self.svc.store.journal_entries(request_id) if e.run_id == run_id]
         record = self.svc.get(request_id)
@@ -544,7 +560,7 @@ class Provisioner:
             playbook=load_playbook(self.settings, record.letter.service),
         )
         begun = [s for s in STAGES if any(e.stage == s and e.phase == "begin" for e in entries)]
-        if "record" in begun and record.state in _DONE_STATES:
+        if "record" in begun and record.state in _DONE_STATES and not finished_ok:
             self._journal(run, "run", "finished", {"resumed": True})
             self.progress("resume", "", f"run {run_id} had already recorded step 7")
             return []
