@@ -19,6 +19,7 @@ Layout::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -45,7 +46,7 @@ PG_PORT = 5432
 DB_NAME = "netbox"
 DB_USER = "netbox"
 ADMIN_USER = "admin"
-TOKEN_DESCRIPTION = "netprov lab token"
+TOKEN_DESCRIPTION = "netprov lab token"  # noqa: S105 (a description, not a secret)
 PSYCOPG_OVERRIDE = "psycopg[binary,pool]==3.3.6"
 READY_MARK = f"netprov lab: netbox {NETBOX_VERSION} migrated"
 APT_TIMEOUT = 900
@@ -435,14 +436,13 @@ def _redis_flush_cache_db() -> None:
 def _db_state() -> tuple[bool, str, bool]:
     """(database exists, its comment, has django_migrations)."""
     exists = _psql_su(
-        f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'", what="psql"
+        f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'", what="psql"  # noqa: S608
     ).strip() == "1"
     if not exists:
         return False, "", False
-    mark = _psql_su(
-        f"SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database "
-        f"WHERE datname = '{DB_NAME}'", what="psql",
-    ).strip()
+    comment = "coalesce(shobj_description(oid, 'pg_database'), '')"
+    mark_sql = f"SELECT {comment} FROM pg_database WHERE datname = '{DB_NAME}'"  # noqa: S608
+    mark = _psql_su(mark_sql, what="psql").strip()
     schema = _psql_su(
         "SELECT to_regclass('public.django_migrations') IS NOT NULL", db=DB_NAME, what="psql"
     ).strip() == "t"
@@ -652,10 +652,8 @@ def status(settings: Settings) -> dict[str, object]:
     """Up or down, URL, version, token file; never raises for a NetBox that is down."""
     paths = Paths.of(settings)
     token = None
-    try:
+    with contextlib.suppress(OSError):
         token = paths.token.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        pass
     pid = _pid_alive(paths.gunicorn_pid)
     code, body = _api_status(token, timeout=3) if pid else (0, {})
     return {

@@ -228,7 +228,7 @@ class NetBoxIpam:
         if link.dist_site_id is None:
             return None
         groups = self._records(self._api.ipam.vlan_groups, "reading VLAN groups",
-                               site_id=link.dist_site_id)
+                               site=link.dist_site_id)
         if not groups:
             return None
         group = groups[0]
@@ -366,7 +366,8 @@ class NetBoxIpam:
             vlan_id=int(vlan["vid"]), vlan_name_=str(vlan["name"]),
             netbox_ids={
                 "prefix": [int(lan["id"]), int(transfer["id"])],
-                "ip": [int(i["id"]) for _, i in ips],
+                "ip": [int(i["id"]) for a, i in ips if a.ip in t_net]
+                + [int(i["id"]) for a, i in ips if a.ip in lan_net],
                 "vlan": [int(vlan["id"])],
                 "interface": [int(i["id"]) for i in objs["interface"]],
             },
@@ -489,7 +490,8 @@ class NetBoxIpam:
         undo.append(("mark", link.dist_interface_id))
         ids = {
             "prefix": [int(lan.id), int(transfer.id)],
-            "ip": [int(i.id) for i in [*tips, *gws]],
+            "ip": [int(i.id) for i in sorted(tips, key=lambda r: int(_iface(r.address).ip))]
+            + [int(i.id) for i in gws],
             "vlan": [int(vlan.id)],
             "interface": [link.dist_interface_id],
         }

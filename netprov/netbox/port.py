@@ -15,7 +15,10 @@ class Ipam(Protocol):
     ``NetBoxIpam`` (``netprov.netbox.adapter``) implements it against NetBox.
     """
 
-    api_calls: int
+    @property
+    def api_calls(self) -> int:
+        """HTTP calls made so far (for measurements)."""
+        ...
 
     def check(self, request_id: str, letter: Letter) -> Feasibility:
         """Step 4: is the request feasible now? Writes nothing."""

@@ -110,6 +110,7 @@ class Counts:
         self.created += created
         self.updated += updated
         self.unchanged += unchanged
+        kind = kind.lower().replace(" ", "_")
         if created:
             self.per_kind[f"{kind}_created"] = self.per_kind.get(f"{kind}_created", 0) + created
         if updated:

@@ -86,7 +86,7 @@ def test_check_pool_exhausted(ipam: NetBoxIpam) -> None:
     bad = [f for f in fe.findings if not f.ok]
     assert [f.check for f in bad] == ["prefix"]
     assert "203.0.113.0/24" in bad[0].detail
-    with pytest.raises(NotFeasibleError, match="203.0.113.0/24"):
+    with pytest.raises(NotFeasibleError, match=r"203\.0\.113\.0/24"):
         ipam.allocate("TST-2026-0003", make_letter(hosts=200, bandwidth=10))
 
 

@@ -82,7 +82,7 @@ def test_up_needs_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_no_python312_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("shutil.which", lambda name: None)
     monkeypatch.delenv("NETPROV_NETBOX_PYTHON", raising=False)
-    with pytest.raises(LabError, match="3.12"):
+    with pytest.raises(LabError, match=r"3\.12"):
         nblab._python312()
 
 
