@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,10 @@ def up(settings: Settings, progress: Progress) -> dict[str, Any]:
     progress("clearing leftovers")
     _teardown(settings, plan)
     _keys(settings)
+    switches = None
+    if plan.switches:
+        progress(f"starting {len(plan.switches)} fake-switches")
+        switches = fs.launch(settings.lab_dir, settings.cache_dir, plan.switches)
     progress(f"creating {len(plan.routers)} router namespaces and {len(plan.veths)} cables")
     for r in plan.routers:
         _prepare_dirs(settings, r)
@@ -103,13 +108,12 @@ def up(settings: Settings, progress: Progress) -> dict[str, Any]:
     for r in plan.routers:
         _configure_kernel(r)
     progress("starting FRR, BIRD and sshd")
+    with ThreadPoolExecutor(max_workers=len(plan.routers)) as pool:
+        list(pool.map(lambda r: _start_router(settings, r), plan.routers))
     for r in plan.routers:
-        _start_router(settings, r)
         _start_socat(settings, r)
     _wire_probe(plan)
-    if plan.switches:
-        progress(f"starting {len(plan.switches)} fake-switches")
-        fs.start(settings.lab_dir, settings.cache_dir, plan.switches)
+    fs.wait_ready(settings.lab_dir, switches)
     missing = wait_ports([r.port for r in plan.routers], timeout=20)
     if missing:
         raise LabError(f"routers on ports {missing} do not answer SSH; see {lab_root(settings)}")

@@ -66,10 +66,11 @@ def pid_file(lab_dir: Path) -> Path:
     return lab_dir / "devices" / "fake-switches.pid"
 
 
-def start(lab_dir: Path, cache_dir: Path, switches: tuple[Switch, ...]) -> int:
-    """Start every switch in one process; return its pid once it printed READY."""
+def launch(lab_dir: Path, cache_dir: Path, switches: tuple[Switch, ...]
+           ) -> subprocess.Popen[bytes] | None:
+    """Start every switch in one process (returns at once; see :func:`wait_ready`)."""
     if not switches:
-        return 0
+        return None
     py = fake_switches_python(cache_dir)
     log = lab_dir / "devices" / "fake-switches.log"
     specs = [f"{s.model}:{s.name}:{s.port}" for s in switches]
@@ -80,14 +81,29 @@ def start(lab_dir: Path, cache_dir: Path, switches: tuple[Switch, ...]) -> int:
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, close_fds=True)
     pid_file(lab_dir).write_text(f"{proc.pid}\n", encoding="ascii")
-    deadline = time.monotonic() + 30
+    return proc
+
+
+def wait_ready(lab_dir: Path, proc: subprocess.Popen[bytes] | None, timeout: float = 30) -> None:
+    """Wait until the switches process printed READY; LabError if it died or hung."""
+    if proc is None:
+        return
+    log = lab_dir / "devices" / "fake-switches.log"
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise LabError(f"fake-switches exited (rc={proc.returncode}); see {log}")
         if "READY" in log.read_text(encoding="utf-8", errors="replace"):
-            return proc.pid
+            return
         time.sleep(0.05)
-    raise LabError(f"fake-switches did not start within 30 s; see {log}")
+    raise LabError(f"fake-switches did not start within {timeout:.0f} s; see {log}")
+
+
+def start(lab_dir: Path, cache_dir: Path, switches: tuple[Switch, ...]) -> int:
+    """Start the switches and wait until they listen; return the pid (0 if none)."""
+    proc = launch(lab_dir, cache_dir, switches)
+    wait_ready(lab_dir, proc)
+    return proc.pid if proc else 0
 
 
 def stop(lab_dir: Path) -> None:
