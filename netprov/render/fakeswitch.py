@@ -8,15 +8,17 @@ venv and launcher (:mod:`netprov.lab.devices_fs`), and stops it by its pid after
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from netprov.errors import ValidationFailed
 from netprov.lab.devices_fs import SCRIPT, fake_switches_python
@@ -70,7 +72,7 @@ class SwitchSession:
 
 def _password_file(work_dir: Path) -> tuple[Path, str]:
     work_dir.mkdir(parents=True, exist_ok=True)
-    path = work_dir / "fake-switch-password"
+    path = work_dir / f"fake-switch-password.{os.getpid()}"
     password = secrets.token_urlsafe(12)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
@@ -78,20 +80,47 @@ def _password_file(work_dir: Path) -> tuple[Path, str]:
     return path, password
 
 
+def _claim_port(first: int, lock_dir: Path, tries: int = 9) -> tuple[int, IO[bytes]]:
+    """``first`` or the next port that no other check holds (a flock) and nothing listens on.
+
+    Returns the port and the open lock file; the lock lasts until the file is closed.
+    """
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    for port in range(first, first + tries):
+        fh = (lock_dir / f"fake-switch-{port}.lock").open("wb")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                fh.close()
+                continue
+        return port, fh
+    raise ValidationFailed(f"no free port for fake-switches in {first}-{first + tries - 1}")
+
+
 @contextmanager
 def validation_switch(settings: Settings, port: int = DEFAULT_PORT) -> Iterator[SwitchSession]:
     """Start a private fake-switches IOS device, yield a session to it, stop it.
 
+    Listens on 127.0.0.1:``port`` (2391), or the next free port when another check holds it.
+
     Raises:
         ValidationFailed: fake-switches cannot be installed or started.
     """
+    port, lock = _claim_port(port, settings.cache_dir / "locks")
     work = settings.lab_dir / "render"
     try:
         py = fake_switches_python(settings.cache_dir)
     except Exception as exc:
+        lock.close()
         raise ValidationFailed(f"fake-switches is not available: {exc}") from exc
     pw_file, password = _password_file(work)
-    log = work / "fake-switch.log"
+    log = work / f"fake-switch.{port}.log"
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.Popen(
             [str(py), str(SCRIPT), "--user", USER, "--password-file", str(pw_file),
@@ -113,3 +142,4 @@ def validation_switch(settings: Settings, port: int = DEFAULT_PORT) -> Iterator[
         kill_pids([proc.pid])
         proc.wait(timeout=10)
         pw_file.unlink(missing_ok=True)
+        lock.close()
