@@ -144,7 +144,7 @@ def timeline_rows(ctx: DocumentContext, settings: Settings) -> list[dict[str, st
             "step": str(e.step),
             "step_title": STEPS[e.step].title_id if e.step in STEPS else "",
             "action": ACTION_LABELS.get(e.action, e.action),
-            "actor": e.actor_name or e.actor,
+            "actor": e.actor_name or e.actor.removeprefix("opd:"),
             "role": e.role.value,
             "at": waktu(e.at, tz),
             "note": e.note or "",
