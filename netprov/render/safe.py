@@ -108,7 +108,11 @@ def safe_text(value: object, max_length: int = DEFAULT_MAX_LENGTH, fallback: str
     text = _NOT_SAFE_CHAR.sub(" ", text)
     text = _SPACES.sub(" ", text).strip(" ")
     text = _strip_keywords(text)
-    text = text[:max_length].strip(" ")
+    if len(text) > max_length:
+        cut = text[: max_length + 1]
+        # end on a whole word when that keeps at least half of the room
+        text = cut.rsplit(" ", 1)[0] if cut.rfind(" ") >= max_length // 2 else cut[:max_length]
+        text = text[:max_length].strip(" ")
     # a description never ends in something a parser could read as a continuation
     text = text.rstrip(" ,:/+-")
     return text or fallback
