@@ -67,6 +67,12 @@ KIND_TITLE = {
 }
 
 
+class _Record(BaseModel):
+    """Step-7 records written by the pipeline: extra keys are ignored, not refused."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
 class Person(_Frozen):
     """Someone who signs: from the users file (``users: {<username>: {role, name, nip}}``)."""
 
@@ -88,35 +94,42 @@ class TimelineEntry(_Frozen):
     note: str | None = None
 
 
-class DeviceChange(_Frozen):
+class DeviceChange(_Record):
     """A device step 7 changed, with its config diff (secrets are masked on the way in)."""
 
     name: str
-    platform: str
+    platform: str = ""
     diff: str = ""
-    committed_at: AwareDatetime | None = None
+    committed_at: AwareDatetime | None = None    # None: nothing changed on this device
 
-    @field_validator("diff")
+    @field_validator("diff", mode="before")
     @classmethod
-    def _mask(cls, v: str) -> str:
-        return mask_secrets(v)
+    def _mask(cls, v: Any) -> str:
+        return mask_secrets(str(v)) if v is not None else ""
 
 
-class VerificationResult(_Frozen):
+class VerificationResult(_Record):
     check: str
     ok: bool
     detail: str = ""
 
-    @field_validator("detail")
+    @field_validator("detail", mode="before")
     @classmethod
-    def _mask(cls, v: str) -> str:
-        return mask_secrets(v)
+    def _mask(cls, v: Any) -> str:
+        return mask_secrets(str(v)) if v is not None else ""
 
 
-class MonitoringRegistration(_Frozen):
+class MonitoringRegistration(_Record):
     backend: str                    # "zabbix", "prometheus"
     id: str                         # host id / target name
-    status: str                     # e.g. "up", "registered", "pending"
+    status: str                     # e.g. "up", "down", "registered"
+    waited_seconds: float | None = None
+    detail: str = ""
+
+    @field_validator("detail", mode="before")
+    @classmethod
+    def _mask(cls, v: Any) -> str:
+        return mask_secrets(str(v)) if v is not None else ""
 
 
 class ManualEvidence(_Frozen):

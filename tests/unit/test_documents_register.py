@@ -109,7 +109,8 @@ def test_pipeline_outputs_reach_the_berita_acara(svc: RequestService) -> None:
                      "diff": "+interface eth2.100\n+ ip ospf authentication-key topsecret\n",
                      "committed_at": "2026-11-24T13:00:00+07:00"}],
         "verification": [{"check": "ping 10.250.0.2", "ok": True, "detail": "5/5"}],
-        "monitoring": [{"backend": "zabbix", "id": "10601", "status": "up"}],
+        "monitoring": [{"backend": "zabbix", "id": "hostid=10601", "status": "up",
+                        "waited_seconds": 14.2, "detail": "icmpping=1"}],
     }
     svc.record_provisioned(rid, "staff1", outputs)
     rec = svc.report(rid, "staff1")
@@ -117,7 +118,7 @@ def test_pipeline_outputs_reach_the_berita_acara(svc: RequestService) -> None:
     assert ctx.evidence is not None and ctx.evidence.devices[0].name == "dist-batamkota1"
     html = StoredDocument.from_event(rec.documents[-1]).html_path.read_text(encoding="utf-8")
     assert "eth2.100" in html and "topsecret" not in html and "********" in html
-    assert "10601" in html and "Berhasil" in html
+    assert "hostid=10601" in html and "Berhasil" in html and "14 detik" in html
 
 
 def test_failed_event_discards_the_files(svc: RequestService, settings: Settings,
