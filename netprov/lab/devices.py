@@ -148,7 +148,7 @@ def status(settings: Settings) -> dict[str, Any]:
         devices.append({
             "name": s.name, "platform": s.platform, "role": s.role, "host": "127.0.0.1",
             "port": s.port, "username": fs.SWITCH_USER,
-            "credentials": str(fs.password_file(settings.lab_dir)),
+            "credentials": str(fs.password_path(settings.lab_dir)),
             "state": "up" if ssh_banner(s.port, 1.0) else "down",
         })
     up_count = sum(1 for d in devices if d["state"] == "up")

@@ -51,9 +51,14 @@ def fake_switches_python(cache_dir: Path) -> Path:
     return py
 
 
+def password_path(lab_dir: Path) -> Path:
+    """Where the switches' password lives (may not exist yet)."""
+    return lab_dir / "devices" / "switch_password"
+
+
 def password_file(lab_dir: Path) -> Path:
     """The switches' login (and enable) password, generated once, mode 0600."""
-    path = lab_dir / "devices" / "switch_password"
+    path = password_path(lab_dir)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

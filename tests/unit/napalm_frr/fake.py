@@ -1,9 +1,10 @@
 """NAPALM-style mocked tests: a fake SSH transport answering from recorded outputs.
 
-Each case folder ``mocked_data/<method>/<case>/`` holds ``responses.json`` (the device, the
-method's arguments, and an ordered list of ``{match, file|stdout, rc}``: the first entry whose
-regex matches the command (plus its stdin, after a newline) answers) and, for getters,
-``expected_result.json``. The outputs were recorded from the real lab routers.
+Each case folder ``mocked_data/<method>/<case>/`` holds ``responses.json`` (the method's
+arguments, or ``steps`` of a config scenario, and an ordered list of ``{match, file|stdout,
+rc, once}``: the first unused entry whose regex matches the command (plus its stdin, after a
+newline) answers; a ``once`` entry answers one call) and ``expected_result.json`` (the result,
+or ``{exception, message}``). The outputs were recorded from the real lab routers.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class FakeTransport:
         self.responses = responses
         self.base = base
         self.calls: list[tuple[str, str | None]] = []
+        self.used: set[int] = set()
         self.alive = True
 
     def open(self) -> None:
@@ -41,8 +43,11 @@ class FakeTransport:
             ) -> Result:
         self.calls.append((command, stdin))
         subject = command + ("\n" + stdin if stdin else "")
-        for r in self.responses:
+        for i, r in enumerate(self.responses):
+            if r.get("once") and i in self.used:
+                continue
             if re.search(r["match"], subject, re.DOTALL):
+                self.used.add(i)
                 if "file" in r:
                     assert self.base is not None
                     out = (self.base / r["file"]).read_text(encoding="utf-8")
