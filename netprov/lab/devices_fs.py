@@ -7,8 +7,10 @@ netaddr lxml``. The venv survives ``down`` (it is a cache); creating it takes ~1
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -36,6 +38,15 @@ def fake_switches_python(cache_dir: Path) -> Path:
     if marker.exists() and py.exists():
         return py
     venv.parent.mkdir(parents=True, exist_ok=True)
+    with (venv.parent / ".venv-fake-switches.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one creator at a time (lab up, templates check)
+        if not (marker.exists() and py.exists()):
+            _create_venv(venv, py, marker)
+    return py
+
+
+def _create_venv(venv: Path, py: Path, marker: Path) -> None:
+    shutil.rmtree(venv, ignore_errors=True)
     uv = which("uv")
     base = getattr(sys, "_base_executable", sys.executable)
     if uv:
@@ -48,7 +59,6 @@ def fake_switches_python(cache_dir: Path) -> Path:
     run([*env_install, *FS_DEPS], timeout=300)
     run([str(py), "-c", "import fake_switches, twisted.conch"], timeout=60)
     marker.write_text("ok\n", encoding="ascii")
-    return py
 
 
 def password_path(lab_dir: Path) -> Path:
