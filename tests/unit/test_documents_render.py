@@ -227,3 +227,23 @@ def test_numbering_setting_is_used(settings: Settings) -> None:
     doc = render_document("berita-acara", accepted_context(), s)
     assert doc.letter_number == "555/7/DKI.BA/2026"
     assert "555/7/DKI.BA/2026" in pdf_text(doc.pdf_path)
+
+
+def test_concurrent_renders_get_distinct_versions(settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ctx = rejected_context()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        docs = list(pool.map(lambda _: render_document("surat-balasan", ctx, settings), range(4)))
+    assert sorted(d.version for d in docs) == [1, 2, 3, 4]
+    assert all(check_files(d) == {"html": "ok", "pdf": "ok"} for d in docs)
+
+
+def test_moved_documents_dir_is_still_checked(settings: Settings, tmp_path: Path) -> None:
+    import shutil
+
+    doc = render_document("laporan-pemeriksaan", rejected_context(), settings)
+    moved = tmp_path / "moved"
+    shutil.move(str(settings.documents_dir), moved)
+    assert check_files(doc) == {"html": "missing", "pdf": "missing"}
+    assert check_files(doc, moved) == {"html": "ok", "pdf": "ok"}
