@@ -179,7 +179,8 @@ class ZabbixBackend:
                 "(it ships with Zabbix 6.0) before registering links")
         return str(found[0]["templateid"])
 
-    def _host(self, request_id: str) -> dict[str, Any] | None:
+    def _hosts(self, request_id: str) -> list[dict[str, Any]]:
+        """Hosts named ``request_id``, lowest id first (more than one only in a race)."""
         hosts = self.call("host.get", {
             "filter": {"host": request_id},
             "output": ["hostid", "host", "name", "status"],
@@ -188,27 +189,41 @@ class ZabbixBackend:
             "selectParentTemplates": ["templateid", "name"],
             "selectTags": ["tag", "value"],
         }, f"look up host {request_id}")
-        return dict(hosts[0]) if hosts else None
+        return sorted((dict(h) for h in hosts), key=lambda h: int(h["hostid"]))
 
-    def _group(self, name: str) -> tuple[str, bool]:
-        """The group's id, creating it if missing. Returns (groupid, created)."""
+    def _host(self, request_id: str) -> dict[str, Any] | None:
+        hosts = self._hosts(request_id)
+        return hosts[0] if hosts else None
+
+    def _groups_named(self, name: str) -> list[str]:
         found = self.call("hostgroup.get", {"filter": {"name": name}, "output": ["groupid"]},
                           f"look up host group {name!r}")
+        return sorted((str(g["groupid"]) for g in found), key=int)
+
+    def _group(self, name: str) -> tuple[str, bool]:
+        """The group's id, creating it if missing. Returns (groupid, created).
+
+        Zabbix 6.0 does not stop two concurrent creates of one name; the lowest id wins and
+        a creator that lost removes its own (still empty) group.
+        """
+        found = self._groups_named(name)
         if found:
-            return str(found[0]["groupid"]), False
+            return found[0], False
         try:
             made = self.call("hostgroup.create", {"name": name}, f"create host group {name!r}")
         except MonitoringError as exc:
             if "already exists" not in str(exc):
                 raise
-            # another register created it a moment ago
-            found = self.call("hostgroup.get", {"filter": {"name": name},
-                                                "output": ["groupid"]},
-                              f"look up host group {name!r}")
+            found = self._groups_named(name)  # another register created it a moment ago
             if not found:
                 raise
-            return str(found[0]["groupid"]), False
-        return str(made["groupids"][0]), True
+            return found[0], False
+        mine = str(made["groupids"][0])
+        winner = self._groups_named(name)[0]
+        if winner != mine:
+            self.call("hostgroup.delete", [mine], f"remove duplicate host group {name!r}")
+            return winner, False
+        return mine, True
 
     # --- the interface -------------------------------------------------------------------------
 
@@ -232,15 +247,39 @@ class ZabbixBackend:
         )
 
     def register(self, link: MonitoredLink) -> Registration:
-        """Create the host (or update it: whole tag and macro lists, interface IP, group)."""
+        """Create the host (or update it: whole tag and macro lists, interface IP, group).
+
+        Zabbix checks name uniqueness without locking, so registers of the same request at
+        the same moment can see "already exists" or a database conflict: such a call is
+        retried (it is idempotent).
+        """
+        attempts = 5
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._register_once(link)
+            except MonitoringError as exc:
+                if not _transient(exc) or attempt == attempts:
+                    raise
+                time.sleep(0.2 * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _register_once(self, link: MonitoredLink) -> Registration:
         template_id = self._template_id()
         group_id, group_created = self._group(group_name(link))
         try:
             existing = self._host(link.request_id)
             if existing is None:
                 try:
-                    self._create_host(link, group_id, template_id)
+                    mine = self._create_host(link, group_id, template_id)
                     created = True
+                    winner = self._host(link.request_id)
+                    if winner is not None and str(winner["hostid"]) != mine:
+                        # Zabbix 6.0 let a concurrent register create the same host name:
+                        # the lowest id wins, this call removes its own and updates that one.
+                        self.call("host.delete", [mine],
+                                  f"remove duplicate host {link.request_id}")
+                        self._update_host(link, winner, group_id, template_id)
+                        created = False
                 except MonitoringError as exc:
                     if "already exists" not in str(exc):
                         raise
@@ -263,8 +302,8 @@ class ZabbixBackend:
                                   "right after registering it")
         return self._registration(host, created=created)
 
-    def _create_host(self, link: MonitoredLink, group_id: str, template_id: str) -> None:
-        self.call("host.create", {
+    def _create_host(self, link: MonitoredLink, group_id: str, template_id: str) -> str:
+        made = self.call("host.create", {
             "host": host_name(link),
             "name": visible_name(link),
             "groups": [{"groupid": group_id}],
@@ -276,6 +315,7 @@ class ZabbixBackend:
             "inventory": host_inventory(link),
             "description": f"netprov: {link.opd_name}, {link.site}; circuit {link.circuit}",
         }, f"create host {link.request_id}")
+        return str(made["hostids"][0])
 
     def _update_host(self, link: MonitoredLink, host: dict[str, Any], group_id: str,
                      template_id: str) -> None:
@@ -285,9 +325,11 @@ class ZabbixBackend:
                      for t in host.get("parentTemplates") or []]
         if template_id not in {t["templateid"] for t in templates}:
             templates.append({"templateid": template_id})
+        update: dict[str, Any] = {"hostid": hostid}
+        if str(host.get("name")) != visible_name(link):
+            update["name"] = visible_name(link)  # only when it changes: see register()
         self.call("host.update", {
-            "hostid": hostid,
-            "name": visible_name(link),
+            **update,
             "status": 0,
             "groups": [{"groupid": group_id}],
             "templates": templates,
@@ -323,12 +365,12 @@ class ZabbixBackend:
             pass
 
     def deregister(self, request_id: str) -> bool:
-        host = self._host(check_request_id(request_id))
-        if host is None:
+        hosts = self._hosts(check_request_id(request_id))
+        if not hosts:
             return False
-        self.call("host.delete", [str(host["hostid"])], f"delete host {request_id}")
-        for g in host.get("groups") or []:
-            self._delete_group_if_empty(str(g["groupid"]))
+        self.call("host.delete", [str(h["hostid"]) for h in hosts], f"delete host {request_id}")
+        for gid in {str(g["groupid"]) for h in hosts for g in h.get("groups") or []}:
+            self._delete_group_if_empty(gid)
         return True
 
     def _ping_item(self, hostid: str) -> dict[str, Any] | None:
@@ -401,6 +443,15 @@ class ZabbixBackend:
         except MonitoringError as exc:
             if "authorized" in str(exc).lower() or "not reachable" in str(exc):
                 raise
+
+
+_TRANSIENT = ("already exists", "database is not working properly",
+              "SQL statement execution has failed")
+
+
+def _transient(exc: MonitoringError) -> bool:
+    """A conflict with a concurrent call (Zabbix has no locking for these): worth a retry."""
+    return any(t in str(exc) for t in _TRANSIENT)
 
 
 def _ts(clock: str | None) -> dt.datetime | None:

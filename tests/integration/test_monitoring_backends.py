@@ -403,3 +403,23 @@ def test_cli_register_without_allocation_is_a_workflow_error(
     res = CliRunner().invoke(app, ["--as", "staff1", "monitor", "register", rid])
     assert isinstance(res.exception, WorkflowError)
     assert "no allocation yet" in str(res.exception)
+
+
+def test_concurrent_registers_make_one_host(
+    zabbix: ZabbixBackend, prometheus: PrometheusBackend, request_id: str
+) -> None:
+    """Four registers of the same request at once (fresh department group too): one host."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> tuple[bool, bool]:
+        z = ZabbixBackend(zabbix.url, zabbix._token)
+        lk = link(request_id, PEER_IP, opd_name="OPD Serentak", bandwidth_mbps=10 + i)
+        return z.register(lk).created, prometheus.register(lk).created
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(one, range(4)))
+    assert len(zabbix_hosts(zabbix, request_id)) == 1
+    assert len(zabbix.call("hostgroup.get", {"filter": {"name": "OPD/OPD Serentak"}})) == 1
+    assert len(list(prometheus.sd_dir.glob(f"{request_id}*"))) == 1
+    assert sum(1 for z, _ in results if z) <= 1
+    assert [p.name for p in prometheus.sd_dir.iterdir() if p.name.startswith(".")] == []
