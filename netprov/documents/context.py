@@ -147,6 +147,7 @@ class ProvisioningEvidence(_Frozen):
     verification: list[VerificationResult] = []
     monitoring: list[MonitoringRegistration] = []
     manual: ManualEvidence | None = None
+    unreadable: list[str] = []      # step-7 outputs that were malformed (shown, not fatal)
 
 
 class DocumentContext(_Frozen):

@@ -35,7 +35,6 @@ from netprov.domain.letters import CompletenessForm, Letter
 from netprov.domain.resources import Allocation, Feasibility
 from netprov.domain.sop import Role
 from netprov.domain.users import Directory
-from netprov.errors import DocumentError
 
 
 class EventLike(Protocol):
@@ -72,30 +71,42 @@ class RecordLike(Protocol):
     def events(self) -> Sequence[Any]: ...
 
 
-def _items(raw: Any, model: type[Any], what: str) -> list[Any]:
+def _items(raw: Any, model: type[Any], what: str, unreadable: list[str]) -> list[Any]:
+    """Valid records of one step-7 output; a malformed one is noted, never fatal (a paper
+    that cannot be produced would block the SOP step)."""
     if not raw:
         return []
     if not isinstance(raw, list):
-        raise DocumentError(f"step 7 output {what} must be a list")
-    try:
-        return [model.model_validate(item) for item in raw]
-    except ValidationError as exc:
-        raise DocumentError(f"step 7 output {what} is malformed: {exc.errors()[0]['msg']}") from exc
+        unreadable.append(what)
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError:
+            unreadable.append(f"{what}[{i}]")
+    return out
 
 
 def evidence_from_outputs(outputs: Mapping[str, Any]) -> ProvisioningEvidence:
     """The step-7 evidence in a ``provision`` event's outputs."""
+    unreadable: list[str] = []
     manual = None
     ev = outputs.get("evidence")
     if outputs.get("mode") == "manual" and isinstance(ev, Mapping):
-        manual = ManualEvidence(file_name=str(ev.get("name") or ev.get("file") or "?"),
-                                sha256=str(ev.get("sha256", "")),
-                                note=str(outputs.get("note")) if outputs.get("note") else None)
+        try:
+            manual = ManualEvidence(file_name=str(ev.get("name") or ev.get("file") or "?"),
+                                    sha256=str(ev.get("sha256", "")))
+        except ValidationError:
+            unreadable.append("evidence")
     return ProvisioningEvidence(
-        devices=_items(outputs.get("devices"), DeviceChange, "devices"),
-        verification=_items(outputs.get("verification"), VerificationResult, "verification"),
-        monitoring=_items(outputs.get("monitoring"), MonitoringRegistration, "monitoring"),
+        devices=_items(outputs.get("devices"), DeviceChange, "devices", unreadable),
+        verification=_items(outputs.get("verification"), VerificationResult, "verification",
+                            unreadable),
+        monitoring=_items(outputs.get("monitoring"), MonitoringRegistration, "monitoring",
+                          unreadable),
         manual=manual,
+        unreadable=unreadable,
     )
 
 

@@ -180,3 +180,22 @@ def test_cli_lists_checks_and_hands_out(svc: RequestService, settings: Settings,
     assert res.exit_code != 0 and "no berita-acara" in str(res.exception)
     res = runner.invoke(cli, ["request", "document", rid, "nonsense"])
     assert res.exit_code != 0 and "is not one of" in str(res.exception)
+
+
+def test_malformed_step7_records_are_noted_not_fatal(settings: Settings) -> None:
+    from netprov.documents import evidence_from_outputs, html_for
+    from netprov.documents.samples import accepted_context
+
+    ev = evidence_from_outputs({
+        "mode": "pipeline",
+        "devices": [{"name": "dist-batamkota1", "platform": "frr", "diff": "+x\n"}, {"platform": "frr"}],
+        "verification": "not a list",
+        "monitoring": [{"backend": "zabbix", "id": "1", "status": "up", "extra": True}],
+    })
+    assert [d.name for d in ev.devices] == ["dist-batamkota1"]
+    assert ev.unreadable == ["devices[1]", "verification"]
+    assert ev.monitoring[0].backend == "zabbix"
+    html = html_for("berita-acara", accepted_context().model_copy(update={"evidence": ev}), settings)
+    assert "tidak terbaca" in html and "devices[1], verification" in html
+    manual = evidence_from_outputs({"mode": "manual", "evidence": {"name": "a.jpg", "sha256": "x"}})
+    assert manual.manual is None and manual.unreadable == ["evidence"]
