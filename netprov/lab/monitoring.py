@@ -108,9 +108,46 @@ def _step(progress: Progress, name: str, t0: float) -> float:
     return now
 
 
+def _orphan_markers(settings: Settings) -> list[str]:
+    """What our daemons' command lines contain: the lab's config paths, the forwarders."""
+    ns = probe_namespace(settings)
+    zp, pp = zabbix_paths(settings), prom_paths(settings)
+    return [
+        f"-c {zp.server_conf}",                               # zabbix_server
+        f"({zp.etc / 'php-fpm.conf'})",                       # php-fpm: master process (...)
+        f"-c {zp.etc / 'nginx.conf'}",                        # nginx: master process ...
+        f"--config.file={pp.etc / 'prometheus.yml'}",
+        f"--config.file={pp.etc / 'blackbox.yml'}",
+        " ".join(proc.forwarder_argv(zbx.SERVER_PORT, ns)),
+        " ".join(proc.forwarder_argv(prom.BLACKBOX_PORT, ns)),
+    ]
+
+
+def _reap_orphans(settings: Settings, progress: Progress) -> None:
+    """Stop our daemons that no pid file knows (pid files lost): they would hold the ports."""
+    zp, pp = zabbix_paths(settings), prom_paths(settings)
+    known: set[int] = set()
+    for pidfile, marker in ((zp.server_pid, "zabbix_server"), (zp.php_pid, "php-fpm"),
+                            (zp.nginx_pid, "nginx"),
+                            (zp.forward_pid, f"TCP-LISTEN:{zbx.SERVER_PORT}"),
+                            (pp.prom_pid, prom.PROM_MARKER), (pp.blackbox_pid, "blackbox"),
+                            (pp.forward_pid, f"TCP-LISTEN:{prom.BLACKBOX_PORT}")):
+        pid = proc.alive(pidfile, marker)
+        if pid:
+            known.update(proc.descendants(pid))
+    orphans = [p for p in proc.find_processes(_orphan_markers(settings)) if p not in known]
+    # stop parents first (their children exit with them)
+    parents = [p for p in orphans if proc.parent_pid(p) not in orphans]
+    for pid in parents:
+        proc.stop_pid(pid, 30)
+    if parents:
+        progress(f"stopped {len(parents)} leftover monitoring processes without pid files")
+
+
 def _up(settings: Settings, progress: Progress) -> None:
     zp, pp = zabbix_paths(settings), prom_paths(settings)
     ns = probe_namespace(settings)
+    _reap_orphans(settings, progress)
     t = time.monotonic()
     installed = proc.apt_ensure(COMMON_PACKAGES + zbx.PACKAGES + prom.PACKAGES,
                                 monitoring_dir(settings) / "log")
@@ -167,6 +204,7 @@ def down(settings: Settings, progress: Progress) -> None:
     with _lock(settings):
         stopped = prom.stop_all(prom_paths(settings)) + zbx.stop_all(zabbix_paths(settings))
         progress(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
+        _reap_orphans(settings, progress)
         clear_state(settings.lab_dir, "zabbix")
         clear_state(settings.lab_dir, "prometheus")
         ns = probe_namespace(settings)

@@ -189,6 +189,13 @@ def _exists(pid: int) -> bool:
     return _proc_state(pid) not in ("Z", "")
 
 
+def parent_pid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def descendants(pid: int) -> list[int]:
     """``pid`` and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
@@ -207,6 +214,19 @@ def descendants(pid: int) -> list[int]:
         out.append(p)
         todo.extend(children.get(p, []))
     return out
+
+
+def find_processes(markers: Sequence[str]) -> list[int]:
+    """Pids whose command line contains any of ``markers`` (this process excluded)."""
+    me = os.getpid()
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        line = cmdline(int(entry.name))
+        if line and any(m in line for m in markers):
+            found.append(int(entry.name))
+    return found
 
 
 # --- waiting ----------------------------------------------------------------------------------

@@ -119,3 +119,17 @@ def test_down_stops_everything_and_up_restores(
     assert back["state"] == "up"
     assert restart < 30, restart
     print(f"restart (database kept): {restart:.1f}s")
+
+
+def test_up_reaps_daemons_whose_pid_files_were_lost(
+    monitoring_lab: dict[str, Any], lab_settings: Settings
+) -> None:
+    pp = mon.prom_paths(lab_settings)
+    old = proc.alive(pp.prom_pid, "prometheus.yml")
+    assert old
+    pp.prom_pid.unlink()
+    after = mon.up(lab_settings, lambda _msg: None)
+    assert after["state"] == "up"
+    assert not proc.pid_running(old, "prometheus.yml")
+    assert proc.find_processes([f"--config.file={pp.etc / 'prometheus.yml'}"]) == [
+        proc.alive(pp.prom_pid, "prometheus.yml")]
