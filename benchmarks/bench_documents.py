@@ -55,6 +55,7 @@ def main() -> None:
               f"{(time.perf_counter() - t) * 1000:.0f} ms -> {doc.pdf_path.name}")
         if args.images:
             args.images.mkdir(parents=True, exist_ok=True)
+            settings = load_settings(data_dir=Path(tmp) / "pictures")  # every picture is v1
             picks = {
                 DocumentKind.LAPORAN_PEMERIKSAAN: accepted_context(),
                 DocumentKind.SURAT_BALASAN: rejected_context(),
