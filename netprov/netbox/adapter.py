@@ -146,7 +146,8 @@ class NetBoxIpam:
 
     def _link(self, site: SiteRow) -> LinkRow | None:
         """The site's department link, read from cables in NetBox (3 calls)."""
-        ifaces = self._list(self._api.dcim.interfaces, "reading site interfaces", site_id=site.id)
+        ifaces = self._list(self._api.dcim.interfaces, "reading site interfaces", site_id=site.id,
+                            fields="id,name,label,device,link_peers,custom_fields")
         local_devices = {_id(i.get("device")) for i in ifaces}
         uplinks = []
         for i in ifaces:
@@ -160,13 +161,13 @@ class NetBoxIpam:
         cpe_if, peer = uplinks[0]
         cpe_dev = cpe_if["device"]
         dist_ifs = self._list(self._api.dcim.interfaces, "reading the distribution port",
-                              id=int(peer["id"]))
+                              id=int(peer["id"]), fields="id,name,device,custom_fields")
         if not dist_ifs:
             return None
         dist_if = dist_ifs[0]
         dist_dev_id = _id(dist_if.get("device"))
         dist_devs = self._list(self._api.dcim.devices, "reading the distribution router",
-                               id=dist_dev_id)
+                               id=dist_dev_id, fields="id,name,site")
         dist_site = _id(dist_devs[0].get("site")) if dist_devs else None
         # the department router's LAN interface and the access switch behind it
         cpe_ifs = [i for i in ifaces if _id(i.get("device")) == _id(cpe_dev)]
@@ -244,6 +245,7 @@ class NetBoxIpam:
 
     def _uplinks(self, service: Service, link: LinkRow | None) -> tuple[UplinkRow, ...]:
         rows = self._list(self._api.dcim.interfaces, "reading uplinks",
+                          fields="id,name,device,custom_fields",
                           **{f"cf_{nm.CF_SERVICE}": service})
         out = []
         for r in rows:
@@ -319,7 +321,9 @@ class NetBoxIpam:
             "prefix": self._list(self._api.ipam.prefixes, "reading the request's prefixes", **f),
             "ip": self._list(self._api.ipam.ip_addresses, "reading the request's addresses", **f),
             "vlan": self._list(self._api.ipam.vlans, "reading the request's VLAN", **f),
-            "interface": self._list(self._api.dcim.interfaces, "reading the request's port", **f),
+            "interface": self._list(self._api.dcim.interfaces, "reading the request's port",
+                                    fields="id,name,display,display_url,device,custom_fields",
+                                    **f),
         }
 
     @staticmethod
@@ -380,13 +384,18 @@ class NetBoxIpam:
             return None
         return self._from_objects(request_id, objs)
 
-    def _ensure_tag(self, request_id: str) -> tuple[int, int, bool]:
-        """(netprov tag id, request tag id, request tag created now)."""
+    def _tags(self, request_id: str) -> dict[str, int]:
+        """Ids of the ``netprov`` tag and the request's tag (when they exist), by slug."""
         slug = nm.request_tag_slug(request_id)
         tags = self._list(self._api.extras.tags, "reading tags", slug=[nm.TAG, slug])
         by_slug = {str(t["slug"]): int(t["id"]) for t in tags}
         if nm.TAG not in by_slug:
             raise ConfigError("NetBox has no 'netprov' tag: run `netprov lab seed` first")
+        return by_slug
+
+    def _ensure_tag(self, request_id: str, by_slug: dict[str, int]) -> tuple[int, int, bool]:
+        """(netprov tag id, request tag id, request tag created now)."""
+        slug = nm.request_tag_slug(request_id)
         if slug in by_slug:
             return by_slug[nm.TAG], by_slug[slug], False
         with netbox_errors(f"creating tag {request_id}"):
@@ -402,12 +411,15 @@ class NetBoxIpam:
         its own lock). A full pool or a taken port raises NotFeasibleError; a failure midway
         undoes what this call created.
         """
-        objs = self._request_objects(request_id)
-        if self._complete(objs):
-            return self._from_objects(request_id, objs)
-        if any(objs.values()):
+        tags = self._tags(request_id)
+        if nm.request_tag_slug(request_id) in tags:
+            # the tag is made first and deleted last: without it the request holds nothing
+            objs = self._request_objects(request_id)
+            if self._complete(objs):
+                return self._from_objects(request_id, objs)
             log.info("request %s holds a partial allocation; releasing it first", request_id)
             self.release(request_id)
+            tags.pop(nm.request_tag_slug(request_id), None)
         survey, recs = self._survey(request_id, letter)
         fe = evaluate(survey, letter)
         if not fe.feasible:
@@ -416,15 +428,16 @@ class NetBoxIpam:
         assert tenant is not None and site is not None and link is not None
         undo: list[tuple[str, Any]] = []
         try:
-            return self._allocate(request_id, letter, tenant, site, link, recs, undo)
+            return self._allocate(request_id, letter, tenant, site, link, recs, tags, undo)
         except BaseException:
             self._undo(undo)
             raise
 
     def _allocate(self, request_id: str, letter: Letter, tenant: TenantRow, site: SiteRow,
-                  link: LinkRow, recs: dict[str, Any], undo: list[tuple[str, Any]]) -> Allocation:
+                  link: LinkRow, recs: dict[str, Any], known_tags: dict[str, int],
+                  undo: list[tuple[str, Any]]) -> Allocation:
         api = self._api
-        netprov_tag, req_tag, tag_created = self._ensure_tag(request_id)
+        netprov_tag, req_tag, tag_created = self._ensure_tag(request_id, known_tags)
         if tag_created:
             undo.append(("tag", req_tag))
         tags = [netprov_tag, req_tag]
