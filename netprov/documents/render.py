@@ -19,7 +19,7 @@ from netprov.documents.dates import hari, tanggal, terbilang, waktu
 from netprov.documents.store import StoredDocument, claim_version, request_dir, write_file
 from netprov.documents.twin import form_twin_yaml
 from netprov.documents.view import doc_view, template_vars
-from netprov.errors import DocumentError
+from netprov.errors import DocumentError, InputError
 from netprov.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,19 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
+def document_kind(kind: DocumentKind | str) -> DocumentKind:
+    """``kind`` as a DocumentKind; an unknown name is an InputError naming the known ones."""
+    try:
+        return DocumentKind(kind)
+    except ValueError:
+        known = ", ".join(k.value for k in DocumentKind)
+        raise InputError([f"kind: {kind!r} is not one of {known}"], source="document") from None
+
+
 def html_for(kind: DocumentKind | str, ctx: DocumentContext, settings: Settings,
              version: int | None = None) -> str:
     """The document as one self-contained HTML page (pure: writes nothing)."""
-    kind = DocumentKind(kind)
+    kind = document_kind(kind)
     env = environment(settings.templates_dir)
     try:
         template = env.get_template(f"{kind.value}.html.j2")
@@ -94,12 +103,14 @@ def pdf_from_html(html: str) -> bytes:
         raise DocumentError(f"WeasyPrint cannot start (Debian libpango-1.0-0 and "
                             f"libpangoft2-1.0-0 are needed): {exc}") from exc
     quiet = logging.getLogger("weasyprint")
-    old = quiet.level
-    quiet.setLevel(logging.ERROR)
+    if quiet.level == logging.NOTSET:   # its CSS/fetch warnings are noise on a user's terminal
+        quiet.setLevel(logging.ERROR)
     try:
         pdf = weasyprint.HTML(string=html, url_fetcher=_fetcher()).write_pdf()
-    finally:
-        quiet.setLevel(old)
+    except DocumentError:
+        raise
+    except Exception as exc:
+        raise DocumentError(f"WeasyPrint could not make the PDF: {type(exc).__name__}: {exc}") from exc
     if not isinstance(pdf, bytes):
         raise DocumentError("WeasyPrint returned no PDF")
     return pdf
@@ -112,7 +123,7 @@ def render_document(kind: DocumentKind | str, ctx: DocumentContext,
     Each call makes a new version (``<kind>-v<N>``); nothing is overwritten. The
     completeness form also gets its YAML twin (``formulir-kelengkapan-v<N>.yaml``).
     """
-    kind = DocumentKind(kind)
+    kind = document_kind(kind)
     html_for(kind, ctx, settings)        # fail on template/setting problems before claiming
     docs_dir = settings.documents_dir
     folder = request_dir(docs_dir, ctx.request_id)

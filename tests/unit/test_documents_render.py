@@ -247,3 +247,10 @@ def test_moved_documents_dir_is_still_checked(settings: Settings, tmp_path: Path
     shutil.move(str(settings.documents_dir), moved)
     assert check_files(doc) == {"html": "missing", "pdf": "missing"}
     assert check_files(doc, moved) == {"html": "ok", "pdf": "ok"}
+
+
+def test_unknown_kind_is_an_input_error(settings: Settings) -> None:
+    from netprov.errors import InputError
+
+    with pytest.raises(InputError, match="berita-acara"):
+        html_for("surat-cinta", accepted_context(), settings)
