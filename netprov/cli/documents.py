@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from netprov.cli.common import console, err_console, invocation, print_json
-from netprov.documents.context import DocumentKind
+from netprov.documents.render import document_kind
 from netprov.documents.store import StoredDocument, check_files, latest, locate
 from netprov.errors import DocumentError, InputError
 from netprov.settings import Settings
@@ -95,11 +95,7 @@ def register(request_app: typer.Typer) -> None:
         if sum((pdf, html, yaml_twin)) > 1:
             raise InputError(["give one of --pdf, --html, --yaml"], source="options")
         fmt = "html" if html else "yaml" if yaml_twin else "pdf"
-        try:
-            doc_kind = DocumentKind(kind)
-        except ValueError:
-            known = ", ".join(k.value for k in DocumentKind)
-            raise InputError([f"KIND: {kind!r} is not one of {known}"], source="arguments") from None
+        doc_kind = document_kind(kind)
         settings = invocation(ctx).settings
         doc = latest(recorded_documents(settings, request_id), doc_kind)
         if fmt not in doc.files:
