@@ -118,6 +118,10 @@ def up(settings: Settings, progress: Progress) -> dict[str, Any]:
     if missing:
         raise LabError(f"routers on ports {missing} do not answer SSH; see {lab_root(settings)}")
     _record_state(settings, plan)
+    if _wait_converged(plan, timeout=30):
+        progress("OSPF and eBGP converged")
+    else:
+        progress("warning: routing has not converged after 30 s (see the routers' logs)")
     progress(f"up in {time.monotonic() - t0:.1f} s")
     return status(settings)
 
@@ -349,6 +353,43 @@ def _record_state(settings: Settings, plan: LabPlan) -> None:
         "probe": {"namespace": plan.probe_ns, "address": plan.probe_address,
                   "gateway": plan.probe_gateway},
     })
+
+
+def _convergence_checks(plan: LabPlan) -> list[tuple[str, str, str]]:
+    """(netns, prefix, protocol) routes that exist once OSPF and eBGP have converged."""
+    checks: list[tuple[str, str, str]] = []
+    core = next((r for r in plan.routers if r.role == "core"), None)
+    dists = [r for r in plan.routers if r.role == "distribution"]
+    provider = next((r for r in plan.routers if r.role == "provider"), None)
+    for a in dists:
+        for b in dists:
+            if a is not b:
+                checks.append((a.netns, _loopback_of(b), "ospf"))
+    if core and provider:
+        checks.append((core.netns, _loopback_of(provider), "bgp"))
+    return [c for c in checks if c[1]]
+
+
+def _loopback_of(r: Router) -> str:
+    for line in r.baseline.splitlines():
+        if line.startswith(" ip address 10.254.") and "/32" in line:
+            return line.split()[-1].split("/")[0]
+    for ifname, cidr in r.kernel_addresses:
+        if ifname == "lo":
+            return cidr.split("/")[0]
+    return ""
+
+
+def _wait_converged(plan: LabPlan, timeout: float) -> bool:
+    pending = _convergence_checks(plan)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        pending = [(ns, dst, proto) for ns, dst, proto in pending
+                   if f"proto {proto}" not in run(["ip", "-n", ns, "route", "show", dst],
+                                                  check=False).stdout]
+        if pending:
+            time.sleep(0.2)
+    return not pending
 
 
 # --- health and teardown ------------------------------------------------------------------------
