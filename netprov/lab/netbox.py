@@ -561,7 +561,7 @@ def _start_gunicorn(paths: Paths, progress: Progress) -> subprocess.Popen[bytes]
         return subprocess.Popen(
             [str(paths.venv / "bin" / "gunicorn"), "netbox.wsgi", "--bind", f"{HOST}:{PORT}",
              "--workers", "2", "--threads", "4", "--timeout", "120", "--keep-alive", "30",
-             "--no-control-socket", "--pid", str(paths.gunicorn_pid),
+             "--no-control-socket", "--preload", "--pid", str(paths.gunicorn_pid),
              "--error-logfile", str(paths.lab / "gunicorn.log"),
              "--access-logfile", str(paths.lab / "gunicorn-access.log")],
             stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
