@@ -24,8 +24,13 @@ def full_lab(netbox_lab: dict[str, Any], device_lab: dict[str, Any], monitoring_
 
 @pytest.fixture
 def e2e_settings(full_lab: None, tmp_path: Path) -> Settings:
-    return load_settings(data_dir=tmp_path / "data", lab_dir=LAB_DIR, id_prefix="UJI",
-                         monitoring_wait_seconds=120, commit_confirm_seconds=120)
+    return load_settings(
+        data_dir=tmp_path / "data",
+        lab_dir=LAB_DIR,
+        id_prefix="UJI",
+        monitoring_wait_seconds=120,
+        commit_confirm_seconds=120,
+    )
 
 
 @pytest.fixture
@@ -34,14 +39,25 @@ def svc(e2e_settings: Settings) -> RequestService:
 
 
 def form_for(request_id: str) -> CompletenessForm:
-    return CompletenessForm.model_validate({
-        "request": request_id,
-        "pic": {"name": "Uji Coba", "nip": "19850312 201001 1 007", "phone": "+62 812 7000 1234",
-                "email": "uji@opd.batam.go.id"},
-        "location": {"building": "Gedung Uji", "room": "Ruang Server", "latitude": 1.13, "longitude": 104.05},
-        "equipment": {"devices": 3},
-        "schedule": {"preferred_date": (dt.date.today() + dt.timedelta(days=2)).isoformat()},
-    })
+    return CompletenessForm.model_validate(
+        {
+            "request": request_id,
+            "pic": {
+                "name": "Uji Coba",
+                "nip": "19850312 201001 1 007",
+                "phone": "+62 812 7000 1234",
+                "email": "uji@opd.batam.go.id",
+            },
+            "location": {
+                "building": "Gedung Uji",
+                "room": "Ruang Server",
+                "latitude": 1.13,
+                "longitude": 104.05,
+            },
+            "equipment": {"devices": 3},
+            "schedule": {"preferred_date": (dt.date.today() + dt.timedelta(days=2)).isoformat()},
+        }
+    )
 
 
 @pytest.fixture

@@ -28,8 +28,10 @@ from netprov.sop.service import RequestService
 
 pytestmark = [pytest.mark.e2e, pytest.mark.lab]
 
-INTRANET = "4-intranet-camat.yaml"    # Kantor Camat Batam Kota: dist-batamkota1 eth4 <-> cpe-camat-bk
-INTERNET = "2-internet-bappeda.yaml"  # Kantor Bappeda: dist-batamkota1 eth3 <-> cpe-bappeda (+ BGP to isp-pe1)
+INTRANET = "4-intranet-camat.yaml"  # Kantor Camat Batam Kota: dist-batamkota1 eth4 <-> cpe-camat-bk
+INTERNET = (
+    "2-internet-bappeda.yaml"  # Kantor Bappeda: dist-batamkota1 eth3 <-> cpe-bappeda (+ BGP to isp-pe1)
+)
 
 
 def configs(settings: Settings, devices: list[str]) -> dict[str, str]:
@@ -52,8 +54,9 @@ def assert_untouched(settings: Settings, rid: str, before: dict[str, str]) -> No
         assert b.find(rid) is None, f"{b.name} still monitors {rid}"
 
 
-def test_intranet_and_internet_links(e2e_settings: Settings, svc: RequestService,
-                                     walk: Callable[[str], str], cleanup: list[str]) -> None:
+def test_intranet_and_internet_links(
+    e2e_settings: Settings, svc: RequestService, walk: Callable[[str], str], cleanup: list[str]
+) -> None:
     devices = ["dist-batamkota1", "cpe-camat-bk", "cpe-bappeda", "core-dc1", "isp-pe1"]
     before = configs(e2e_settings, devices)
     intranet = walk(INTRANET)
@@ -82,9 +85,15 @@ def test_intranet_and_internet_links(e2e_settings: Settings, svc: RequestService
     # the link is real: the core pings the department LAN gateway
     nr = build_nornir(e2e_settings)
     try:
-        ping = only(nr, ["core-dc1"]).run(task=lambda t: t.host.get_connection("napalm", t.nornir.config)
-                                          .ping(str(alloc.lan_gateway.ip), count=2))
-        assert ping["core-dc1"][0].result["success"]["probes_sent"] > ping["core-dc1"][0].result["success"]["packet_loss"]
+        ping = only(nr, ["core-dc1"]).run(
+            task=lambda t: t.host.get_connection("napalm", t.nornir.config).ping(
+                str(alloc.lan_gateway.ip), count=2
+            )
+        )
+        assert (
+            ping["core-dc1"][0].result["success"]["probes_sent"]
+            > ping["core-dc1"][0].result["success"]["packet_loss"]
+        )
     finally:
         nr.close_connections()
 
@@ -100,11 +109,13 @@ def test_intranet_and_internet_links(e2e_settings: Settings, svc: RequestService
     checks = rec.events[-1].outputs["verification"]
     assert any("by BGP" in c["check"] and c["ok"] for c in checks), checks
     assert rec.allocation is not None and rec.allocation.lan_prefix.subnet_of(
-        __import__("ipaddress").ip_network("203.0.113.0/24"))
+        __import__("ipaddress").ip_network("203.0.113.0/24")
+    )
 
 
-def test_device_unreachable_rolls_back(e2e_settings: Settings, svc: RequestService,
-                                       walk: Callable[[str], str], cleanup: list[str]) -> None:
+def test_device_unreachable_rolls_back(
+    e2e_settings: Settings, svc: RequestService, walk: Callable[[str], str], cleanup: list[str]
+) -> None:
     before = configs(e2e_settings, ["dist-batamkota1", "cpe-camat-bk"])
     rid = walk(INTRANET)
     cleanup.append(rid)
@@ -122,31 +133,37 @@ def test_device_unreachable_rolls_back(e2e_settings: Settings, svc: RequestServi
     assert_untouched(e2e_settings, rid, before)
 
 
-def test_commit_refused_on_second_device(e2e_settings: Settings, svc: RequestService,
-                                         walk: Callable[[str], str], cleanup: list[str]) -> None:
+def test_commit_refused_on_second_device(
+    e2e_settings: Settings, svc: RequestService, walk: Callable[[str], str], cleanup: list[str]
+) -> None:
     before = configs(e2e_settings, ["dist-batamkota1", "cpe-camat-bk"])
     rid = walk(INTRANET)
     cleanup.append(rid)
 
     class BadCpeConfig(Provisioner):
-        def _render(self, record, allocation, playbook):  # type: ignore[no-untyped-def]
-            out = super()._render(record, allocation, playbook)
-            return [c.model_copy(update={"text": c.text + "\ninterface eth1\n ip address 10.250.999.1/30\n"})
-                    if c.role == "cpe" else c for c in out]
+        """The CPE's config goes bad between the diff and the push: FRR refuses it at commit,
+        after the distribution router has already committed."""
 
-        def _validate(self, configs):  # type: ignore[no-untyped-def]
-            return None  # let the router itself refuse it
+        def _do_push(self, run, nr):  # type: ignore[no-untyped-def]
+            run.configs = [
+                c.model_copy(update={"text": c.text + "\ninterface eth1\n ip address 10.250.999.1/30\n"})
+                if c.role == "cpe"
+                else c
+                for c in run.configs
+            ]
+            return super()._do_push(run, nr)
 
     p = BadCpeConfig(e2e_settings, svc, NetBoxIpam.from_settings(e2e_settings))
-    with pytest.raises(PipelineError, match="push|commit"):
+    with pytest.raises(PipelineError, match=r"stage push failed.*cpe-camat-bk.*rolled back"):
         p.run(rid, "staff1")
     assert_untouched(e2e_settings, rid, before)
     trail = svc.get(rid).events[-1]
     assert trail.action == "provision-failed" and trail.outputs["rolled_back"] is True
 
 
-def test_ping_failure_rolls_back(e2e_settings: Settings, svc: RequestService,
-                                 walk: Callable[[str], str], cleanup: list[str]) -> None:
+def test_ping_failure_rolls_back(
+    e2e_settings: Settings, svc: RequestService, walk: Callable[[str], str], cleanup: list[str]
+) -> None:
     before = configs(e2e_settings, ["dist-batamkota1", "cpe-camat-bk"])
     rid = walk(INTRANET)
     cleanup.append(rid)
@@ -156,6 +173,7 @@ def test_ping_failure_rolls_back(e2e_settings: Settings, svc: RequestService,
             subprocess.run(["ip", "-n", "np-cpe-camat-bk", "link", "set", "eth1", "down"], check=True)
 
     import netprov.pipeline.provision as pp
+
     old = pp.CONVERGE_SECONDS
     pp.CONVERGE_SECONDS = 15.0
     try:
@@ -167,8 +185,9 @@ def test_ping_failure_rolls_back(e2e_settings: Settings, svc: RequestService,
     assert_untouched(e2e_settings, rid, before)
 
 
-def test_monitoring_down_rolls_back(e2e_settings: Settings, svc: RequestService,
-                                    walk: Callable[[str], str], cleanup: list[str]) -> None:
+def test_monitoring_down_rolls_back(
+    e2e_settings: Settings, svc: RequestService, walk: Callable[[str], str], cleanup: list[str]
+) -> None:
     from netprov.monitoring.zabbix import ZabbixBackend
 
     before = configs(e2e_settings, ["dist-batamkota1", "cpe-camat-bk"])
@@ -180,16 +199,24 @@ def test_monitoring_down_rolls_back(e2e_settings: Settings, svc: RequestService,
     assert_untouched(e2e_settings, rid, before)
 
 
-def test_killed_process_is_resumed(e2e_settings: Settings, svc: RequestService,
-                                   walk: Callable[[str], str], cleanup: list[str]) -> None:
+def test_killed_process_is_resumed(
+    e2e_settings: Settings, svc: RequestService, walk: Callable[[str], str], cleanup: list[str]
+) -> None:
     before = configs(e2e_settings, ["dist-batamkota1", "cpe-camat-bk"])
     rid = walk(INTRANET)
     cleanup.append(rid)
-    env = {**os.environ, "NETPROV_DATA_DIR": str(e2e_settings.data_dir), "NETPROV_ID_PREFIX": "UJI",
-           "NETPROV_LAB_DIR": str(e2e_settings.lab_dir)}
+    env = {
+        **os.environ,
+        "NETPROV_DATA_DIR": str(e2e_settings.data_dir),
+        "NETPROV_ID_PREFIX": "UJI",
+        "NETPROV_LAB_DIR": str(e2e_settings.lab_dir),
+    }
     netprov = os.path.join(os.path.dirname(sys.executable), "netprov")
-    proc = subprocess.Popen([netprov, "--as", "staff1", "provision", rid], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = e2e_settings.data_dir / "killed-run.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [netprov, "--as", "staff1", "provision", rid], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # kill it once the routers have the new config
         if any(e.stage == "verify" and e.phase == "begin" for e in svc.store.journal_entries(rid)):
@@ -197,12 +224,12 @@ def test_killed_process_is_resumed(e2e_settings: Settings, svc: RequestService,
         time.sleep(0.2)
     else:
         proc.kill()
-        pytest.fail("the run never reached verify")
+        pytest.fail("the run never reached verify: " + log.read_text()[-2000:])
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert configs(e2e_settings, ["cpe-camat-bk"]) != {"cpe-camat-bk": before["cpe-camat-bk"]}
     p = prov(e2e_settings, svc)
-    with pytest.raises(Exception, match="interrupted|being provisioned"):
+    with pytest.raises(Exception, match=r"interrupted|being provisioned"):
         p.run(rid, "staff1")  # without --resume: refused, nothing repeated
     result = p.run(rid, "staff1", resume=True)
     assert result.status == "provisioned"
@@ -210,8 +237,9 @@ def test_killed_process_is_resumed(e2e_settings: Settings, svc: RequestService,
     assert "provision-resumed" in kinds and kinds[-1] == "provision"
 
 
-def test_concurrent_runs_do_not_both_proceed(e2e_settings: Settings, svc: RequestService,
-                                             walk: Callable[[str], str], cleanup: list[str]) -> None:
+def test_concurrent_runs_do_not_both_proceed(
+    e2e_settings: Settings, svc: RequestService, walk: Callable[[str], str], cleanup: list[str]
+) -> None:
     rid = walk(INTRANET)
     cleanup.append(rid)
     token = svc.store.acquire_lock(rid, f"staff2@{os.uname().nodename}:1")  # another engineer's live run
