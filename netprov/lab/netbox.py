@@ -11,6 +11,7 @@ Layout::
 
     <cache dir>/netbox-4.7.3/venv                      NetBox's own venv (survives a fresh clone)
     <cache dir>/netbox-4.7.3/migrated.pgdump           pg_dump -Fc of a migrated, empty database
+    <cache dir>/netbox-4.7.3/db-password  (0600)       the shared `netbox` role's password (per machine)
     <lab dir>/netbox/secrets.json   (0600)             SECRET_KEY, pepper, DB/admin passwords, token
     <lab dir>/netbox/token          (0600)             the v2 API token (the token file settings read)
     <lab dir>/netbox/root/conf/configuration.py        NetBox configuration (reads secrets.json)
@@ -298,27 +299,41 @@ def _ensure_venv(paths: Paths, progress: Progress) -> None:
 # ------------------------------------------------------------------------------ secrets + config
 
 
+def _db_password(paths: Paths, current: str | None) -> str:
+    """The ``netbox`` role's password: one per machine (the role and database are shared by
+    every checkout), kept 0600 beside the NetBox venv."""
+    f = paths.cache / "db-password"
+    with contextlib.suppress(OSError):
+        value = f.read_text(encoding="utf-8").strip()
+        if value:
+            return value
+    value = current or _random(32)
+    _write_private(f, value + "\n")
+    return value
+
+
 def _secrets(paths: Paths) -> dict[str, str]:
     """Lab secrets, generated once and kept 0600 under the lab dir."""
-    try:
-        data = json.loads(paths.secrets.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and all(
-            k in data for k in ("secret_key", "pepper", "db_password", "admin_password",
-                                "token_key", "token_secret")
-        ):
-            return {str(k): str(v) for k, v in data.items()}
-    except (OSError, ValueError):
-        pass
-    data = {
-        "secret_key": _random(60),
-        "pepper": _random(60),
-        "db_password": _random(32),
-        "admin_password": _random(24),
-        "token_key": _random(12, string.ascii_lowercase + string.digits),
-        "token_secret": _random(40),
-    }
-    _write_private(paths.secrets, json.dumps(data, indent=2))
-    paths.token.unlink(missing_ok=True)
+    keys = ("secret_key", "pepper", "db_password", "admin_password", "token_key", "token_secret")
+    data: dict[str, str] = {}
+    with contextlib.suppress(OSError, ValueError):
+        loaded = json.loads(paths.secrets.read_text(encoding="utf-8"))
+        if isinstance(loaded, dict) and all(k in loaded for k in keys):
+            data = {str(k): str(v) for k, v in loaded.items()}
+    if not data:
+        data = {
+            "secret_key": _random(60),
+            "pepper": _random(60),
+            "db_password": "",
+            "admin_password": _random(24),
+            "token_key": _random(12, string.ascii_lowercase + string.digits),
+            "token_secret": _random(40),
+        }
+        paths.token.unlink(missing_ok=True)
+    password = _db_password(paths, data["db_password"] or None)
+    if data["db_password"] != password or not paths.secrets.exists():
+        data["db_password"] = password
+        _write_private(paths.secrets, json.dumps(data, indent=2))
     return data
 
 
@@ -511,7 +526,6 @@ if created or not u.check_password(s["admin_password"]):
     u.is_superuser = True
     u.set_password(s["admin_password"])
     u.save()
-Token.objects.filter(description={desc!r}).exclude(key=s["token_key"]).delete()
 if not Token.objects.filter(key=s["token_key"]).exists():
     t = Token(user=u, version=2, key=s["token_key"], token=s["token_secret"], description={desc!r})
     t.full_clean()
