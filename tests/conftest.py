@@ -54,16 +54,20 @@ def _start(part: str) -> dict[str, Any]:
 def netbox_lab() -> Iterator[dict[str, Any]]:
     """NetBox 4.7.3 up and seeded with the city network."""
     status = _start("netbox")
-    from netprov.netbox.seed import seed_netbox
+    from netprov.lab.reset import reset_netbox
 
-    seed_netbox(_lab_settings(), _progress)
+    reset_netbox(_lab_settings(), _progress)  # every test session starts from the seed alone
     yield status
 
 
 @pytest.fixture(scope="session")
 def device_lab() -> Iterator[dict[str, Any]]:
-    """The router network (FRR, BIRD, fake-switches) up."""
-    yield _start("devices")
+    """The router network (FRR, BIRD, fake-switches) up, every router at its baseline."""
+    status = _start("devices")
+    from netprov.lab.reset import reset_devices
+
+    reset_devices(_lab_settings(), _progress)
+    yield status
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,37 +62,16 @@ def reset_lab(settings: Settings, say: Say) -> None:
     """Bring every lab part up from a clean state: NetBox restored and seeded, routers at their
     baseline, nothing left in monitoring from an earlier demo, an empty register."""
     from netprov import lab as labmod
-    from netprov.netbox.seed import seed_netbox
+    from netprov.lab.reset import reset_devices, reset_netbox
 
     def progress(part: str) -> Callable[[str], None]:
         return lambda msg: say(f"  [{part}] {msg}")
 
     old_ids = _old_request_ids(settings)
-    nb = labmod.part("netbox")
-    nb.up(settings, progress("netbox"))
-    say("NetBox: back to a clean database (restore of the migrated dump)")
-    nb.down(settings, progress("netbox"))
-    subprocess.run(
-        [
-            "runuser",
-            "-u",
-            "postgres",
-            "--",
-            "psql",
-            "-Xq",
-            "-c",
-            "DROP DATABASE IF EXISTS netbox WITH (FORCE)",
-        ],
-        check=True,
-        capture_output=True,
-        cwd="/",
-    )
-    nb.up(settings, progress("netbox"))
-    seed_netbox(load_settings(lab_dir=settings.lab_dir), progress("seed"))
-    dev = labmod.part("devices")
+    say("NetBox: back to a clean database (restore of the migrated dump), then the seed")
+    reset_netbox(settings, progress("netbox"))
     say("routers: restarted at their baseline configs")
-    dev.down(settings, progress("devices"))
-    dev.up(settings, progress("devices"))
+    reset_devices(settings, progress("devices"))
     mon = labmod.part("monitoring")
     mon.up(settings, progress("monitoring"))
     fresh = load_settings(lab_dir=settings.lab_dir)
