@@ -1,0 +1,102 @@
+"""Wall time of step 7: one provision, and N in a row, split by stage; against a bare push.
+
+Needs the lab (sudo ./run demo once, or `netprov lab up` + `netprov lab seed`). Each request is
+provisioned, timed, then taken back out (not timed) so the next one starts from the baseline.
+The peer is the same rendered configs pushed by a bare Nornir + nornir_napalm `napalm_configure`
+(no NetBox, no validation, no verification, no monitoring, no journal): the ratio shows what the
+safety of the saga costs.
+
+    sudo .venv/bin/python benchmarks/bench_provision.py [N]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nornir_napalm.plugins.tasks import napalm_configure
+
+from netprov.domain.letters import load_letter
+from netprov.netbox.adapter import NetBoxIpam
+from netprov.pipeline import device_ops
+from netprov.pipeline.nornir_setup import build_nornir, only
+from netprov.pipeline.provision import STAGES, Provisioner
+from netprov.render.playbook import load_playbook
+from netprov.settings import REPO_ROOT, load_settings
+from netprov.sop.service import RequestService
+from tests.e2e.conftest import form_for
+
+LETTERS = REPO_ROOT / "netprov" / "demo" / "letters"
+CYCLE = ["4-intranet-camat.yaml", "2-internet-bappeda.yaml", "1-intranet-disdik.yaml"]
+
+
+def main(n: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="netprov-bench-"))
+    s = load_settings(data_dir=tmp, id_prefix="BEN")
+    svc = RequestService.from_settings(s)
+    ipam = NetBoxIpam.from_settings(s)
+    prov = Provisioner(s, svc, ipam)
+    per_stage: dict[str, list[float]] = {st: [] for st in STAGES}
+    totals: list[float] = []
+    bare: list[float] = []
+    t_all = time.monotonic()
+    for i in range(n):
+        letter = load_letter(LETTERS / CYCLE[i % len(CYCLE)])
+        rid = svc.submit(letter).id
+        svc.dispose(rid, "kadis", "kabid")
+        svc.assign(rid, "kabid", "staff1")
+        svc.check(rid, "staff1", ipam.check(rid, letter))
+        svc.accept(rid, "staff1")
+        svc.fill_form(rid, "staff1", form_for(rid))
+        t0 = time.monotonic()
+        result = prov.run(rid, "staff1")
+        totals.append(time.monotonic() - t0)
+        for st, sec in result.seconds.items():
+            per_stage[st].append(sec)
+        rec = svc.get(rid)
+        assert rec.allocation is not None
+        configs = prov._render(rec, rec.allocation, load_playbook(s, letter.service))
+        prov.undo_finished_run(rid, "staff1")
+        # the peer: the same configs, pushed bare, then restored (restore not timed)
+        nr = build_nornir(s)
+        snaps = {
+            c.device: str(only(nr, [c.device]).run(task=device_ops.running_config)[c.device][0].result)
+            for c in configs
+        }
+        t1 = time.monotonic()
+        for c in configs:
+            res = only(nr, [c.device]).run(
+                task=napalm_configure, configuration=c.text, replace=c.mode == "replace"
+            )
+            assert not res.failed, res[c.device][0].exception
+        bare.append(time.monotonic() - t1)
+        for c in reversed(configs):
+            only(nr, [c.device]).run(task=device_ops.restore, snapshot=snaps[c.device])
+        nr.close_connections()
+        print(
+            f"{rid} {letter.service:8s} provision {totals[-1]:6.1f}s   bare push {bare[-1]:5.2f}s", flush=True
+        )
+    print(
+        f"\n{n} requests in a row: {sum(totals):.1f}s of provisioning "
+        f"({time.monotonic() - t_all:.0f}s wall with walking, undo and the peer)"
+    )
+    print(f"{'stage':14s} {'mean s':>8s} {'max s':>8s}")
+    for st in STAGES:
+        if per_stage[st]:
+            print(f"{st:14s} {statistics.mean(per_stage[st]):8.2f} {max(per_stage[st]):8.2f}")
+    mean_total, mean_bare = statistics.mean(totals), statistics.mean(bare)
+    mean_push = statistics.mean(per_stage["push"])
+    print(
+        f"\none provision (mean): {mean_total:.1f}s; bare napalm_configure of the same configs: {mean_bare:.2f}s"
+    )
+    print(
+        f"ratio pipeline/bare (whole run): {mean_total / mean_bare:.1f}x; "
+        f"push stage (commit-confirm + diff)/bare: {mean_push / mean_bare:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
