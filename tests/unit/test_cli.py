@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).parent.parent / "data"
-NETPROV = shutil.which("netprov") or str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "netprov")
+NETPROV = str(Path(sys.executable).parent / "netprov")  # the entry point of the running interpreter's venv
 
 
 @pytest.fixture
