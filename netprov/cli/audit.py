@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markup import escape
 
-from netprov.audit import AuditReport, LiveMonitors, audit_record
 from netprov.cli.common import EXIT_ERROR, console, invocation, print_json
 from netprov.errors import ConfigError
-from netprov.sop.service import RequestService
+
+if TYPE_CHECKING:
+    from netprov.audit import AuditReport
 
 
 def register(app: typer.Typer) -> None:
@@ -19,6 +22,9 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """For each request: every record the SOP requires, present or missing."""
+        from netprov.audit import LiveMonitors, audit_record
+        from netprov.sop.service import RequestService
+
         settings = invocation(ctx).settings
         svc = RequestService.from_settings(settings)
         records = [svc.get(request_id)] if request_id else svc.find()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from netprov.cli.common import EXIT_CHANGES, EXIT_OK, console, invocation, print_json
 from netprov.errors import InputError
-from netprov.pipeline.provision import Progress, Provisioner
 from netprov.settings import Settings
-from netprov.sop.service import RequestService
+
+if TYPE_CHECKING:
+    from netprov.pipeline.provision import Progress, Provisioner
+    from netprov.sop.service import RequestService
 
 
 def _progress() -> Progress:
@@ -32,6 +35,7 @@ def make_provisioner(
     settings: Settings, svc: RequestService, progress: Progress | None = None
 ) -> Provisioner:
     from netprov.netbox.adapter import NetBoxIpam
+    from netprov.pipeline.provision import Provisioner
 
     return Provisioner(settings, svc, NetBoxIpam.from_settings(settings), progress=progress or _progress())
 
@@ -57,6 +61,8 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Step 7 (staff): build the connection, assign addresses, register monitoring."""
+        from netprov.sop.service import RequestService
+
         inv = invocation(ctx)
         svc = RequestService.from_settings(inv.settings)
         if manual:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -11,13 +12,14 @@ from rich.table import Table
 
 from netprov.cli import documents
 from netprov.cli.common import console, invocation, print_json
-from netprov.domain.letters import load_form, load_letter
-from netprov.domain.resources import Feasibility, Finding, lan_prefix_length
 from netprov.domain.sop import STEPS, State
 from netprov.errors import ConfigError, InputError
 from netprov.settings import Settings
-from netprov.sop.record import RequestRecord
-from netprov.sop.service import RequestService
+
+if TYPE_CHECKING:  # imported where used: `netprov --help` stays fast
+    from netprov.domain.resources import Feasibility
+    from netprov.sop.record import RequestRecord
+    from netprov.sop.service import RequestService
 
 app = typer.Typer(no_args_is_help=True)
 documents.register(app)
@@ -26,6 +28,8 @@ JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 
 def service(ctx: typer.Context) -> RequestService:
+    from netprov.sop.service import RequestService
+
     return RequestService.from_settings(invocation(ctx).settings)
 
 
@@ -42,8 +46,7 @@ def _done(record: RequestRecord, json_out: bool, message: str) -> None:
             else STEPS[record.due_step or 11].title
         )
         console.print(
-            f"  next: step {record.due_step} ({title}) by "
-            f"{record.next_role}, due {due:%a %d %b %Y %H:%M %Z}",
+            f"  next: step {record.due_step} ({title}) by {record.next_role}, due {due:%a %d %b %Y %H:%M %Z}",
             highlight=False,
         )
     produced = [e.seq for e in record.events if e.action != "close"][-1:]
@@ -70,6 +73,8 @@ def submit(
     json_out: bool = JSON,
 ) -> None:
     """Step 1: register an incoming request letter; prints its id."""
+    from netprov.domain.letters import load_letter
+
     letter = load_letter(letter_file)
     when = _parse_time(received_at) if received_at else None
     record = service(ctx).submit(letter, invocation(ctx).actor or invocation(ctx).settings.user, when)
@@ -165,6 +170,8 @@ def manual_feasibility(
     ip_ok: bool | None,
     note: str,
 ) -> Feasibility:
+    from netprov.domain.resources import Feasibility, Finding, lan_prefix_length
+
     missing = [
         name
         for name, v in (("--bandwidth-ok/--no-bandwidth", bandwidth_ok), ("--ip-ok/--no-ip", ip_ok))
@@ -250,6 +257,8 @@ def form(
     json_out: bool = JSON,
 ) -> None:
     """Step 6 (staff): record the department's filled completeness form (validated)."""
+    from netprov.domain.letters import load_form
+
     inv = invocation(ctx)
     parsed = load_form(fill)
     _done(service(ctx).fill_form(request_id, inv.require_actor(), parsed), json_out, "form complete")
