@@ -9,29 +9,33 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 
 from netprov.cli.common import console, err_console, invocation, print_json
-from netprov.documents.render import document_kind
-from netprov.documents.store import StoredDocument, check_files, latest, locate
 from netprov.errors import DocumentError, InputError
-from netprov.settings import Settings
+
+if TYPE_CHECKING:   # the documents package is imported where used: `netprov --help` stays fast
+    from netprov.documents.store import StoredDocument
+    from netprov.settings import Settings
 
 _STATE_STYLE = {"ok": "green", "changed": "bold red", "missing": "yellow"}
 
 
 def recorded_documents(settings: Settings, request_id: str) -> list[StoredDocument]:
     """The documents the register recorded for ``request_id``, oldest first."""
-    from netprov.sop.service import RequestService  # the service layer sits above the CLI
+    from netprov.documents.store import StoredDocument
+    from netprov.sop.service import RequestService
 
     record = RequestService.from_settings(settings).get(request_id)
     return [StoredDocument.from_event(d) for d in record.documents]
 
 
 def _row(doc: StoredDocument, settings: Settings) -> dict[str, Any]:
+    from netprov.documents.store import check_files, locate
+
     states = check_files(doc, settings.documents_dir)
     return {
         "kind": doc.kind.value,
@@ -95,6 +99,9 @@ def register(request_app: typer.Typer) -> None:
         if sum((pdf, html, yaml_twin)) > 1:
             raise InputError(["give one of --pdf, --html, --yaml"], source="options")
         fmt = "html" if html else "yaml" if yaml_twin else "pdf"
+        from netprov.documents.render import document_kind
+        from netprov.documents.store import check_files, latest, locate
+
         doc_kind = document_kind(kind)
         settings = invocation(ctx).settings
         doc = latest(recorded_documents(settings, request_id), doc_kind)
