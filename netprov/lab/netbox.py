@@ -472,12 +472,16 @@ def _pg_env(sec: dict[str, str]) -> dict[str, str]:
 def _ensure_database(paths: Paths, sec: dict[str, str], progress: Progress) -> bool:
     """Make sure database ``netbox`` is migrated. Returns True when it was (re)created."""
     pw = sec["db_password"].replace("'", "''")
-    _psql_su(
-        f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{DB_USER}') THEN "
-        f"CREATE ROLE {DB_USER} LOGIN CREATEDB; END IF; END$$;\n"
-        f"ALTER ROLE {DB_USER} WITH LOGIN CREATEDB PASSWORD '{pw}';",
-        what="creating the netbox database role",
-    )
+    try:
+        _psql_su(
+            f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{DB_USER}') THEN "
+            f"CREATE ROLE {DB_USER} LOGIN CREATEDB; END IF; END$$;\n"
+            f"ALTER ROLE {DB_USER} WITH LOGIN CREATEDB PASSWORD '{pw}';",
+            what="creating the netbox database role",
+        )
+    except LabError:  # psql may echo the statement: never show the password
+        raise LabError(f"creating or updating PostgreSQL role {DB_USER!r} failed "
+                       f"(run: runuser -u postgres -- psql -c '\\du')") from None
     exists, mark, schema = _db_state()
     if mark == READY_MARK:
         return False
