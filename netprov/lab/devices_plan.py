@@ -157,6 +157,7 @@ def frr_baseline(topo: Topology, device: Device) -> str:
             lines.append(" ip ospf network point-to-point")
             lines.append(" ip ospf hello-interval 1")
             lines.append(" ip ospf dead-interval 4")
+            lines.append(" ip ospf retransmit-interval 1")
             networks.append(str(ipaddress.IPv4Interface(addr).network))
         lines += ["exit", "!"]
     if device.role in ("core", "distribution") and device.loopback is not None:
@@ -169,6 +170,11 @@ def frr_baseline(topo: Topology, device: Device) -> str:
         lines += bgp
     router_id = device.router_id if device.router_id is not None else cpe_router_id(device)
     lines += ["router ospf", f" ospf router-id {router_id}"]
+    if device.role in ("core", "distribution"):
+        # FRR re-originates a router LSA at most every 5 s by default: at start-up, with links
+        # coming up one by one, that delays convergence by 10+ s
+        lines += [" timers throttle lsa all 0", " timers throttle spf 0 50 1000",
+                  " timers lsa min-arrival 0"]
     for net in sorted(set(networks), key=lambda n: ipaddress.IPv4Network(n)):
         lines.append(f" network {net} area 0")
     if device.role == "core":
