@@ -49,6 +49,7 @@ DB_USER = "netbox"
 ADMIN_USER = "admin"
 TOKEN_DESCRIPTION = "netprov lab token"  # noqa: S105 (a description, not a secret)
 PSYCOPG_OVERRIDE = "psycopg[binary,pool]==3.3.6"
+WHITENOISE = "whitenoise>=6.6,<7"
 READY_MARK = f"netprov lab: netbox {NETBOX_VERSION} migrated"
 APT_TIMEOUT = 900
 
@@ -275,8 +276,17 @@ def _netbox_version(paths: Paths) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def _has_whitenoise(paths: Paths) -> bool:
+    return any(paths.venv.glob("lib/python3*/site-packages/whitenoise/__init__.py"))
+
+
 def _ensure_venv(paths: Paths, progress: Progress) -> None:
     if _netbox_version(paths) == NETBOX_VERSION and (paths.venv / "bin" / "gunicorn").exists():
+        if not _has_whitenoise(paths):
+            progress("installing whitenoise (serves the web UI's static files)")
+            _run([_uv(paths, progress), "pip", "install", "-q", WHITENOISE],
+                 log=paths.lab / "pip.log", env={"VIRTUAL_ENV": str(paths.venv)},
+                 what="installing whitenoise")
         return
     py = _python312()
     uv = _uv(paths, progress)
@@ -289,7 +299,7 @@ def _ensure_venv(paths: Paths, progress: Progress) -> None:
         _run([uv, "venv", "-q", "-p", py, str(paths.venv)], log=log, what="uv venv")
     _run(
         [uv, "pip", "install", "-q", "--compile-bytecode", "--override", str(overrides),
-         f"netbox=={NETBOX_VERSION}"],
+         f"netbox=={NETBOX_VERSION}", WHITENOISE],
         log=log, env={"VIRTUAL_ENV": str(paths.venv)}, what=f"installing netbox=={NETBOX_VERSION}",
     )
     if _netbox_version(paths) != NETBOX_VERSION:
@@ -378,6 +388,40 @@ def _write_config(paths: Paths) -> None:
     (paths.root / "conf" / "__init__.py").touch()
     if not paths.conf.exists() or paths.conf.read_text(encoding="utf-8") != text:
         paths.conf.write_text(text, encoding="utf-8")
+
+
+WSGI_WRAPPER = '''\
+"""NetBox's WSGI app with its static files served by WhiteNoise (written by netprov)."""
+import os
+
+from netbox.wsgi import application as _netbox
+from whitenoise import WhiteNoise
+
+application = WhiteNoise(_netbox, root=os.path.join(os.environ["NETBOX_ROOT"], "static"),
+                         prefix="static/")
+'''
+
+
+def _ensure_static(paths: Paths, progress: Progress) -> None:
+    """Collect NetBox's static files once per machine (cache dir) and link them in."""
+    static = paths.cache / "static"
+    marker = static / f".collected-{NETBOX_VERSION}"
+    link = paths.root / "static"
+    if not link.is_symlink() or link.resolve() != static.resolve():
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        elif link.is_dir():
+            shutil.rmtree(link)
+        static.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(static, target_is_directory=True)
+    if not marker.exists():
+        progress("collecting the web UI's static files (once per machine)")
+        _run([str(paths.venv / "bin" / "netbox"), "collectstatic", "--no-input"],
+             log=paths.lab / "collectstatic.log", env=_nb_env(paths), what="netbox collectstatic")
+        marker.write_text(NETBOX_VERSION, encoding="utf-8")
+    wrapper = paths.root / "netprov_wsgi.py"
+    if not wrapper.exists() or wrapper.read_text(encoding="utf-8") != WSGI_WRAPPER:
+        wrapper.write_text(WSGI_WRAPPER, encoding="utf-8")
 
 
 def _nb_env(paths: Paths) -> dict[str, str]:
@@ -577,7 +621,8 @@ def _start_gunicorn(paths: Paths, progress: Progress) -> subprocess.Popen[bytes]
     out = (paths.lab / "gunicorn.out").open("ab")
     try:
         return subprocess.Popen(
-            [str(paths.venv / "bin" / "gunicorn"), "netbox.wsgi", "--bind", f"{HOST}:{PORT}",
+            [str(paths.venv / "bin" / "gunicorn"), "netprov_wsgi:application",
+             "--pythonpath", str(paths.root), "--bind", f"{HOST}:{PORT}",
              "--workers", "2", "--threads", "4", "--timeout", "120", "--keep-alive", "30",
              "--no-control-socket", "--preload", "--pid", str(paths.gunicorn_pid),
              "--error-logfile", str(paths.lab / "gunicorn.log"),
@@ -617,6 +662,7 @@ def up(settings: Settings, progress: Progress) -> dict[str, object]:
     _ensure_venv(paths, progress)
     sec = _secrets(paths)
     _write_config(paths)
+    _ensure_static(paths, progress)
     fresh = _ensure_database(paths, sec, progress)
     token = _token(sec)
     if fresh:
