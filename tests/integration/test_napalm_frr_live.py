@@ -187,7 +187,13 @@ def test_ping_between_departments_only_after_links_are_configured(
         for name, d in ds.items():
             d.load_merge_candidate(config=LINKS[name])
             d.commit_config(message=f"test link {name}")
-        assert _wait(lambda: "10.100.2.0/24" in src.get_route_to("10.100.2.0/24"), 30)
+        dst = ds["cpe-dinkes-sk"]
+        assert _wait(lambda: "10.100.2.0/24" in src.get_route_to("10.100.2.0/24")
+                     and "10.100.1.0/24" in dst.get_route_to("10.100.1.0/24"), 30)
+        # the routes are there; the kernel FIBs along the path follow within a moment
+        assert _wait(lambda: "success" in (r := src.ping("10.100.2.1", source="10.100.1.1",
+                                                          count=1, timeout=1))
+                     and r["success"]["packet_loss"] == 0, 15)
         res = src.ping("10.100.2.1", source="10.100.1.1", count=3, timeout=1)
         assert res["success"]["packet_loss"] == 0, res
         assert res["success"]["results"][0]["ip_address"] == "10.100.2.1"
