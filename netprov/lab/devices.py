@@ -203,6 +203,7 @@ def _prepare_dirs(settings: Settings, r: Router) -> None:
         for f in (d / "etc").glob("*.conf"):
             f.chmod(0o640)
         Path("/run/frr").mkdir(exist_ok=True)
+        Path("/var/log/frr").mkdir(exist_ok=True)
     else:
         (d / "etc" / "bird.conf").write_text(r.baseline, encoding="utf-8")
         Path("/run/bird").mkdir(exist_ok=True)
@@ -239,11 +240,13 @@ def _write_start_script(settings: Settings, r: Router) -> None:
     lines = ["set -e", f"hostname {r.name}", "mount --make-rprivate /",
              f"mount --bind {d / 'home'} /root"]
     if r.platform == "frr":
+        # daemons (user frr) reach their files only through the bind mounts, so the lab dir
+        # need not be traversable by frr
         lines += [f"mount --bind {d / 'etc'} /etc/frr", f"mount --bind {d / 'run'} /run/frr",
-                  "set +e"]
+                  f"mount --bind {d / 'log'} /var/log/frr", "set +e"]
         for dm in FRR_DAEMONS:
             lines.append(f"/usr/lib/frr/{dm} -d -u frr -g frr -P 0 -i /run/frr/{dm}.pid "
-                         f"--log file:{d / 'log' / (dm + '.log')} || echo FAILED {dm}")
+                         f"--log file:/var/log/frr/{dm}.log || echo FAILED {dm}")
         lines.append(f"vtysh -b >{d / 'log' / 'vtysh-b.log'} 2>&1 || echo FAILED vtysh -b")
     else:
         lines += [f"mount --bind {d / 'etc'} /etc/bird", f"mount --bind {d / 'run'} /run/bird",
