@@ -12,6 +12,7 @@ import socket
 import stat
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,11 @@ def test_restore_down_up_cycle(second_lab: Settings) -> None:
     assert str(st["token"]) not in (second_lab.lab_dir / "netbox" / "root" / "conf" /
                                      "configuration.py").read_text()
     assert restore_s < 120
+    # the web UI is styled: static files are served
+    static = second_lab.cache_dir / f"netbox-{nblab.NETBOX_VERSION}" / "static"
+    css = next(static.rglob("*.css")).relative_to(static)
+    with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/static/{css}", timeout=10) as resp:
+        assert resp.status == 200
 
     nblab.down(second_lab, lambda m: None)
     assert nblab.status(second_lab)["state"] == "down"
