@@ -153,6 +153,30 @@ def timeline_rows(ctx: DocumentContext, settings: Settings) -> list[dict[str, st
     ]
 
 
+def diff_lines(text: str) -> list[tuple[str, str]]:
+    """Config diff lines with a class: ``add``, ``del``, ``hdr`` or ``""``.
+
+    Understands unified diffs (``+``/``-``) and frr-reload's "Lines To Delete" / "Lines To
+    Add" sections.
+    """
+    out: list[tuple[str, str]] = []
+    section = ""
+    for line in text.splitlines():
+        low = line.strip().lower()
+        if low in ("lines to delete", "lines to add"):
+            section = "del" if low.endswith("delete") else "add"
+            out.append(("hdr", line))
+        elif (low and set(low) == {"="}) or line.startswith(("+++", "---", "@@")):
+            out.append(("hdr", line))
+        elif line.startswith("+"):
+            out.append(("add", line))
+        elif line.startswith("-"):
+            out.append(("del", line))
+        else:
+            out.append((section, line))
+    return out
+
+
 def step_dates(ctx: DocumentContext, settings: Settings) -> dict[int, str]:
     """The date each step was (last) done, in Indonesian: ``{2: "24 November 2026"}``."""
     tz = zone(settings.timezone)
@@ -172,6 +196,7 @@ def template_vars(kind: DocumentKind, ctx: DocumentContext, settings: Settings) 
         "sign": signers(ctx),
         "timeline": timeline_rows(ctx, settings),
         "step_dates": step_dates(ctx, settings),
+        "diff_lines": diff_lines,
         "service_label": SERVICE_LABELS.get(ctx.letter.service, ctx.letter.service),
         "check_labels": CHECK_LABELS,
         "accepted": ctx.accepted,

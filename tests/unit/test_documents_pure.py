@@ -159,3 +159,13 @@ def test_signers_from_directory_and_timeline() -> None:
     assert people[Role.STAFF].name == "Budi Santoso, S.Kom."
     assert people[Role.KASI].name == directory.with_role(Role.KASI)[0].name
     assert Role.OPD not in people
+
+
+def test_diff_lines_classes() -> None:
+    from netprov.documents.view import diff_lines
+
+    frr = ("Lines To Delete\n===============\nip route 1.0.0.0/8 x\n\n"
+           "Lines To Add\n============\ninterface eth4\n")
+    assert [c for c, _ in diff_lines(frr)] == ["hdr", "hdr", "del", "del", "hdr", "hdr", "add"]
+    assert [c for c, _ in diff_lines("--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same")] == [
+        "hdr", "hdr", "hdr", "del", "add", ""]
