@@ -24,7 +24,10 @@ def _napalm(task: Task) -> Any:
 
 
 def _netmiko(task: Task) -> Any:
-    return task.host.get_connection("netmiko", task.nornir.config)
+    conn = task.host.get_connection("netmiko", task.nornir.config)
+    if not conn.check_enable_mode():
+        conn.enable()
+    return conn
 
 
 def running_config(task: Task) -> Result:
@@ -35,10 +38,19 @@ def running_config(task: Task) -> Result:
     elif platform == "bird2":
         text = _napalm(task).get_bird_running_config()
     elif platform in NETMIKO_PLATFORMS:
-        text = _netmiko(task).send_command("show running-config")
+        text = _ios_running(_netmiko(task))
     else:
         raise ValueError(f"{task.host.name}: unsupported platform {platform}")
     return Result(host=task.host, result=text)
+
+
+IOS_BANNER = ("Building configuration", "Current configuration")
+
+
+def _ios_running(conn: Any) -> str:
+    """``show running-config`` without the banner lines IOS prints before the config."""
+    text = str(conn.send_command("show running-config"))
+    return "\n".join(ln for ln in text.splitlines() if not ln.startswith(IOS_BANNER)) + "\n"
 
 
 def _ios_lines(config: str) -> list[str]:
@@ -74,8 +86,7 @@ def diff_config(task: Task, config: str, mode: str) -> Result:
         finally:
             drv.discard_config()
     elif platform in NETMIKO_PLATFORMS:
-        running = running_config(task).result
-        diff = "\n".join(_ios_remediation(running, config, mode))
+        diff = "\n".join(_ios_remediation(_ios_running(_netmiko(task)), config, mode))
     else:
         raise ValueError(f"{task.host.name}: unsupported platform {platform}")
     return Result(host=task.host, result=diff, changed=bool(diff.strip()), diff=diff)
@@ -101,7 +112,7 @@ def push_config(task: Task, config: str, mode: str, message: str, revert_in: int
         )
     elif platform in NETMIKO_PLATFORMS:
         conn = _netmiko(task)
-        lines = _ios_remediation(conn.send_command("show running-config"), config, mode)
+        lines = _ios_remediation(_ios_running(conn), config, mode)
         diff = "\n".join(lines)
         if not lines:
             return Result(host=task.host, result={"diff": "", "committed_at": None}, changed=False)
@@ -161,10 +172,10 @@ def restore(task: Task, snapshot: str) -> Result:
         drv.discard_config()
     elif platform in NETMIKO_PLATFORMS:
         conn = _netmiko(task)
-        lines = _ios_remediation(conn.send_command("show running-config"), snapshot, "replace")
+        lines = _ios_remediation(_ios_running(conn), snapshot, "replace")
         if lines:
             _send_ios(conn, lines, task.host.name)
-        left = "\n".join(_ios_remediation(conn.send_command("show running-config"), snapshot, "replace"))
+        left = "\n".join(_ios_remediation(_ios_running(conn), snapshot, "replace"))
     else:
         raise ValueError(f"{task.host.name}: unsupported platform {platform}")
     if left.strip():

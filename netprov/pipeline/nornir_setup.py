@@ -10,6 +10,7 @@ from typing import Any
 from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.filter import F
+from nornir.core.inventory import ConnectionOptions
 
 from netprov.errors import ConfigError
 from netprov.settings import Settings, lab_state
@@ -71,6 +72,11 @@ def inject_credentials(nr: Nornir, settings: Settings) -> None:
             secret_file = rec.get("password_file")
             if secret_file and Path(str(secret_file)).is_file():
                 host.password = Path(str(secret_file)).read_text(encoding="utf-8").strip()
+                # the lab switches' enable secret is their login password
+                nm = host.connection_options.get("netmiko")
+                if nm is None:
+                    nm = host.connection_options["netmiko"] = ConnectionOptions()
+                nm.extras = {**(nm.extras or {}), "secret": host.password, "fast_cli": False}
             if host.port is None and rec.get("port"):
                 host.port = int(rec["port"])
             continue
