@@ -104,7 +104,14 @@ def test_pipeline_outputs_reach_the_berita_acara(svc: RequestService) -> None:
     rid = checked(svc, ok=True)
     svc.accept(rid, "staff1")
     svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
-    outputs = {
+    from netprov.documents.samples import accepted_context
+
+    alloc = accepted_context().allocation
+    assert alloc is not None
+    outputs = {                                # the shape netprov.pipeline records at step 7
+        "run_id": "6767db1fd7cb", "playbook": "intranet",
+        "allocation": alloc.model_copy(update={"request_id": rid}).model_dump(mode="json"),
+        "seconds": {"allocate": 1.84, "push": 1.15, "verify": 16.78},
         "devices": [{"name": "dist-batamkota1", "platform": "frr",
                      "diff": "+interface eth2.100\n+ ip ospf authentication-key topsecret\n",
                      "committed_at": "2026-11-24T13:00:00+07:00"}],
@@ -119,6 +126,7 @@ def test_pipeline_outputs_reach_the_berita_acara(svc: RequestService) -> None:
     html = StoredDocument.from_event(rec.documents[-1]).html_path.read_text(encoding="utf-8")
     assert "eth2.100" in html and "topsecret" not in html and "********" in html
     assert "hostid=10601" in html and "Berhasil" in html and "14 detik" in html
+    assert "10.100.0.0/27" in html and "dist-batamkota1 eth2" in html and "belum tersedia" not in html
 
 
 def test_failed_event_discards_the_files(svc: RequestService, settings: Settings,
