@@ -17,7 +17,19 @@ from netprov.domain.sop import State
 from netprov.sop.record import RequestRecord
 from netprov.store.db import verify_chain
 
-REQUIRED_STEPS_DONE = [*range(1, 12), 6]  # step 6 twice: form issued, form returned
+REQUIRED_STEPS_DONE = [
+    1,
+    2,
+    3,
+    4,
+    6,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+]  # accepted: no step 5; step 6 twice (form out, form in)
 REQUIRED_STEPS_REJECTED = [1, 2, 3, 4, 5, 11]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from netprov.sop.service import RequestService
 from tests.conftest import LAB_DIR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.lab]
+NETPROV = str(Path(sys.executable).parent / "netprov")
 
 
 def _pdf_text(path: str) -> str:
@@ -50,7 +52,7 @@ def _bird_route(settings: Settings, prefix: str) -> str:
     try:
         res = only(nr, ["isp-pe1"]).run(
             task=lambda t: t.host.get_connection("napalm", t.nornir.config)._send_bird_command(
-                f"show route {prefix}"
+                f"show route {prefix} all"
             )
         )
         return str(res["isp-pe1"][0].result)
@@ -136,7 +138,7 @@ def test_audit_passes_then_names_a_missing_record(demo: tuple[DemoResult, Settin
         "env",
         f"NETPROV_DATA_DIR={s.data_dir}",
         f"NETPROV_LAB_DIR={LAB_DIR}",
-        "netprov",
+        NETPROV,
         "audit",
         result.intranet,
     ]
@@ -153,7 +155,7 @@ def test_audit_passes_then_names_a_missing_record(demo: tuple[DemoResult, Settin
             "env",
             f"NETPROV_DATA_DIR={s.data_dir}",
             f"NETPROV_LAB_DIR={LAB_DIR}",
-            "netprov",
+            NETPROV,
             "audit",
             result.internet,
         ],
