@@ -90,7 +90,8 @@ def main(n: int) -> None:
     mean_total, mean_bare = statistics.mean(totals), statistics.mean(bare)
     mean_push = statistics.mean(per_stage["push"])
     print(
-        f"\none provision (mean): {mean_total:.1f}s; bare napalm_configure of the same configs: {mean_bare:.2f}s"
+        f"\none provision (mean): {mean_total:.1f}s; "
+        f"bare napalm_configure of the same configs: {mean_bare:.2f}s"
     )
     print(
         f"ratio pipeline/bare (whole run): {mean_total / mean_bare:.1f}x; "

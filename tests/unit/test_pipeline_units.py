@@ -34,7 +34,9 @@ def test_lock_holder_liveness() -> None:
 
 
 def _svc(tmp_path: Path, settings: Settings) -> RequestService:
-    return RequestService(Store(f"sqlite:///{tmp_path / 'r.sqlite3'}"), load_directory(None), settings, NoPapers())
+    return RequestService(
+        Store(f"sqlite:///{tmp_path / 'r.sqlite3'}"), load_directory(None), settings, NoPapers()
+    )
 
 
 def test_interrupted_run_is_found_from_the_journal(tmp_path: Path, settings: Settings) -> None:
@@ -59,14 +61,21 @@ def test_device_failure_becomes_one_sentence(tmp_path: Path) -> None:
     """NAPALM's mock driver raising ConnectionException, as a commit would on a dead router."""
     mock_dir = tmp_path / "mock" / "r1"
     mock_dir.mkdir(parents=True)
-    (mock_dir / "get_facts.1").write_text(json.dumps(
-        {"exception": "napalm.base.exceptions.ConnectionException", "args": ["router r1 refused ssh"]}))
+    (mock_dir / "get_facts.1").write_text(
+        json.dumps(
+            {"exception": "napalm.base.exceptions.ConnectionException", "args": ["router r1 refused ssh"]}
+        )
+    )
     hosts = tmp_path / "hosts.yaml"
     hosts.write_text("r1: {hostname: 127.0.0.1, platform: mock}\n")
-    nr = InitNornir(inventory={"plugin": "SimpleInventory", "options": {"host_file": str(hosts)}},
-                    logging={"enabled": False}, runner={"plugin": "serial"})
+    nr = InitNornir(
+        inventory={"plugin": "SimpleInventory", "options": {"host_file": str(hosts)}},
+        logging={"enabled": False},
+        runner={"plugin": "serial"},
+    )
     nr.inventory.hosts["r1"].connection_options["napalm"] = ConnectionOptions(
-        extras={"optional_args": {"path": str(mock_dir)}})
+        extras={"optional_args": {"path": str(mock_dir)}}
+    )
 
     def facts(task):  # type: ignore[no-untyped-def]
         return task.host.get_connection("napalm", task.nornir.config).get_facts()
@@ -88,9 +97,19 @@ def test_audit_events_and_documents(tmp_path: Path, settings: Settings) -> None:
     rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
     svc.dispose(rid, "kadis", "kabid")
     svc.assign(rid, "kabid", "staff1")
-    svc.check(rid, "staff1", Feasibility(feasible=False, service="intranet", hosts=20, bandwidth_mbps=50,
-                                         prefix_length=27, source="manual",
-                                         findings=[Finding(check="bandwidth", ok=False, detail="x")]))
+    svc.check(
+        rid,
+        "staff1",
+        Feasibility(
+            feasible=False,
+            service="intranet",
+            hosts=20,
+            bandwidth_mbps=50,
+            prefix_length=27,
+            source="manual",
+            findings=[Finding(check="bandwidth", ok=False, detail="x")],
+        ),
+    )
     rec = svc.reject(rid, "staff1", "no bandwidth")
     items = audit_events(rec)
     assert all(i.ok for i in items), items
