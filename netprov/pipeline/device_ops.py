@@ -72,15 +72,19 @@ def _ios_remediation(running: str, intended: str, mode: str) -> list[str]:
     return [ln for ln in remediation.dump_simple(sectional_exiting=True) if ln.strip()]
 
 
+def _load_candidate(drv: Any, config: str, mode: str) -> None:
+    if mode == "replace":
+        drv.load_replace_candidate(config=config)
+    else:
+        drv.load_merge_candidate(config=config)
+
+
 def diff_config(task: Task, config: str, mode: str) -> Result:
     """What pushing ``config`` would change (never changes anything)."""
     platform = task.host.platform
     if platform in NAPALM_PLATFORMS:
         drv = _napalm(task)
-        if mode == "replace":
-            drv.load_replace_candidate(config=config)
-        else:
-            drv.load_merge_candidate(config=config)
+        _load_candidate(drv, config, mode)
         try:
             diff = drv.compare_config() or ""
         finally:
@@ -99,10 +103,7 @@ def push_config(task: Task, config: str, mode: str, message: str, revert_in: int
         return diff_config(task, config, mode)
     if platform in NAPALM_PLATFORMS:
         drv = _napalm(task)
-        if mode == "replace":
-            drv.load_replace_candidate(config=config)
-        else:
-            drv.load_merge_candidate(config=config)
+        _load_candidate(drv, config, mode)
         diff = drv.compare_config() or ""
         if not diff.strip():
             drv.discard_config()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -69,18 +70,19 @@ class StoredEvent:
     hash: str
 
     def hashed_fields(self) -> dict[str, Any]:
-        return _hashed_fields(
-            self.request_id,
-            self.seq,
-            self.step,
-            self.action,
-            self.state,
-            self.actor,
-            self.role,
-            self.at,
-            self.note,
-            self.outputs,
-        )
+        """What the event's hash covers: everything but the hashes themselves."""
+        return {
+            "request_id": self.request_id,
+            "seq": self.seq,
+            "step": self.step,
+            "action": self.action,
+            "state": self.state,
+            "actor": self.actor,
+            "role": self.role,
+            "at": utc(self.at).isoformat(),
+            "note": self.note,
+            "outputs": self.outputs,
+        }
 
 
 @dataclass(frozen=True)
@@ -91,32 +93,6 @@ class JournalEntry:
     phase: str
     at: dt.datetime
     data: dict[str, Any]
-
-
-def _hashed_fields(
-    request_id: str,
-    seq: int,
-    step: int,
-    action: str,
-    state: str,
-    actor: str,
-    role: str,
-    at: dt.datetime,
-    note: str,
-    outputs: dict[str, Any],
-) -> dict[str, Any]:
-    return {
-        "request_id": request_id,
-        "seq": seq,
-        "step": step,
-        "action": action,
-        "state": state,
-        "actor": actor,
-        "role": role,
-        "at": utc(at).isoformat(),
-        "note": note,
-        "outputs": outputs,
-    }
 
 
 def _sqlite_immediate(engine: Engine) -> None:
@@ -275,10 +251,21 @@ class Store:
                     if req is None:
                         raise NotFoundError(f"no request {request_id!r} in the register")
                     prev = hashlib.sha256(req.letter_json.encode("utf-8")).hexdigest()
-                fields = _hashed_fields(
-                    request_id, expected_seq, step, action, state, actor, role, at, note, outputs
+                unsigned = StoredEvent(
+                    request_id,
+                    expected_seq,
+                    step,
+                    action,
+                    state,
+                    actor,
+                    role,
+                    utc(at),
+                    note,
+                    outputs,
+                    prev,
+                    "",
                 )
-                digest = event_hash(prev, fields)
+                event = dataclasses.replace(unsigned, hash=event_hash(prev, unsigned.hashed_fields()))
                 s.add(
                     EventRow(
                         request_id=request_id,
@@ -288,18 +275,16 @@ class Store:
                         state=state,
                         actor=actor,
                         role=role,
-                        at=utc(at),
+                        at=event.at,
                         note=note,
                         outputs_json=canonical(outputs),
                         prev_hash=prev,
-                        hash=digest,
+                        hash=event.hash,
                     )
                 )
         except IntegrityError as exc:
             raise ConcurrencyError(f"{request_id} changed meanwhile: look again and retry") from exc
-        return StoredEvent(
-            request_id, expected_seq, step, action, state, actor, role, utc(at), note, outputs, prev, digest
-        )
+        return event
 
     def events(self, request_id: str) -> list[StoredEvent]:
         with self.session() as s:
