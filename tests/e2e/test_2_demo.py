@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from netprov.domain.sop import State
 from netprov.monitoring.factory import backends_from_settings
 from netprov.netbox.adapter import NetBoxIpam
 from netprov.pipeline.nornir_setup import build_nornir, only
+from netprov.pipeline.provision import Provisioner
 from netprov.settings import Settings, load_settings
 from netprov.sop.service import RequestService
 from tests.conftest import LAB_DIR
@@ -71,8 +73,14 @@ def _run_demo() -> tuple[DemoResult, Settings]:
 @pytest.fixture(scope="module")
 def demo(
     netbox_lab: dict[str, Any], device_lab: dict[str, Any], monitoring_lab: dict[str, Any]
-) -> tuple[DemoResult, Settings]:
-    return _run_demo()
+) -> Iterator[tuple[DemoResult, Settings]]:
+    result, s = _run_demo()
+    yield result, s
+    # leave the lab as the next tests expect it: no demo link on routers, in NetBox or monitoring
+    svc = RequestService.from_settings(s)
+    prov = Provisioner(s, svc, NetBoxIpam.from_settings(s))
+    for rid in result.finished:
+        prov.undo_finished_run(rid, "staff1")
 
 
 def test_every_effect_of_the_demo(demo: tuple[DemoResult, Settings]) -> None:
