@@ -47,12 +47,16 @@ def main() -> None:
                     pdf = pdf_from_html(html)
                     pdf_t.append(time.perf_counter() - t)
                 pages = len(PdfReader(io.BytesIO(pdf)).pages)
-                print(f"{kind.value:<24}{case:<10}{statistics.median(html_t) * 1000:9.1f}"
-                      f"{statistics.median(pdf_t) * 1000:9.1f}{pages:7d}{len(pdf) / 1024:8.1f}")
+                print(
+                    f"{kind.value:<24}{case:<10}{statistics.median(html_t) * 1000:9.1f}"
+                    f"{statistics.median(pdf_t) * 1000:9.1f}{pages:7d}{len(pdf) / 1024:8.1f}"
+                )
         t = time.perf_counter()
         doc = render_document("berita-acara", accepted_context(), settings)
-        print(f"render_document(berita-acara) with files and hashes: "
-              f"{(time.perf_counter() - t) * 1000:.0f} ms -> {doc.pdf_path.name}")
+        print(
+            f"render_document(berita-acara) with files and hashes: "
+            f"{(time.perf_counter() - t) * 1000:.0f} ms -> {doc.pdf_path.name}"
+        )
         if args.images:
             args.images.mkdir(parents=True, exist_ok=True)
             settings = load_settings(data_dir=Path(tmp) / "pictures")  # every picture is v1
@@ -65,8 +69,22 @@ def main() -> None:
             for kind, ctx in picks.items():
                 doc = render_document(kind, ctx, settings)
                 stem = args.images / kind.value
-                subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1",
-                                "-singlefile", str(doc.pdf_path), str(stem)], check=True)
+                subprocess.run(
+                    [
+                        "pdftoppm",
+                        "-png",
+                        "-r",
+                        "60",
+                        "-f",
+                        "1",
+                        "-l",
+                        "1",
+                        "-singlefile",
+                        str(doc.pdf_path),
+                        str(stem),
+                    ],
+                    check=True,
+                )
                 print(f"picture {stem}.png ({stem.with_suffix('.png').stat().st_size // 1024} KB)")
 
 

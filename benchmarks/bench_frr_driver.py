@@ -23,8 +23,10 @@ from netmiko import ConnectHandler
 from netprov.devices.connection import driver_for, napalm_args
 from netprov.settings import load_settings
 
-FRAGMENT = ("interface lan1\n description bench\n ip address 10.100.250.1/24\nexit\n"
-            "router ospf\n network 10.100.250.0/24 area 0\nexit\n")
+FRAGMENT = (
+    "interface lan1\n description bench\n ip address 10.100.250.1/24\nexit\n"
+    "router ospf\n network 10.100.250.0/24 area 0\nexit\n"
+)
 
 
 def timed(fn: Callable[[], Any], n: int) -> float:
@@ -83,8 +85,14 @@ def main() -> None:
     def pm_connect() -> paramiko.SSHClient:
         c = paramiko.SSHClient()
         c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-        c.connect("127.0.0.1", port=port, username=kw["username"], key_filename=key,
-                  allow_agent=False, look_for_keys=False)
+        c.connect(
+            "127.0.0.1",
+            port=port,
+            username=kw["username"],
+            key_filename=key,
+            allow_agent=False,
+            look_for_keys=False,
+        )
         return c
 
     def pm_open_close() -> None:
@@ -103,37 +111,50 @@ def main() -> None:
         return out
 
     peer = {
-        "get_config(running)": ("paramiko vtysh show run",
-                                timed(lambda: pm("vtysh -c 'show running-config'"), a.n)),
+        "get_config(running)": (
+            "paramiko vtysh show run",
+            timed(lambda: pm("vtysh -c 'show running-config'"), a.n),
+        ),
         "get_interfaces_ip": ("paramiko ip -j addr", timed(lambda: pm("ip -j addr show"), a.n)),
-        "get_route_to": ("paramiko vtysh show ip route json",
-                         timed(lambda: pm("vtysh -c 'show ip route 10.254.0.1 json'"), a.n)),
-        "ping(count=1)": ("paramiko ping -c1",
-                          timed(lambda: pm("ping -c1 -W1 10.254.0.1"), a.n)),
+        "get_route_to": (
+            "paramiko vtysh show ip route json",
+            timed(lambda: pm("vtysh -c 'show ip route 10.254.0.1 json'"), a.n),
+        ),
+        "ping(count=1)": ("paramiko ping -c1", timed(lambda: pm("ping -c1 -W1 10.254.0.1"), a.n)),
     }
     merge, undo = [], []
     for _ in range(a.n):
         t0 = time.perf_counter()
-        pm("cat > /tmp/bench.conf && vtysh -f /tmp/bench.conf && vtysh -c 'write memory'",
-           FRAGMENT)
+        pm("cat > /tmp/bench.conf && vtysh -f /tmp/bench.conf && vtysh -c 'write memory'", FRAGMENT)
         merge.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
-        pm("cat > /tmp/bench-before.conf && /usr/lib/frr/frr-reload.py --reload "
-           "/tmp/bench-before.conf && vtysh -c 'write memory'", before)
+        pm(
+            "cat > /tmp/bench-before.conf && /usr/lib/frr/frr-reload.py --reload "
+            "/tmp/bench-before.conf && vtysh -c 'write memory'",
+            before,
+        )
         undo.append((time.perf_counter() - t0) * 1000)
-    peer["commit_config(merge)"] = ("paramiko vtysh -f (no snapshot/validation)",
-                                    statistics.median(merge))
+    peer["commit_config(merge)"] = ("paramiko vtysh -f (no snapshot/validation)", statistics.median(merge))
     peer["rollback"] = ("paramiko frr-reload.py --reload", statistics.median(undo))
     c.close()
 
-    nm = ConnectHandler(device_type="linux", host="127.0.0.1", port=port,
-                        username=kw["username"], use_keys=True, key_file=key,
-                        allow_agent=False)
-    peer["get_facts"] = ("netmiko linux: hostname+show version", timed(
-        lambda: (nm.send_command("hostname"), nm.send_command("vtysh -c 'show version'")), a.n))
-    peer["get_bgp_neighbors"] = ("netmiko linux: vtysh show bgp neighbors json", timed(
-        lambda: nm.send_command(shlex.join(["vtysh", "-c", "show bgp vrf all neighbors json"])),
-        a.n))
+    nm = ConnectHandler(
+        device_type="linux",
+        host="127.0.0.1",
+        port=port,
+        username=kw["username"],
+        use_keys=True,
+        key_file=key,
+        allow_agent=False,
+    )
+    peer["get_facts"] = (
+        "netmiko linux: hostname+show version",
+        timed(lambda: (nm.send_command("hostname"), nm.send_command("vtysh -c 'show version'")), a.n),
+    )
+    peer["get_bgp_neighbors"] = (
+        "netmiko linux: vtysh show bgp neighbors json",
+        timed(lambda: nm.send_command(shlex.join(["vtysh", "-c", "show bgp vrf all neighbors json"])), a.n),
+    )
     nm.disconnect()
 
     for name, ms in drv.items():

@@ -54,9 +54,15 @@ def main() -> None:
     for run in range(args.runs):
         rid = f"BENCH-2026-{9000 + run:04d}"
         link = MonitoredLink(
-            request_id=rid, opd="bench", opd_name="Bench OPD", site="Bench site",
-            service="intranet", bandwidth_mbps=10, circuit="bench:eth0 ↔ bench:eth1",
-            address=ipaddress.IPv4Address(args.target), device="bench-cpe",
+            request_id=rid,
+            opd="bench",
+            opd_name="Bench OPD",
+            site="Bench site",
+            service="intranet",
+            bandwidth_mbps=10,
+            circuit="bench:eth0 ↔ bench:eth1",
+            address=ipaddress.IPv4Address(args.target),
+            device="bench-cpe",
         )
         for b in backends:
             b.deregister(rid)
@@ -72,9 +78,11 @@ def main() -> None:
             b.deregister(rid)
     for name, values in times.items():
         if values:
-            print(f"{name:<11} register->first success: min {min(values):.1f}s "
-                  f"median {statistics.median(values):.1f}s max {max(values):.1f}s "
-                  f"(n={len(values)})")
+            print(
+                f"{name:<11} register->first success: min {min(values):.1f}s "
+                f"median {statistics.median(values):.1f}s max {max(values):.1f}s "
+                f"(n={len(values)})"
+            )
 
 
 if __name__ == "__main__":

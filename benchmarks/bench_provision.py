@@ -19,6 +19,7 @@ from pathlib import Path
 
 from nornir_napalm.plugins.tasks import napalm_configure
 
+from netprov.demo.scenario import sample_form
 from netprov.domain.letters import load_letter
 from netprov.netbox.adapter import NetBoxIpam
 from netprov.pipeline import device_ops
@@ -27,7 +28,6 @@ from netprov.pipeline.provision import STAGES, Provisioner
 from netprov.render.playbook import load_playbook
 from netprov.settings import REPO_ROOT, load_settings
 from netprov.sop.service import RequestService
-from tests.e2e.conftest import form_for
 
 LETTERS = REPO_ROOT / "netprov" / "demo" / "letters"
 CYCLE = ["4-intranet-camat.yaml", "2-internet-bappeda.yaml", "1-intranet-disdik.yaml"]
@@ -50,7 +50,7 @@ def main(n: int) -> None:
         svc.assign(rid, "kabid", "staff1")
         svc.check(rid, "staff1", ipam.check(rid, letter))
         svc.accept(rid, "staff1")
-        svc.fill_form(rid, "staff1", form_for(rid))
+        svc.fill_form(rid, "staff1", sample_form(rid))
         t0 = time.monotonic()
         result = prov.run(rid, "staff1")
         totals.append(time.monotonic() - t0)

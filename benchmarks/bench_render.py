@@ -61,17 +61,26 @@ def main() -> None:
     def netprov_render() -> int:
         count = 0
         for s, targets in jobs:
-            data = build_template_data(s.request_id, s.letter, s.allocation, topo, form=s.form,
-                                       internet_prefixes=s.internet_prefixes)
+            data = build_template_data(
+                s.request_id, s.letter, s.allocation, topo, form=s.form, internet_prefixes=s.internet_prefixes
+            )
             count += len(render_targets(data, targets, DEFAULT_TEMPLATES_DIR))
         return count
 
-    raw_env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(DEFAULT_TEMPLATES_DIR)),
-                                 trim_blocks=True, lstrip_blocks=True,
-                                 keep_trailing_newline=True, autoescape=False)
+    raw_env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(DEFAULT_TEMPLATES_DIR)),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
     prebuilt = [
-        (build_template_data(s.request_id, s.letter, s.allocation, topo, form=s.form,
-                             internet_prefixes=s.internet_prefixes).variables(), targets)
+        (
+            build_template_data(
+                s.request_id, s.letter, s.allocation, topo, form=s.form, internet_prefixes=s.internet_prefixes
+            ).variables(),
+            targets,
+        )
         for s, targets in jobs
     ]
 
@@ -83,22 +92,31 @@ def main() -> None:
                 count += 1
         return count
 
-    fmt = ("interface {iface}\n description {desc}\n ip address {addr}\n bandwidth {bw}\n"
-           "exit\n!\nrouter ospf\n network {net} area 0\nexit\n")
+    fmt = (
+        "interface {iface}\n description {desc}\n ip address {addr}\n bandwidth {bw}\n"
+        "exit\n!\nrouter ospf\n network {net} area 0\nexit\n"
+    )
     plain = [(s.request_id, s.allocation) for s in samples]
 
     def str_format() -> int:
         for rid, al in plain:
-            fmt.format(iface=al.dist_interface, desc=f"{rid} {al.opd_name}",
-                       addr=al.dist_address, bw=al.bandwidth_mbps, net=al.transfer_prefix)
+            fmt.format(
+                iface=al.dist_interface,
+                desc=f"{rid} {al.opd_name}",
+                addr=al.dist_address,
+                bw=al.bandwidth_mbps,
+                net=al.transfer_prefix,
+            )
         return len(plain)
 
     ours, n1 = _rate(netprov_render, a.seconds)
     raw, n2 = _rate(raw_jinja, a.seconds)
     floor, n3 = _rate(str_format, a.seconds)
     result = {
-        "samples": len(samples), "configs_per_pass": n_configs,
-        "netprov_configs_per_s": round(ours), "raw_jinja2_configs_per_s": round(raw),
+        "samples": len(samples),
+        "configs_per_pass": n_configs,
+        "netprov_configs_per_s": round(ours),
+        "raw_jinja2_configs_per_s": round(raw),
         "str_format_configs_per_s": round(floor),
         "netprov_vs_raw_jinja2": round(ours / raw, 3),
         "netprov_vs_str_format": round(ours / floor, 4),
@@ -109,10 +127,10 @@ def main() -> None:
         return
     print(f"{len(samples)} samples, {n_configs} configs per pass, {a.seconds:.1f} s per measure")
     print(f"netprov (data + safe env) : {ours:10.0f} configs/s")
-    print(f"raw Jinja2 (same templates): {raw:10.0f} configs/s   "
-          f"ratio netprov/raw = {ours / raw:.2f}")
-    print(f"str.format (FRR dist only): {floor:10.0f} configs/s   "
-          f"ratio netprov/str.format = {ours / floor:.3f}")
+    print(f"raw Jinja2 (same templates): {raw:10.0f} configs/s   ratio netprov/raw = {ours / raw:.2f}")
+    print(
+        f"str.format (FRR dist only): {floor:10.0f} configs/s   ratio netprov/str.format = {ours / floor:.3f}"
+    )
 
 
 if __name__ == "__main__":

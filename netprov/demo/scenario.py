@@ -39,9 +39,15 @@ def demo_settings(base: Settings) -> Settings:
     return load_settings(data_dir=base.lab_dir / "demo", lab_dir=base.lab_dir)
 
 
-def _forms(
-    request_id: str, who: str, building: str, lat: float, lon: float, devices: int
+def sample_form(
+    request_id: str,
+    who: str = "Uji Coba",
+    building: str = "Gedung Uji",
+    lat: float = 1.13,
+    lon: float = 104.05,
+    devices: int = 3,
 ) -> CompletenessForm:
+    """A filled completeness form, as a department would return it (demo, tests, benchmarks)."""
     return CompletenessForm.model_validate(
         {
             "request": request_id,
@@ -148,12 +154,14 @@ def run_scenario(settings: Settings, say: Say, provision_progress: Any = None) -
     result.intranet = through_check("1-intranet-disdik.yaml")
     build(
         result.intranet,
-        _forms(result.intranet, "Budi Santoso", "Gedung UPT Pendidikan", 1.1301, 104.0529, 18),
+        sample_form(result.intranet, "Budi Santoso", "Gedung UPT Pendidikan", 1.1301, 104.0529, 18),
     )
 
     say("— 2. Bappeda asks for an internet link")
     result.internet = through_check("2-internet-bappeda.yaml")
-    build(result.internet, _forms(result.internet, "Sari Wulandari", "Kantor Bappeda", 1.1283, 104.0531, 6))
+    build(
+        result.internet, sample_form(result.internet, "Sari Wulandari", "Kantor Bappeda", 1.1283, 104.0531, 6)
+    )
 
     say("— 3. Dinas Perhubungan asks for more internet bandwidth than the uplink has left")
     result.rejected = through_check("3-internet-dishub.yaml")

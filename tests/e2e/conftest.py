@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from netprov.demo.scenario import sample_form
 from netprov.domain.letters import CompletenessForm, load_letter
 from netprov.settings import Settings, load_settings
 from netprov.sop.service import RequestService
@@ -39,25 +39,7 @@ def svc(e2e_settings: Settings) -> RequestService:
 
 
 def form_for(request_id: str) -> CompletenessForm:
-    return CompletenessForm.model_validate(
-        {
-            "request": request_id,
-            "pic": {
-                "name": "Uji Coba",
-                "nip": "19850312 201001 1 007",
-                "phone": "+62 812 7000 1234",
-                "email": "uji@opd.batam.go.id",
-            },
-            "location": {
-                "building": "Gedung Uji",
-                "room": "Ruang Server",
-                "latitude": 1.13,
-                "longitude": 104.05,
-            },
-            "equipment": {"devices": 3},
-            "schedule": {"preferred_date": (dt.date.today() + dt.timedelta(days=2)).isoformat()},
-        }
-    )
+    return sample_form(request_id)
 
 
 @pytest.fixture
