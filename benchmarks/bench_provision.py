@@ -21,6 +21,7 @@ from nornir_napalm.plugins.tasks import napalm_configure
 
 from netprov.demo.scenario import sample_form
 from netprov.domain.letters import load_letter
+from netprov.lab.reset import reset_devices, reset_netbox
 from netprov.netbox.adapter import NetBoxIpam
 from netprov.pipeline import device_ops
 from netprov.pipeline.nornir_setup import build_nornir, only
@@ -35,6 +36,8 @@ CYCLE = ["4-intranet-camat.yaml", "2-internet-bappeda.yaml", "1-intranet-disdik.
 
 def main(n: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="netprov-bench-"))
+    reset_netbox(load_settings(), lambda msg: None)  # start from the seed and the baseline
+    reset_devices(load_settings(), lambda msg: None)
     s = load_settings(data_dir=tmp, id_prefix="BEN")
     svc = RequestService.from_settings(s)
     ipam = NetBoxIpam.from_settings(s)
@@ -67,10 +70,15 @@ def main(n: int) -> None:
             for c in configs
         }
         t1 = time.monotonic()
-        for c in configs:
-            res = only(nr, [c.device]).run(
-                task=napalm_configure, configuration=c.text, replace=c.mode == "replace"
-            )
+        for c in configs:  # NAPALM where it works; IOS switches take lines through Netmiko
+            if c.platform in device_ops.NAPALM_PLATFORMS:
+                res = only(nr, [c.device]).run(
+                    task=napalm_configure, configuration=c.text, replace=c.mode == "replace"
+                )
+            else:
+                res = only(nr, [c.device]).run(
+                    task=device_ops.push_config, config=c.text, mode=c.mode, message="", revert_in=None
+                )
             assert not res.failed, res[c.device][0].exception
         bare.append(time.monotonic() - t1)
         for c in reversed(configs):
