@@ -62,8 +62,8 @@ def register(app: typer.Typer) -> None:
         lines = [
             f"documents:   {s.documents_dir}/<request>/  (netprov request documents <id>)",
             f"register:    NETPROV_DATA_DIR={s.data_dir} netprov request list",
-            f"NetBox:      {nb.get('url')}  (token in {nb.get('token_file')}; search the request id, "
-            f"tag e.g. {result.intranet.lower()})",
+            f"NetBox:      {nb.get('url')}  (token in {nb.get('token_file')}; search for "
+            f"{result.intranet}: its prefixes, addresses, VLAN and port carry it)",
             f"Zabbix:      {zbx.get('url')}  (Admin / zabbix; hosts named after the request ids)",
             f"Prometheus:  {prom.get('url')}/graph?g0.expr=probe_success",
             f"timing:      lab ready in {t_lab:.0f}s; provisioning "
