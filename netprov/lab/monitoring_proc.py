@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from netprov.errors import LabError
@@ -334,3 +335,22 @@ def forwarder_argv(port: int, netns: str, inner_port: int | None = None) -> list
         f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork",
         f"EXEC:ip netns exec {netns} socat STDIO TCP\\:127.0.0.1\\:{inner}",
     ]
+
+
+@dataclass(frozen=True)
+class DaemonPaths:
+    """Where one monitoring daemon family keeps its files: etc, run and log under one root."""
+
+    root: Path
+
+    @property
+    def etc(self) -> Path:
+        return self.root / "etc"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "log"

@@ -30,22 +30,8 @@ RUN_AS = "prometheus"
 
 
 @dataclass(frozen=True)
-class PromPaths:
+class PromPaths(proc.DaemonPaths):
     """Where the Prometheus part of the monitoring lab keeps its files."""
-
-    root: Path
-
-    @property
-    def etc(self) -> Path:
-        return self.root / "etc"
-
-    @property
-    def run(self) -> Path:
-        return self.root / "run"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "log"
 
     @property
     def data(self) -> Path:

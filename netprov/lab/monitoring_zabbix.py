@@ -55,22 +55,8 @@ SLIM_PROCESSES = {
 
 
 @dataclass(frozen=True)
-class ZabbixPaths:
+class ZabbixPaths(proc.DaemonPaths):
     """Where the Zabbix part of the monitoring lab keeps its files."""
-
-    root: Path
-
-    @property
-    def etc(self) -> Path:
-        return self.root / "etc"
-
-    @property
-    def run(self) -> Path:
-        return self.root / "run"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "log"
 
     @property
     def tmp(self) -> Path:
