@@ -24,6 +24,9 @@ from netprov.store.models import EventRow, JournalRow, LockRow, RequestRow
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD_REVISION = "0001"  # the newest migration; tests check it matches Alembic's head
 GENESIS = "0" * 64
+# PostgreSQL advisory-lock key that serializes schema migration between processes
+# (the first process creates the tables; the others wait, then find them at head).
+MIGRATION_LOCK_KEY = 0x6E657470726F76  # "netprov"
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -156,6 +159,11 @@ class Store:
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         try:
             with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Two processes opening a new database at once would both create
+                    # alembic_version; the lock makes the second wait and then see it.
+                    # (SQLite's BEGIN IMMEDIATE already serializes the same way.)
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:

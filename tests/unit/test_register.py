@@ -177,6 +177,49 @@ def test_concurrent_submits_get_distinct_ids(svc: RequestService) -> None:
     assert sorted(ids) == [f"PJB-2026-{n:04d}" for n in range(1, 25)]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_processes_opening_a_new_database_at_once_all_get_the_schema(backend: str, tmp_path: Path) -> None:
+    """Regression: on PostgreSQL two first-time openers both created alembic_version and one failed.
+
+    Without the migration lock about half the rounds lost a process; three rounds of six.
+    """
+    import subprocess
+    import sys
+
+    if backend == "postgresql" and os.geteuid() != 0:
+        pytest.skip("creating a PostgreSQL database needs root here")
+    from tests.pg import create_database, drop_database
+
+    for round_ in range(3):
+        name = ""
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'register-{round_}.sqlite3'}"
+        else:
+            url, name = create_database()
+        try:
+            gate = tmp_path / f"gate-{round_}"
+            gate.mkdir()
+            # Each process imports netprov, checks in at the gate, and opens the database only
+            # when all six are there, so their first-time migrations overlap.
+            script = (
+                "import os, sys, time\n"
+                "from pathlib import Path\n"
+                "from netprov.store.db import Store\n"
+                f"gate = Path({str(gate)!r})\n"
+                "(gate / str(os.getpid())).touch()\n"
+                "while len(list(gate.iterdir())) < 6: time.sleep(0.005)\n"
+                f"print(Store({url!r}).at_head())\n"
+            )
+            procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True) for _ in range(6)]
+            results = [p.communicate(timeout=120) for p in procs]
+            assert [p.returncode for p in procs] == [0] * 6, [err[-400:] for _, err in results]
+            assert [out.strip() for out, _ in results] == ["True"] * 6
+        finally:
+            if name:
+                drop_database(name)
+
+
 def test_concurrent_submits_from_processes(db_url: str, tmp_path: Path) -> None:
     import subprocess
     import sys
