@@ -3,7 +3,9 @@
 Uniqueness across requests comes from NetBox itself: ``available-prefixes``,
 ``available-ips`` and ``available-vlans`` POSTs take a server-side advisory lock, and the VLAN
 of a department link is named after the site (unique per VLAN group), so two requests for
-one port cannot both get it. Re-runs of one request (the pipeline holds a per-request lock)
+one port cannot both get it. The one thing NetBox does not guard, the bandwidth committed
+against an uplink (a sum over prefixes), is checked and reserved under a lock kept in NetBox
+(:mod:`netprov.netbox.lock`). Re-runs of one request (the pipeline holds a per-request lock)
 find the request's objects by its custom field and return them.
 """
 
@@ -23,6 +25,7 @@ from netprov.domain.topology import load_topology
 from netprov.errors import ConfigError, NetBoxError, NotFeasibleError
 from netprov.netbox import naming as nm
 from netprov.netbox.client import connect, credentials, describe, netbox_errors
+from netprov.netbox.lock import NetBoxLockTags, holder_name, netbox_lock
 from netprov.netbox.planning import (
     LinkRow,
     PoolRow,
@@ -83,6 +86,7 @@ class NetBoxIpam:
                  transfer_role: str, transfer_length: int = 30, url: str = "") -> None:
         self._api = api
         self._counter = counter
+        self._lock_tags = NetBoxLockTags(api)
         self.pool_roles = dict(pool_roles)
         self.transfer_role = transfer_role
         self.transfer_length = transfer_length
@@ -408,7 +412,8 @@ class NetBoxIpam:
         """Reserve LAN prefix, transfer /30, three addresses, VLAN and port for a request.
 
         Idempotent (a re-run returns the same objects) and race-free (NetBox allocates under
-        its own lock). A full pool or a taken port raises NotFeasibleError; a failure midway
+        its own lock; the bandwidth headroom is read and taken under netprov's lock in NetBox).
+        A full pool, a taken port or a full uplink raises NotFeasibleError; a failure midway
         undoes what this call created.
         """
         tags = self._tags(request_id)
@@ -420,18 +425,21 @@ class NetBoxIpam:
             log.info("request %s holds a partial allocation; releasing it first", request_id)
             self.release(request_id)
             tags.pop(nm.request_tag_slug(request_id), None)
-        survey, recs = self._survey(request_id, letter)
-        fe = evaluate(survey, letter)
-        if not fe.feasible:
-            raise NotFeasibleError(f"{request_id} is not feasible: " + "; ".join(fe.reasons))
-        tenant, site, link = survey.tenant, survey.site, survey.link
-        assert tenant is not None and site is not None and link is not None
-        undo: list[tuple[str, Any]] = []
-        try:
-            return self._allocate(request_id, letter, tenant, site, link, recs, tags, undo)
-        except BaseException:
-            self._undo(undo)
-            raise
+        # Read the committed bandwidth and reserve under one lock per service: NetBox guards
+        # each prefix, address and VLAN, but not the sum of bandwidth on an uplink.
+        with netbox_lock(self._lock_tags, f"allocate-{letter.service}", holder_name(request_id)):
+            survey, recs = self._survey(request_id, letter)
+            fe = evaluate(survey, letter)
+            if not fe.feasible:
+                raise NotFeasibleError(f"{request_id} is not feasible: " + "; ".join(fe.reasons))
+            tenant, site, link = survey.tenant, survey.site, survey.link
+            assert tenant is not None and site is not None and link is not None
+            undo: list[tuple[str, Any]] = []
+            try:
+                return self._allocate(request_id, letter, tenant, site, link, recs, tags, undo)
+            except BaseException:
+                self._undo(undo)
+                raise
 
     def _allocate(self, request_id: str, letter: Letter, tenant: TenantRow, site: SiteRow,
                   link: LinkRow, recs: dict[str, Any], known_tags: dict[str, int],

@@ -1,0 +1,173 @@
+"""A mutex kept in NetBox itself, so every netprov that shares a NetBox shares the lock.
+
+NetBox reserves prefixes, addresses and VLANs under its own lock, but nothing in NetBox guards a
+*sum*: the bandwidth committed against an uplink. Two allocations that each read "100 Mbps
+left" and each take 60 would both pass. So an allocation reads the committed bandwidth and
+creates its objects while holding this lock.
+
+The lock is a tag whose slug is unique in NetBox: creating it is the atomic test-and-set,
+deleting it releases. The description says who holds it and until when, so a lock left by a
+killed process expires instead of blocking forever.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from pynetbox.core.query import RequestError
+
+from netprov.errors import ConcurrencyError
+from netprov.netbox.client import netbox_errors
+
+LOCK_SLUG_PREFIX = "netprov-lock-"
+_UNTIL = re.compile(r"until (\d+(?:\.\d+)?)\b")
+
+
+class LockTags(Protocol):
+    """The three tag operations the lock needs (NetBox: ``extras.tags``)."""
+
+    def create(self, slug: str, description: str) -> int | None:
+        """Create the tag; its id, or None when a tag with that slug exists."""
+
+    def get(self, slug: str) -> tuple[int, str] | None:
+        """(id, description) of the tag with that slug, or None."""
+
+    def delete(self, tag_id: int) -> None:
+        """Delete by id; no error when it is already gone."""
+
+
+def holder_name(what: str) -> str:
+    return f"{what} on {socket.gethostname()} pid {os.getpid()}"
+
+
+def lock_description(holder: str, until: float) -> str:
+    """What the lock tag's description says.
+
+    >>> lock_description("PJB-2026-0001", 1700000000.0)
+    'netprov lock held by PJB-2026-0001 until 1700000000'
+    """
+    return f"netprov lock held by {holder} until {int(until)}"
+
+
+def lock_expiry(description: str) -> float | None:
+    """The expiry written by :func:`lock_description`, or None if it cannot be read.
+
+    >>> lock_expiry("netprov lock held by x until 1700000000")
+    1700000000.0
+    >>> lock_expiry("hand-made tag") is None
+    True
+    """
+    m = _UNTIL.search(description)
+    return float(m.group(1)) if m else None
+
+
+@contextmanager
+def netbox_lock(
+    tags: LockTags,
+    key: str,
+    holder: str,
+    *,
+    ttl_s: float = 300.0,
+    wait_s: float = 120.0,
+    poll_s: float = 0.25,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[None]:
+    """Hold the lock ``key`` for the ``with`` block.
+
+    Args:
+        tags: where the lock tag lives.
+        key: what is locked (part of the tag slug: lowercase letters, digits, dashes).
+        holder: who holds it, shown to whoever waits.
+        ttl_s: a lock older than this is taken as left behind by a dead process.
+        wait_s: how long to wait for a live holder before giving up.
+
+    Raises:
+        ConcurrencyError: another holder kept the lock for longer than ``wait_s``.
+    """
+    slug = LOCK_SLUG_PREFIX + key
+    deadline = clock() + wait_s
+    while True:
+        tag_id = tags.create(slug, lock_description(holder, clock() + ttl_s))
+        if tag_id is not None:
+            break
+        current = tags.get(slug)
+        if current is None:  # released between our create and our read: try again at once
+            continue
+        cur_id, cur_desc = current
+        expiry = lock_expiry(cur_desc)
+        if expiry is None or expiry < clock():
+            tags.delete(cur_id)  # by id: if someone re-took it meanwhile, theirs has a new id
+            continue
+        if clock() >= deadline:
+            raise ConcurrencyError(
+                f"NetBox lock {key!r} is still taken ({cur_desc.removeprefix('netprov lock ')}); "
+                "try again when that allocation has finished"
+            )
+        sleep(poll_s)
+    try:
+        yield
+    finally:
+        tags.delete(tag_id)
+
+
+def _taken(status: int, body: str) -> bool:
+    """Did a tag create fail because the slug exists?
+
+    NetBox's serializer says so with a 400; two creates in the same instant both pass the
+    serializer and the loser hits the database constraint, a 500 naming IntegrityError.
+
+    >>> _taken(400, '{"slug": ["tag with this slug already exists."]}')
+    True
+    >>> _taken(500, '{"exception": "IntegrityError", "error": "duplicate key value ..."}')
+    True
+    >>> _taken(403, "permission denied")
+    False
+    """
+    text = body.lower()
+    if status == 400:
+        return "already exists" in text
+    return status == 500 and ("integrityerror" in text or "duplicate key" in text)
+
+
+class NetBoxLockTags:
+    """:class:`LockTags` on a pynetbox API."""
+
+    def __init__(self, api: Any) -> None:
+        self._api = api
+
+    @property
+    def _tags(self) -> Any:
+        return self._api.extras.tags
+
+    def create(self, slug: str, description: str) -> int | None:
+        try:
+            tag = self._tags.create(name=slug, slug=slug, color="9e9e9e", description=description)
+        except RequestError as exc:
+            if _taken(exc.req.status_code, str(exc.error)):
+                return None
+            with netbox_errors(f"taking lock {slug}"):
+                raise
+        return int(tag.id)
+
+    def get(self, slug: str) -> tuple[int, str] | None:
+        with netbox_errors(f"reading lock {slug}"):
+            found = list(self._tags.filter(slug=slug))
+        if not found:
+            return None
+        return int(found[0].id), str(found[0].description or "")
+
+    def delete(self, tag_id: int) -> None:
+        try:
+            self._tags.delete([tag_id])
+        except RequestError as exc:
+            if exc.req.status_code == 404:
+                return
+            with netbox_errors(f"releasing lock tag {tag_id}"):
+                raise
