@@ -34,7 +34,7 @@ NS_PREFIX = "np-"
 VETH_PREFIX = "npv"
 FRR_DAEMONS = ("zebra", "staticd", "ospfd", "bgpd")
 SSH_PORT_IN_NS = 22
-PROBE_ROUTES = ("10.0.0.0/8", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+PROBE_ROUTES = ("10.0.0.0/8", "198.51.100.0/24", "203.0.113.0/24")
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ def bird_baseline(topo: Topology) -> str:
         "}\n"
         "\n"
         "filter netprov_provider_out {\n"
-        f"  if net = {loopback.network if loopback else '192.0.2.1/32'} then accept;\n"
+        f"  if net = {loopback.network if loopback else '198.51.100.254/32'} then accept;\n"
         "  reject;\n"
         "}\n"
         "\n"

@@ -57,9 +57,9 @@ def test_getters(drivers: Callable[[str], Any]) -> None:
     assert ips["lo"]["ipv4"]["10.254.0.1"]["prefix_length"] == 32
     assert _wait(lambda: core.get_bgp_neighbors()["global"]["peers"]
                  .get("198.51.100.1", {}).get("is_up", False), 30)
-    assert _wait(lambda: "192.0.2.1/32" in core.get_route_to("192.0.2.1"), 15)
-    routes = core.get_route_to("192.0.2.1")
-    assert routes["192.0.2.1/32"][0]["protocol"] == "bgp"
+    assert _wait(lambda: "198.51.100.254/32" in core.get_route_to("198.51.100.254"), 15)
+    routes = core.get_route_to("198.51.100.254")
+    assert routes["198.51.100.254/32"][0]["protocol"] == "bgp"
     cpe = drivers("cpe-disdik-bk")
     assert cpe.get_interfaces()["lan1"]["is_up"]
     assert "lan1" not in cpe.get_interfaces_ip() or \
@@ -227,7 +227,7 @@ def test_ebgp_with_bird_comes_up_after_push_through_napalm_bird2(
         assert "protocol bgp city" in pe.compare_config()
         pe.commit_config()
         assert _wait(peer_up, 30)
-        assert _wait(lambda: "192.0.2.1/32" in core.get_route_to("192.0.2.1"), 15)
+        assert _wait(lambda: "198.51.100.254/32" in core.get_route_to("198.51.100.254"), 15)
     finally:
         pe.transport.write_file("/etc/bird/bird.conf", baseline)
         pe.transport.send_bird_command("configure")

@@ -74,9 +74,9 @@ def test_real_parsers_reject_bad_configs(tools: None) -> None:
     ok, problems = check_frr("interface eth2\n ip adress 10.0.0.1/30\nexit\n")
     assert not ok and any("Unknown command" in p for p in problems)
     assert check_frr("interface eth2\n ip address 10.0.0.1/30\nexit\n") == (True, [])
-    ok, problems = check_bird("router id 192.0.2.1;\nprotocol bgp x { neighbor as; }\n")
+    ok, problems = check_bird("router id 198.51.100.254;\nprotocol bgp x { neighbor as; }\n")
     assert not ok and problems
-    ok, _ = check_bird("router id 192.0.2.1;\nprotocol device {\n}\n")
+    ok, _ = check_bird("router id 198.51.100.254;\nprotocol device {\n}\n")
     assert ok
 
 

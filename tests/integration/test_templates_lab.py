@@ -204,12 +204,12 @@ def test_internet_link_on_the_lab(lab: dict[str, Router], lab_settings: Settings
               lambda: lan in pe.run(f"birdc show route {lan}", check=False), seconds=90)
         conv = time.monotonic() - t0
         routes = pe.run("birdc show route")
-        assert "10." not in routes.split("Table master4:", 1)[-1].split("192.0.2.1/32")[0] or \
+        assert "10." not in routes.split("Table master4:", 1)[-1].split("198.51.100.254/32")[0] or \
             all(not ln.strip().startswith("10.") for ln in routes.splitlines())
         _wait("provider -> LAN gateway ping",
-              lambda: _ping(pe, str(a.lan_gateway.ip), source="192.0.2.1"), 30)
+              lambda: _ping(pe, str(a.lan_gateway.ip), source="198.51.100.254"), 30)
         _wait("CPE (LAN source) -> provider ping",
-              lambda: _ping(cpe, "192.0.2.1", source=str(a.lan_gateway.ip)), 30)
+              lambda: _ping(cpe, "198.51.100.254", source=str(a.lan_gateway.ip)), 30)
         print(f"\ninternet link: BGP route at the provider {conv:.1f} s after the push began")
     finally:
         pe.run("cat > /etc/bird/bird.conf && birdc configure", stdin=saved_bird)

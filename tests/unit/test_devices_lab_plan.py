@@ -52,11 +52,11 @@ def test_cpe_links_are_cabled_not_addressed(plan) -> None:  # type: ignore[no-un
 def test_bird_baseline(plan) -> None:  # type: ignore[no-untyped-def]
     pe = plan.router("isp-pe1")
     assert pe.platform == "bird2"
-    assert "router id 192.0.2.1;" in pe.baseline
+    assert "router id 198.51.100.254;" in pe.baseline
     assert "neighbor 198.51.100.0 as 65010;" in pe.baseline
     assert "local 198.51.100.1 as 64500;" in pe.baseline
     assert "203.0.113.0/24{24,32}" in pe.baseline
-    assert ("lo", "192.0.2.1/32") in pe.kernel_addresses
+    assert ("lo", "198.51.100.254/32") in pe.kernel_addresses
 
 
 def test_probe_routes_only_lab_prefixes(plan) -> None:  # type: ignore[no-untyped-def]
@@ -64,11 +64,31 @@ def test_probe_routes_only_lab_prefixes(plan) -> None:  # type: ignore[no-untype
     for prefix in plan.probe_routes:
         net = ipaddress.ip_network(prefix)
         assert net.prefixlen >= 8 and net != ipaddress.ip_network("0.0.0.0/0")
-        assert net.is_private or str(net) in ("192.0.2.0/24", "198.51.100.0/24",
-                                              "203.0.113.0/24")
+        assert net.is_private or str(net) in ("198.51.100.0/24", "203.0.113.0/24")
+        # 192.0.2.0/24 is left alone: it is the network this machine itself sits on here
+        assert not net.overlaps(ipaddress.ip_network("192.0.2.0/24"))
 
 
 def test_cpe_router_ids_unique(plan) -> None:  # type: ignore[no-untyped-def]
     topo = load_topology(REPO_ROOT / "inventory" / "topology.yaml")
     ids = [str(d.router_id or cpe_router_id(d)) for d in topo.devices if d.platform == "frr"]
     assert len(ids) == len(set(ids))
+
+
+def test_every_topology_address_is_reachable_by_the_probe_routes_and_nothing_else() -> None:
+    """Each address the topology names lies inside a probe route, so probes reach it in the lab,
+    and none lies in 192.0.2.0/24, the network this machine is really attached to here."""
+    import re
+
+    from netprov.lab.devices_plan import PROBE_ROUTES
+
+    text = (REPO_ROOT / "inventory" / "topology.yaml").read_text()
+    routes = [ipaddress.ip_network(r) for r in PROBE_ROUTES]
+    found = re.findall(r"\b(\d{1,3}(?:\.\d{1,3}){3})(?:/\d+)?\b", text)
+    assert len(found) > 20
+    for literal in found:
+        addr = ipaddress.ip_address(literal)
+        if addr.is_loopback:  # the SSH host of the lab's devices, reached on loopback ports
+            continue
+        assert any(addr in r for r in routes), literal
+        assert addr not in ipaddress.ip_network("192.0.2.0/24"), literal
