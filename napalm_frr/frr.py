@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "use_sudo": False,
 }
 MARK = "@@NAPALM-FRR@@"
+SERIAL_FILE = "/sys/class/dmi/id/product_serial"  # the chassis serial, on hosts that have DMI
 _SAFE_MESSAGE = re.compile(r"[^\x20-\x7e]")
 
 
@@ -362,9 +363,10 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
 
     # --- getters --------------------------------------------------------------------------------------
     def get_facts(self) -> dict[str, Any]:
-        host, uptime, version, links = self._multi(
-            "hostname", "cat /proc/uptime", self._vtysh_cmd("show version"), "ip -j link show")
-        return parsers.parse_facts(host, uptime, version, links)
+        host, uptime, version, links, serial = self._multi(
+            "hostname", "cat /proc/uptime", self._vtysh_cmd("show version"), "ip -j link show",
+            f"cat {SERIAL_FILE} 2>/dev/null || true")
+        return parsers.parse_facts(host, uptime, version, links, serial)
 
     def get_interfaces(self) -> dict[str, dict[str, Any]]:
         links, frr = self._multi("ip -j link show", self._vtysh_cmd("show interface json"))
@@ -375,6 +377,17 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
 
     def get_config(self, retrieve: str = "all", full: bool = False, sanitized: bool = False,
                    format: str = "text") -> dict[str, str]:
+        """Running, startup (the saved ``frr.conf``) and candidate configuration, as text.
+
+        FRR prints its configuration one way only: ``full`` (defaults included) and any
+        ``format`` but ``"text"`` raise NotImplementedError rather than return something else.
+        """
+        if format != "text":
+            raise NotImplementedError(f"FRR configuration exists as text only, not {format!r}")
+        if full:
+            raise NotImplementedError("FRR cannot show its configuration with defaults (full=True)")
+        if retrieve not in ("all", "running", "startup", "candidate"):
+            raise ValueError(f"retrieve must be all, running, startup or candidate, not {retrieve!r}")
         out = {"running": "", "startup": "", "candidate": ""}
         if retrieve in ("all", "running"):
             out["running"] = self._running()

@@ -90,7 +90,8 @@ def natural_key(name: str) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
-def parse_facts(hostname: str, uptime: str, version: str, links_json: str) -> dict[str, Any]:
+def parse_facts(hostname: str, uptime: str, version: str, links_json: str,
+                serial: str = "") -> dict[str, Any]:
     first = version.strip().splitlines()[0] if version.strip() else ""
     m = re.match(r"FRRouting (\S+)", first)
     os_version = f"FRRouting {m.group(1)}" if m else first
@@ -102,7 +103,7 @@ def parse_facts(hostname: str, uptime: str, version: str, links_json: str) -> di
         "vendor": "FRRouting",
         "model": "FRRouting",
         "os_version": os_version,
-        "serial_number": "",
+        "serial_number": serial.strip(),  # the chassis serial (DMI) where the host has one
         "uptime": float(uptime.split()[0]) if uptime.strip() else -1.0,
         "interface_list": names,
     }

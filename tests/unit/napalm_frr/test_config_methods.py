@@ -7,6 +7,7 @@ The outputs are what FRR 8.4 printed in the lab (vtysh --dryrun errors, frr-relo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from napalm.base.exceptions import (
@@ -254,3 +255,20 @@ def test_repr_has_no_secret() -> None:
 def test_cli_json() -> None:
     d, _ = make_driver([{"match": r"show version json", "stdout": '{"a": 1}'}])
     assert d.cli(["show version json"], encoding="json") == {"show version json": {"a": 1}}
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"format": "json"}, "text only"),
+    ({"full": True}, "defaults"),
+])
+def test_get_config_refuses_what_frr_cannot_show(kwargs: dict[str, Any], match: str) -> None:
+    d, fake = make_driver([])
+    with pytest.raises(NotImplementedError, match=match):
+        d.get_config(**kwargs)
+    assert fake.calls == []  # nothing was asked of the router
+
+
+def test_get_config_rejects_an_unknown_retrieve() -> None:
+    d, _ = make_driver([])
+    with pytest.raises(ValueError, match="retrieve"):
+        d.get_config(retrieve="everything")
