@@ -23,7 +23,8 @@ def sop_dot() -> str:
            5: "request reject", 6: "request accept / form", 7: "provision", 8: "request report",
            9: "request forward", 10: "request review", 11: ""}
     lines = ['digraph sop {', 'rankdir=TB; nodesep=0.4; ranksep=0.3;',
-             'node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontname="DejaVu Sans", fontsize=10];',
+             'node [shape=box, style="rounded,filled", fillcolor="#eef4fb", '
+             'fontname="DejaVu Sans", fontsize=10];',
              'edge [fontname="DejaVu Sans", fontsize=9];']
     for n, step in STEPS.items():
         label = f"{n}. {step.title_id}" + (f"\\n[{who[n]}]" if who[n] else "")
@@ -51,19 +52,24 @@ def topology_dot() -> str:
              'edge [fontname="DejaVu Sans", fontsize=8];']
     for d in topo.devices:
         extra = f"\\n{d.loopback}" if d.loopback else ""
-        lines.append(f'"{d.name}" [label="{d.name}\\n{d.platform} · {d.role}\\nssh 127.0.0.1:{d.ssh_port}{extra}", '
+        label = f"{d.name}\\n{d.platform} · {d.role}\\nssh 127.0.0.1:{d.ssh_port}{extra}"
+        lines.append(f'"{d.name}" [label="{label}", '
                      f'fillcolor="{colors[d.role]}"];')
     lines.append('"netprov-mon" [label="netprov-mon (netns)\\nZabbix fping · blackbox\\n10.253.0.2/30", '
                  'shape=component, fillcolor="#ffffff"];')
     for link in topo.backbone_links:
         lbl = f"{link.a.interface} {link.a.address} — {link.b.interface} {link.b.address}"
-        lines.append(f'"{link.a.device}" -- "{link.b.device}" [label="{lbl}{" eBGP" if link.ebgp else " OSPF"}", penwidth=2];')
+        kind = " eBGP" if link.ebgp else " OSPF"
+        lines.append(f'"{link.a.device}" -- "{link.b.device}" [label="{lbl}{kind}", penwidth=2];')
     for c in topo.cpe_links:
-        lines.append(f'"{c.dist.device}" -- "{c.cpe.device}" [label="{c.dist.interface} — {c.cpe.interface}\\n(kabel siap, '
+        lines.append(f'"{c.dist.device}" -- "{c.cpe.device}" '
+                     f'[label="{c.dist.interface} — {c.cpe.interface}\\n(kabel siap, '
                      f'belum dikonfigurasi)", style=dashed];')
     for a in topo.access_links:
-        lines.append(f'"{a.cpe.device}" -- "{a.switch.device}" [label="{a.cpe.interface} — {a.switch.interface}", style=dotted];')
-    lines.append(f'"{topo.probe.core.device}" -- "netprov-mon" [label="{topo.probe.core.interface}", style=dotted];')
+        lines.append(f'"{a.cpe.device}" -- "{a.switch.device}" '
+                     f'[label="{a.cpe.interface} — {a.switch.interface}", style=dotted];')
+    lines.append(f'"{topo.probe.core.device}" -- "netprov-mon" '
+                 f'[label="{topo.probe.core.interface}", style=dotted];')
     lines.append("}")
     return "\n".join(lines)
 
