@@ -45,18 +45,16 @@ from netprov.lab.devices_plan import (
 )
 from netprov.lab.devices_sys import (
     PACKAGES,
-    cmdline,
     ensure_packages,
     kill_pids,
     netns_list,
     netns_pids,
-    pid_alive,
     port_listeners,
-    read_pid,
     run,
     ssh_banner,
     wait_ports,
 )
+from netprov.lab.proc import cmdline, pid_alive, read_pid
 from netprov.settings import Settings
 
 PART = "devices"

@@ -10,9 +10,9 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from netprov.errors import LabError
+from netprov.lab.proc import pid_alive
 
 PACKAGES = ("frr", "frr-pythontools", "bird2", "openssh-server", "socat", "iproute2",
             "iputils-ping", "util-linux")
@@ -60,21 +60,6 @@ def netns_pids(ns: str) -> list[int]:
     return [int(p) for p in proc.stdout.split() if p.isdigit()]
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie counts as gone
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
-
-
 def kill_pids(pids: Iterable[int], grace: float = 1.0) -> None:
     """SIGTERM the given processes, then SIGKILL whatever is still alive after ``grace``."""
     alive = [p for p in set(pids) if p > 1 and p != os.getpid()]
@@ -91,14 +76,6 @@ def kill_pids(pids: Iterable[int], grace: float = 1.0) -> None:
             os.kill(p, signal.SIGKILL)
 
 
-def read_pid(path: Path) -> int | None:
-    try:
-        text = path.read_text(encoding="ascii").strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
-
-
 def port_listeners(port: int) -> list[int]:
     """PIDs listening on 127.0.0.1:port in the root namespace."""
     proc = run(["ss", "-Hltnp", f"sport = :{port}"], check=False)
@@ -109,14 +86,6 @@ def port_listeners(port: int) -> list[int]:
             if digits.isdigit():
                 pids.append(int(digits))
     return pids
-
-
-def cmdline(pid: int) -> str:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return ""
-    return raw.replace(b"\0", b" ").decode("utf-8", "replace")
 
 
 def ssh_banner(port: int, timeout: float = 2.0) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netprov.errors import LabError
+from netprov.lab.proc import cmdline, pid_alive, pid_running, read_pid
 
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 _CHILDREN: list[subprocess.Popen[bytes]] = []
@@ -86,47 +87,6 @@ def apt_ensure(packages: Sequence[str], log_dir: Path) -> list[str]:
 # --- pid files --------------------------------------------------------------------------------
 
 
-def read_pid(pidfile: Path) -> int | None:
-    try:
-        text = pidfile.read_text().strip().split()
-    except OSError:
-        return None
-    if not text or not text[0].isdigit():
-        return None
-    return int(text[0])
-
-
-def cmdline(pid: int) -> str:
-    """The command line of ``pid`` with spaces for NULs ('' if gone)."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return ""
-    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
-
-
-def pid_running(pid: int | None, marker: str) -> bool:
-    """True if ``pid`` is alive and its command line contains ``marker``."""
-    if pid is None or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    stat = _proc_state(pid)
-    if stat == "Z":
-        return False
-    return marker in cmdline(pid)
-
-
-def _proc_state(pid: int) -> str:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return ""
-    return fields[0] if fields else ""
-
-
 def alive(pidfile: Path, marker: str) -> int | None:
     """The pid from ``pidfile`` if that process runs a command containing ``marker``."""
     pid = read_pid(pidfile)
@@ -169,25 +129,15 @@ def stop_pid(pid: int, timeout: float) -> None:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _exists(pid):
+        if not pid_alive(pid):
             return
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     for _ in range(50):
-        if not _exists(pid):
+        if not pid_alive(pid):
             return
         time.sleep(0.1)
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return _proc_state(pid) not in ("Z", "")
 
 
 def parent_pid(pid: int) -> int | None:

@@ -37,6 +37,7 @@ from typing import Any
 
 from netprov.errors import LabError
 from netprov.lab import Progress, clear_state, require_root, write_state
+from netprov.lab.proc import pid_alive, read_pid
 from netprov.settings import Settings
 
 NETBOX_VERSION = "4.7.3"
@@ -154,17 +155,8 @@ def _redis_ping(port: int = REDIS_PORT) -> bool:
 
 
 def _pid_alive(pid_file: Path) -> int | None:
-    try:
-        pid = int(pid_file.read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
+    pid = read_pid(pid_file)
+    return pid if pid is not None and pid_alive(pid) else None
 
 
 def _write_private(path: Path, text: str) -> None:
