@@ -13,6 +13,8 @@ from typing import Any
 
 from nornir.core.task import Result, Task
 
+from netprov.pipeline import bird_commit
+
 NAPALM_PLATFORMS = {"frr", "bird2"}
 COMMIT_CONFIRM_PLATFORMS = {"frr", "bird2"}
 NETMIKO_PLATFORMS = {"ios"}
@@ -108,9 +110,13 @@ def push_config(task: Task, config: str, mode: str, message: str, revert_in: int
         if not diff.strip():
             drv.discard_config()
             return Result(host=task.host, result={"diff": "", "committed_at": None}, changed=False)
-        drv.commit_config(
-            message=message, revert_in=revert_in if platform in COMMIT_CONFIRM_PLATFORMS else None
-        )
+        if platform == "bird2" and revert_in:
+            drv.discard_config()
+            _bird_commit_confirmed(drv, config, mode, revert_in, task.host.name)
+        else:
+            drv.commit_config(
+                message=message, revert_in=revert_in if platform in COMMIT_CONFIRM_PLATFORMS else None
+            )
     elif platform in NETMIKO_PLATFORMS:
         conn = _netmiko(task)
         lines = _ios_remediation(_ios_running(conn), config, mode)
@@ -124,6 +130,21 @@ def push_config(task: Task, config: str, mode: str, message: str, revert_in: int
     return Result(host=task.host, result={"diff": diff, "committed_at": now}, changed=True, diff=diff)
 
 
+def _bird_transport(drv: Any) -> Any:
+    if drv.transport is None:
+        drv.open()
+    return drv.transport
+
+
+def _bird_commit_confirmed(drv: Any, config: str, mode: str, revert_in: int, name: str) -> None:
+    """BIRD's own commit-confirm (see :mod:`netprov.pipeline.bird_commit`)."""
+    previous = str(drv.get_bird_running_config())
+    new = config if mode == "replace" or not previous else previous.rstrip() + "\n" + config.lstrip()
+    bird_commit.commit_confirmed(
+        _bird_transport(drv), drv.bird_config_path, previous, new, revert_in, name
+    )
+
+
 def _send_ios(conn: Any, lines: list[str], name: str) -> None:
     output = conn.send_config_set(lines, exit_config_mode=False, cmd_verify=False)
     bad = [ln for ln in str(output).splitlines() if ln.strip().startswith(IOS_ERRORS)]
@@ -133,15 +154,16 @@ def _send_ios(conn: Any, lines: list[str], name: str) -> None:
 
 
 def confirm(task: Task) -> Result:
-    """Confirm a pending commit (the device stops counting down to its own revert)."""
+    """Confirm a pending commit (the device stops counting down to its own revert).
+
+    Run it only on devices this run committed to: a BIRD with nothing pending means its timer
+    already undid the change, and that is an error.
+    """
     if task.is_dry_run() or task.host.platform not in COMMIT_CONFIRM_PLATFORMS:
         return Result(host=task.host, result="nothing to confirm", changed=False)
     drv = _napalm(task)
     if task.host.platform == "bird2":
-        # napalm-bird2 keeps its revert timer in this process: cancel it.
-        cancel = getattr(drv, "_cancel_revert_timer", None)
-        if cancel is not None:
-            cancel()
+        bird_commit.confirm(_bird_transport(drv), task.host.name)
         return Result(host=task.host, result="confirmed", changed=True)
     if drv.has_pending_commit():
         drv.confirm_commit()
@@ -156,10 +178,7 @@ def restore(task: Task, snapshot: str) -> Result:
         return Result(host=task.host, result="dry run", changed=False)
     if platform in NAPALM_PLATFORMS:
         drv = _napalm(task)
-        if platform == "bird2":
-            cancel = getattr(drv, "_cancel_revert_timer", None)
-            if cancel is not None:
-                cancel()
+        # BIRD: the plain ``configure`` of the commit below also cancels a pending undo.
         if platform == "frr" and drv.has_pending_commit():
             drv.rollback()  # back to the pre-commit config; stops the router's own revert timer
         drv.load_replace_candidate(config=snapshot)

@@ -457,7 +457,10 @@ class Provisioner:
         return {"monitoring": run.monitoring}
 
     def _do_confirm(self, run: _Run, nr: Nornir) -> dict[str, Any]:
-        res = only(nr, [c.device for c in run.configs]).run(task=device_ops.confirm)
+        committed = [d["name"] for d in run.devices if d["committed_at"]]
+        if not committed:
+            return {"confirmed": []}
+        res = only(nr, committed).run(task=device_ops.confirm)
         _raise_failures(res, "confirming the commits")
         return {"confirmed": sorted(res)}
 
