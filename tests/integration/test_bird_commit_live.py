@@ -29,6 +29,7 @@ def pe(device_lab: dict[str, Any], lab_settings: Settings) -> Iterator[tuple[Nor
     nr = only(build_nornir(lab_settings, use_netbox=False), [PE])
     saved = str(nr.run(task=device_ops.running_config)[PE][0].result)
     yield nr, saved
+    nr.data.reset_failed_hosts()  # a test that expects a failure leaves the host marked failed
     res = nr.run(task=device_ops.restore, snapshot=saved)
     nr.close_connections()
     assert not res.failed, res[PE][0].exception
@@ -64,6 +65,8 @@ def test_an_unconfirmed_commit_is_undone_by_bird_itself(pe: tuple[Nornir, str]) 
     assert _wait_for(lambda: TEST_ROUTE.split("/")[0] not in _routes(nr), 15)
     res = nr.run(task=device_ops.confirm)  # too late: BIRD already undid it
     assert res.failed and "already undone" in str(res[PE][0].exception)
+    nr.data.reset_failed_hosts()
+    assert str(nr.run(task=device_ops.running_config)[PE][0].result) == saved + EXTRA  # file: new
 
 
 def test_a_confirmed_commit_stays(pe: tuple[Nornir, str]) -> None:
@@ -92,4 +95,5 @@ def test_a_config_bird_refuses_leaves_the_router_as_it_was(pe: tuple[Nornir, str
     res = nr.run(task=device_ops.push_config, config=saved + "\nprotocol static {\n  nonsense;\n}\n",
                  mode="replace", message="test", revert_in=5)
     assert res.failed and "isp-pe1 refused the config" in str(res[PE][0].exception)
+    nr.data.reset_failed_hosts()
     assert str(nr.run(task=device_ops.running_config)[PE][0].result) == saved
