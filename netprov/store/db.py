@@ -98,6 +98,30 @@ class JournalEntry:
     data: dict[str, Any]
 
 
+def _ensure_wal(cur: Any, wait_s: float = 30.0) -> None:
+    """Switch the database to WAL once; later connections find it switched and change nothing.
+
+    Changing the journal mode needs the database to itself, and SQLite answers "database is
+    locked" at once (its busy handler does not apply) while another process writes or recovers
+    the WAL: retry for up to ``wait_s`` seconds.
+    """
+    import sqlite3
+
+    deadline = time.monotonic() + wait_s
+    delay = 0.01
+    while True:
+        try:
+            mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 def _sqlite_immediate(engine: Engine) -> None:
     """SQLite: every transaction takes the write lock up front (BEGIN IMMEDIATE).
 
@@ -109,9 +133,9 @@ def _sqlite_immediate(engine: Engine) -> None:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
+        _ensure_wal(cur)
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -250,3 +250,43 @@ def test_head_revision_constant_matches_alembic() -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
+
+
+def test_switching_to_wal_waits_for_another_writer(tmp_path: Path) -> None:
+    """Regression (CI): a process opening the register while another was still creating it got
+    "database is locked" at once: SQLite's busy handler does not cover a journal-mode change."""
+    import sqlite3
+    import threading
+    import time
+
+    from netprov.store.db import _ensure_wal
+
+    path = tmp_path / "register.sqlite3"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")  # a rollback-journal database with a writer in it
+    writer.execute("CREATE TABLE t (i INTEGER)")
+    threading.Timer(0.5, lambda: writer.execute("COMMIT")).start()
+    other = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+    t0 = time.monotonic()
+    _ensure_wal(other.cursor())
+    assert time.monotonic() - t0 >= 0.4  # it waited for the writer instead of failing
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    other.close()
+    writer.close()
+
+
+def test_switching_to_wal_gives_up_after_its_deadline(tmp_path: Path) -> None:
+    import sqlite3
+
+    from netprov.store.db import _ensure_wal
+
+    path = tmp_path / "register.sqlite3"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE t (i INTEGER)")
+    other = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _ensure_wal(other.cursor(), wait_s=0.3)
+    writer.execute("COMMIT")
+    other.close()
+    writer.close()
