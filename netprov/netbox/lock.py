@@ -13,6 +13,7 @@ killed process expires instead of blocking forever.
 from __future__ import annotations
 
 import os
+import random
 import re
 import socket
 import time
@@ -74,12 +75,17 @@ def netbox_lock(
     holder: str,
     *,
     ttl_s: float = 300.0,
-    wait_s: float = 120.0,
-    poll_s: float = 0.25,
+    wait_s: float = 600.0,
+    poll_s: float = 0.2,
+    max_poll_s: float = 2.0,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[None]:
     """Hold the lock ``key`` for the ``with`` block.
+
+    A waiter only reads the lock (one GET) until it is gone or expired, and waits longer
+    between reads the longer it waits (with jitter): twenty waiters must not starve the holder's
+    own requests to NetBox.
 
     Args:
         tags: where the lock tag lives.
@@ -93,24 +99,27 @@ def netbox_lock(
     """
     slug = LOCK_SLUG_PREFIX + key
     deadline = clock() + wait_s
+    delay = poll_s
     while True:
         tag_id = tags.create(slug, lock_description(holder, clock() + ttl_s))
         if tag_id is not None:
             break
-        current = tags.get(slug)
-        if current is None:  # released between our create and our read: try again at once
-            continue
-        cur_id, cur_desc = current
-        expiry = lock_expiry(cur_desc)
-        if expiry is None or expiry < clock():
-            tags.delete(cur_id)  # by id: if someone re-took it meanwhile, theirs has a new id
-            continue
-        if clock() >= deadline:
-            raise ConcurrencyError(
-                f"NetBox lock {key!r} is still taken ({cur_desc.removeprefix('netprov lock ')}); "
-                "try again when that allocation has finished"
-            )
-        sleep(poll_s)
+        while True:  # taken: read until it is released or expired
+            current = tags.get(slug)
+            if current is None:
+                break
+            cur_id, cur_desc = current
+            expiry = lock_expiry(cur_desc)
+            if expiry is None or expiry < clock():
+                tags.delete(cur_id)  # by id: if someone re-took it meanwhile, theirs has a new id
+                break
+            if clock() >= deadline:
+                raise ConcurrencyError(
+                    f"NetBox lock {key!r} is still taken ({cur_desc.removeprefix('netprov lock ')}); "
+                    "try again when that allocation has finished"
+                )
+            sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not a secret)
+            delay = min(delay * 1.5, max_poll_s)
     try:
         yield
     finally:
