@@ -21,8 +21,8 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from netprov.documents import DocumentKind, html_for, pdf_from_html, render_document
-from netprov.documents.samples import accepted_context, rejected_context
 from netprov.settings import load_settings
+from netprov_lab.document_samples import accepted_context, rejected_context
 
 
 def main() -> None:

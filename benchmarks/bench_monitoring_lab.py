@@ -16,9 +16,9 @@ import ipaddress
 import statistics
 import time
 
-from netprov.lab import monitoring as mon
 from netprov.monitoring import MonitoredLink, backends_from_settings
 from netprov.settings import load_settings
+from netprov_lab import monitoring as mon
 
 
 def _quiet(msg: str) -> None:

@@ -26,8 +26,8 @@ from netprov.render.check import platform_overrides
 from netprov.render.data import build_template_data
 from netprov.render.link import DEFAULT_TEMPLATES_DIR, render_targets
 from netprov.render.playbook import load_playbook, plan_devices
-from netprov.render.samples import load_samples
 from netprov.settings import load_settings
+from netprov_lab.samples import load_samples
 
 
 def _rate(fn: Callable[[], int], seconds: float) -> tuple[float, int]:

@@ -1,6 +1,6 @@
 """Shared fixtures: settings isolated per test, and the real lab parts started once per session.
 
-The lab fixtures call the project's own lab code (``netprov.lab.<part>.up``): the same code a
+The lab fixtures call the project's own lab code (``netprov_lab.<part>.up``): the same code a
 user runs with ``netprov lab up``. They are session-scoped and leave the lab running at the end
 (``./run test`` tears it down), so a developer's second run is fast.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from netprov import lab as labmod
+import netprov_lab as labmod
 from netprov.settings import REPO_ROOT, Settings, load_settings
 
 LAB_DIR = Path(os.environ.get("NETPROV_LAB_DIR", str(REPO_ROOT / ".lab")))
@@ -54,7 +54,7 @@ def _start(part: str) -> dict[str, Any]:
 def netbox_lab() -> Iterator[dict[str, Any]]:
     """NetBox 4.7.3 up and seeded with the city network."""
     status = _start("netbox")
-    from netprov.lab.reset import reset_netbox
+    from netprov_lab.reset import reset_netbox
 
     reset_netbox(_lab_settings(), _progress)  # every test session starts from the seed alone
     yield status
@@ -64,7 +64,7 @@ def netbox_lab() -> Iterator[dict[str, Any]]:
 def device_lab() -> Iterator[dict[str, Any]]:
     """The router network (FRR, BIRD, fake-switches) up, every router at its baseline."""
     status = _start("devices")
-    from netprov.lab.reset import reset_devices
+    from netprov_lab.reset import reset_devices
 
     reset_devices(_lab_settings(), _progress)
     yield status

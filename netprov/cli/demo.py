@@ -9,8 +9,8 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from netprov.cli.common import EXIT_ERROR, console, invocation
+from netprov.cli.lab import lab_required
 from netprov.cli.request import print_table
-from netprov.lab import require_root
 from netprov.settings import lab_state, load_settings
 
 
@@ -19,10 +19,13 @@ def register(app: typer.Typer) -> None:
     def demo(ctx: typer.Context) -> None:
         """Bring up the lab (NetBox, routers, Zabbix, Prometheus) and walk four requests through the SOP."""
         from netprov.audit import LiveMonitors, audit_record
-        from netprov.demo.scenario import demo_settings, reset_lab, run_scenario
         from netprov.monitoring.factory import backends_from_settings
         from netprov.netbox.adapter import NetBoxIpam
         from netprov.sop.service import RequestService
+
+        with lab_required():
+            from netprov_lab import require_root
+            from netprov_lab.demo.scenario import demo_settings, reset_lab, run_scenario
 
         require_root("netprov demo")
         base = invocation(ctx).settings

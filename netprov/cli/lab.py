@@ -1,29 +1,63 @@
-"""``netprov lab``: bring the local lab up and down, seed NetBox, show status."""
+"""``netprov lab``: bring the local lab up and down, seed NetBox, show status.
+
+The lab is the separate top-level package :mod:`netprov_lab`; it is imported only when a lab
+command runs (:func:`lab_required`), so ``netprov --help`` and the product never load it.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from netprov import lab as labmod
 from netprov.cli.common import console, invocation, print_json
+from netprov.errors import LabError
+from netprov.progress import Progress
 
 app = typer.Typer(no_args_is_help=True)
 
-ALL_PARTS = list(labmod.PARTS)
+LAB_PACKAGE = "netprov_lab"
+LAB_MISSING = (
+    "this command needs the lab package netprov_lab, which is not installed here "
+    "(install netprov from its source checkout: ./run setup)"
+)
+
+
+@contextmanager
+def lab_required() -> Iterator[None]:
+    """Turn a missing lab package, imported inside the block, into one clear LabError.
+
+    Raises:
+        LabError: ``netprov_lab`` (or one of its modules' package) cannot be found.
+    """
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != LAB_PACKAGE:
+            raise
+        raise LabError(LAB_MISSING) from exc
+
+
+def _lab() -> ModuleType:
+    with lab_required():
+        import netprov_lab
+    return netprov_lab
 
 
 def _parts(names: list[str] | None) -> list[str]:
-    chosen = names or ALL_PARTS
+    labmod = _lab()
+    chosen: list[str] = names or list(labmod.PARTS)
     for n in chosen:
         labmod.part(n)  # validates the name
     return chosen
 
 
-def _progress(part: str) -> labmod.Progress:
+def _progress(part: str) -> Progress:
     t0 = time.monotonic()
 
     def report(msg: str) -> None:
@@ -40,6 +74,7 @@ def up(
 ) -> None:
     """Start lab parts (idempotent): NetBox, the router network, Zabbix and Prometheus."""
     settings = invocation(ctx).settings
+    labmod = _lab()
     result: dict[str, Any] = {}
     for name in _parts(parts):
         t0 = time.monotonic()
@@ -58,6 +93,7 @@ def down(
 ) -> None:
     """Stop lab parts (idempotent); leaves no namespace, process or port behind."""
     settings = invocation(ctx).settings
+    labmod = _lab()
     for name in reversed(_parts(parts)):
         labmod.part(name).down(settings, _progress(name))
 
@@ -69,7 +105,8 @@ def status(
 ) -> None:
     """Every lab service and device: platform, host, port, credentials file, up or down."""
     settings = invocation(ctx).settings
-    result = {name: labmod.part(name).status(settings) for name in ALL_PARTS}
+    labmod = _lab()
+    result = {name: labmod.part(name).status(settings) for name in labmod.PARTS}
     if json_out:
         print_json(result)
     else:

@@ -32,9 +32,10 @@ def check(
     """Render every template for every sample and validate it; exit 1 on any failure."""
     from netprov.domain.topology import load_topology
     from netprov.render.check import check_templates
-    from netprov.render.fakeswitch import validation_switch
     from netprov.render.playbook import load_playbook
-    from netprov.render.samples import DEFAULT_SAMPLES_DIR, load_samples
+    from netprov.render.samples import load_samples
+    from netprov_lab.fakeswitch import validation_switch  # the lab's tooling, loaded lazily
+    from netprov_lab.samples import DEFAULT_SAMPLES_DIR
 
     settings = invocation(ctx).settings
     topology = load_topology(settings.topology_file)

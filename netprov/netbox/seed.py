@@ -15,9 +15,9 @@ from typing import Any
 
 from netprov.domain.topology import Topology, load_topology
 from netprov.errors import NetBoxError
-from netprov.lab import Progress
 from netprov.netbox import naming as nm
 from netprov.netbox.client import connect, credentials, netbox_errors
+from netprov.progress import Progress
 from netprov.settings import Settings
 
 PAGE = 1000

@@ -1,7 +1,9 @@
 """Sample requests (a letter + an allocation, optionally a form) for checks and golden files.
 
 A sample file is YAML with ``request_id``, ``letter``, ``allocation`` and optionally ``form``
-and ``internet_prefixes`` (the other active internet LAN prefixes).
+and ``internet_prefixes`` (the other active internet LAN prefixes). The type and the loader are
+product code (``netprov templates check --samples DIR``); the project's own samples and their
+default folder live with the lab (:mod:`netprov_lab.samples`).
 """
 
 from __future__ import annotations
@@ -20,12 +22,11 @@ from netprov.domain.letters import (
 )
 from netprov.domain.resources import Allocation
 from netprov.errors import InputError
-from netprov.settings import REPO_ROOT
-
-DEFAULT_SAMPLES_DIR = REPO_ROOT / "tests" / "data" / "samples"
 
 
 class Sample(BaseModel):
+    """One sample request: what the render and check stages need, without NetBox."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
@@ -59,6 +60,6 @@ def load_sample(path: Path) -> Sample:
         ) from exc
 
 
-def load_samples(directory: Path = DEFAULT_SAMPLES_DIR) -> list[Sample]:
+def load_samples(directory: Path) -> list[Sample]:
     """Every ``*.yaml`` sample in a directory, sorted by name."""
     return [load_sample(p) for p in sorted(directory.glob("*.yaml"))]

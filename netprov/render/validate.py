@@ -55,26 +55,15 @@ class LineSender(Protocol):
 # --- tools ---------------------------------------------------------------------------------
 
 def ensure_tool(binary: str) -> str:
-    """Path of ``binary``; install its Debian package first when it's missing and we're root.
+    """Path of ``binary``; the product never installs packages (``./run setup`` does).
 
     Raises:
-        ValidationFailed: the tool is missing and cannot be installed.
+        ValidationFailed: the tool is missing.
     """
     path = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/usr/bin:/sbin:/bin")
-    if path:
-        return path
-    package = DEBIAN_PACKAGES.get(binary)
-    if package is not None:
-        from netprov.lab.devices_sys import ensure_packages
-
-        try:
-            ensure_packages([package])
-        except Exception as exc:
-            raise ValidationFailed(f"{binary} is missing and {package} cannot be installed: "
-                                   f"{exc}") from exc
-        path = shutil.which(binary, path="/usr/sbin:/usr/bin:/sbin:/bin")
     if not path:
-        raise ValidationFailed(f"{binary} is not installed (Debian package {package})")
+        package = DEBIAN_PACKAGES.get(binary)
+        raise ValidationFailed(f"{binary} is not installed (Debian package {package}; ./run setup)")
     return path
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from netprov.demo.scenario import sample_form
 from netprov.domain.letters import CompletenessForm, load_letter
 from netprov.settings import Settings, load_settings
 from netprov.sop.service import RequestService
+from netprov_lab.demo.scenario import sample_form
 from tests.conftest import LAB_DIR
 
 LETTERS = Path(__file__).resolve().parents[2] / "netprov" / "demo" / "letters"

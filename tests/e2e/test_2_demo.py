@@ -17,7 +17,6 @@ import pytest
 from pypdf import PdfReader
 
 from netprov.audit import LiveMonitors, audit_record
-from netprov.demo.scenario import WIB, DemoResult, demo_settings, reset_lab, run_scenario
 from netprov.domain.sop import State
 from netprov.monitoring.factory import backends_from_settings
 from netprov.netbox.adapter import NetBoxIpam
@@ -25,6 +24,7 @@ from netprov.pipeline.nornir_setup import build_nornir, only
 from netprov.pipeline.provision import Provisioner
 from netprov.settings import Settings, load_settings
 from netprov.sop.service import RequestService
+from netprov_lab.demo.scenario import WIB, DemoResult, demo_settings, reset_lab, run_scenario
 from tests.conftest import LAB_DIR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.lab]

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from netprov.errors import LabError
-from netprov.lab import devices
 from netprov.settings import Settings, load_settings
+from netprov_lab import devices
 from tests.conftest import LAB_DIR
 
 pytestmark = [pytest.mark.lab, pytest.mark.devices]

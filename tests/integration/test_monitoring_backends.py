@@ -19,8 +19,6 @@ import pytest
 import requests
 
 from netprov.errors import MonitoringError
-from netprov.lab import monitoring as mon
-from netprov.lab import monitoring_proc as proc
 from netprov.monitoring import (
     MonitoredLink,
     PrometheusBackend,
@@ -30,6 +28,8 @@ from netprov.monitoring import (
     register_all,
 )
 from netprov.settings import Settings
+from netprov_lab import monitoring as mon
+from netprov_lab import monitoring_proc as proc
 
 pytestmark = [pytest.mark.lab, pytest.mark.monitoring]
 

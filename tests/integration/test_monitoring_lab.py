@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from netprov.lab import monitoring as mon
-from netprov.lab import monitoring_proc as proc
 from netprov.settings import Settings
+from netprov_lab import monitoring as mon
+from netprov_lab import monitoring_proc as proc
 
 pytestmark = [pytest.mark.lab, pytest.mark.monitoring]
 

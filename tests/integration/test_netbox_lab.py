@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from netprov.lab import netbox as nblab
 from netprov.settings import Settings, load_settings
+from netprov_lab import netbox as nblab
 
 pytestmark = [pytest.mark.lab, pytest.mark.netbox]
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from netprov.lab import netbox as nblab
 from netprov.netbox.client import connect, credentials
 from netprov.netbox.seed import seed_netbox
 from netprov.settings import Settings
+from netprov_lab import netbox as nblab
 
 pytestmark = [pytest.mark.lab, pytest.mark.netbox]
 

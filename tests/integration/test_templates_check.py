@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from netprov.domain.topology import load_topology
-from netprov.lab.devices_plan import frr_baseline
-from netprov.render.fakeswitch import validation_switch
 from netprov.render.link import render_link
 from netprov.render.playbook import load_playbook
-from netprov.render.samples import load_samples
 from netprov.render.validate import check_bird, check_frr
 from netprov.settings import REPO_ROOT, load_settings
+from netprov_lab.devices_plan import frr_baseline
+from netprov_lab.fakeswitch import validation_switch
+from netprov_lab.samples import load_samples
 
 pytestmark = [pytest.mark.devices]
 

@@ -20,8 +20,8 @@ import pytest
 from netprov.domain.topology import load_topology
 from netprov.render.link import RenderedConfig, render_link
 from netprov.render.playbook import load_playbook
-from netprov.render.samples import DEFAULT_SAMPLES_DIR, Sample, load_sample
 from netprov.settings import Settings, lab_state
+from netprov_lab.samples import DEFAULT_SAMPLES_DIR, Sample, load_sample
 
 pytestmark = [pytest.mark.lab, pytest.mark.devices]
 

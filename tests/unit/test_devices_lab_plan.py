@@ -7,8 +7,8 @@ import ipaddress
 import pytest
 
 from netprov.domain.topology import load_topology
-from netprov.lab.devices_plan import build_plan, cpe_router_id
 from netprov.settings import REPO_ROOT
+from netprov_lab.devices_plan import build_plan, cpe_router_id
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_every_topology_address_is_reachable_by_the_probe_routes_and_nothing_els
     and none lies in 192.0.2.0/24, the network this machine is really attached to here."""
     import re
 
-    from netprov.lab.devices_plan import PROBE_ROUTES
+    from netprov_lab.devices_plan import PROBE_ROUTES
 
     text = (REPO_ROOT / "inventory" / "topology.yaml").read_text()
     routes = [ipaddress.ip_network(r) for r in PROBE_ROUTES]

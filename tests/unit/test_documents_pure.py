@@ -12,12 +12,12 @@ from netprov.documents.dates import hari, roman, tanggal, terbilang, waktu, zone
 from netprov.documents.masking import MASK, mask_secrets
 from netprov.documents.numbering import letter_number, request_seq
 from netprov.documents.people import people_by_role
-from netprov.documents.samples import accepted_context, sample_letter
 from netprov.documents.twin import form_twin_yaml
 from netprov.domain.letters import parse_form
 from netprov.domain.sop import Role
 from netprov.domain.users import load_directory
 from netprov.errors import ConfigError, InputError
+from netprov_lab.document_samples import accepted_context, sample_letter
 
 
 def test_indonesian_dates() -> None:

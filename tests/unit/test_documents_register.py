@@ -104,7 +104,7 @@ def test_pipeline_outputs_reach_the_berita_acara(svc: RequestService) -> None:
     rid = checked(svc, ok=True)
     svc.accept(rid, "staff1")
     svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
-    from netprov.documents.samples import accepted_context
+    from netprov_lab.document_samples import accepted_context
 
     alloc = accepted_context().allocation
     assert alloc is not None
@@ -192,7 +192,7 @@ def test_cli_lists_checks_and_hands_out(svc: RequestService, settings: Settings,
 
 def test_malformed_step7_records_are_noted_not_fatal(settings: Settings) -> None:
     from netprov.documents import evidence_from_outputs, html_for
-    from netprov.documents.samples import accepted_context
+    from netprov_lab.document_samples import accepted_context
 
     ev = evidence_from_outputs({
         "mode": "pipeline",

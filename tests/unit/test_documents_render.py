@@ -13,11 +13,11 @@ from pypdf import PdfReader
 
 from netprov.documents import DocumentContext, DocumentKind, html_for, render_document
 from netprov.documents.render import _fetcher, _refuse_fetch, pdf_from_html
-from netprov.documents.samples import PEOPLE, accepted_context, rejected_context
 from netprov.documents.store import check_files
 from netprov.domain.letters import load_form, load_letter
 from netprov.errors import ConfigError, DocumentError
 from netprov.settings import Settings
+from netprov_lab.document_samples import PEOPLE, accepted_context, rejected_context
 
 HOSTILE = Path(__file__).parent.parent / "data" / "hostile-documents"
 KINDS = list(DocumentKind)

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from netprov.lab.proc import cmdline, pid_alive, pid_running, proc_state, read_pid
+from netprov_lab.proc import cmdline, pid_alive, pid_running, proc_state, read_pid
 
 
 def test_read_pid(tmp_path: Path) -> None:

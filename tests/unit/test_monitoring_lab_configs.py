@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netprov.lab import monitoring_proc as proc
-from netprov.lab import monitoring_prom as prom
-from netprov.lab import monitoring_zabbix as zbx
+from netprov_lab import monitoring_proc as proc
+from netprov_lab import monitoring_prom as prom
+from netprov_lab import monitoring_zabbix as zbx
 
 
 def test_server_conf_uses_unix_socket_and_fast_cache(tmp_path: Path) -> None:
@@ -59,8 +59,8 @@ def test_pid_helpers_never_match_a_foreign_process(tmp_path: Path) -> None:
 
 
 def test_lab_dir_unreachable_for_daemon_users_moves_runtime(tmp_path: Path) -> None:
-    from netprov.lab import monitoring as mon
     from netprov.settings import load_settings
+    from netprov_lab import monitoring as mon
 
     closed = tmp_path / "home"
     (closed / "repo" / ".lab").mkdir(parents=True)

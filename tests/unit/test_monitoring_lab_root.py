@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from netprov.errors import LabError
-from netprov.lab import monitoring as mon
 from netprov.settings import Settings
+from netprov_lab import monitoring as mon
 
 
 @pytest.mark.parametrize("action", ["up", "down"])

@@ -11,9 +11,9 @@ import pytest
 from pynetbox.core.query import AllocationError
 
 from netprov.errors import ConfigError, LabError, NotFeasibleError
-from netprov.lab import netbox as nblab
 from netprov.netbox.adapter import NetBoxIpam
 from netprov.settings import Settings, load_settings
+from netprov_lab import netbox as nblab
 
 
 def test_from_settings_names_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,8 +16,8 @@ from netprov.render.playbook import (
     plan_devices,
     resolve_checks,
 )
-from netprov.render.samples import DEFAULT_SAMPLES_DIR, load_sample
 from netprov.settings import Settings, load_settings
+from netprov_lab.samples import DEFAULT_SAMPLES_DIR, load_sample
 
 SETTINGS = load_settings()
 TOPOLOGY = load_topology(SETTINGS.topology_file)

@@ -8,12 +8,12 @@ exactly the active internet LAN prefixes (with none, nothing).
 from __future__ import annotations
 
 from netprov.domain.topology import load_topology
-from netprov.lab.devices_plan import bird_baseline
 from netprov.render.data import build_template_data
 from netprov.render.env import environment, render_template
 from netprov.render.link import DEFAULT_TEMPLATES_DIR
-from netprov.render.samples import DEFAULT_SAMPLES_DIR, load_sample
 from netprov.settings import load_settings
+from netprov_lab.devices_plan import bird_baseline
+from netprov_lab.samples import DEFAULT_SAMPLES_DIR, load_sample
 
 TOPOLOGY = load_topology(load_settings().topology_file)
 

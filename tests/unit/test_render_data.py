@@ -11,8 +11,8 @@ from netprov.domain.resources import Allocation
 from netprov.domain.topology import load_topology
 from netprov.errors import RenderError
 from netprov.render.data import build_template_data, prefix_list_seq
-from netprov.render.samples import DEFAULT_SAMPLES_DIR, load_sample, load_samples
 from netprov.settings import load_settings
+from netprov_lab.samples import DEFAULT_SAMPLES_DIR, load_sample, load_samples
 
 TOPOLOGY = load_topology(load_settings().topology_file)
 INTRANET = load_sample(DEFAULT_SAMPLES_DIR / "disdik-intranet-small.yaml")

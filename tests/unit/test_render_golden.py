@@ -16,8 +16,8 @@ from netprov.domain.topology import load_topology
 from netprov.render.check import MatrixEntry, all_templates, render_matrix
 from netprov.render.link import DEFAULT_TEMPLATES_DIR
 from netprov.render.playbook import load_playbook
-from netprov.render.samples import load_samples
 from netprov.settings import REPO_ROOT, load_settings
+from netprov_lab.samples import load_samples
 
 GOLDEN = REPO_ROOT / "tests" / "golden"
 UPDATE = os.environ.get("NETPROV_UPDATE_GOLDEN", "") not in ("", "0")

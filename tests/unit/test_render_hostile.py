@@ -25,9 +25,9 @@ from netprov.render.data import TemplateData, Text, build_template_data
 from netprov.render.link import DEFAULT_TEMPLATES_DIR, render_targets
 from netprov.render.playbook import load_playbook, plan_devices
 from netprov.render.safe import is_safe_output
-from netprov.render.samples import DEFAULT_SAMPLES_DIR
 from netprov.render.validate import validators_for
 from netprov.settings import REPO_ROOT, load_settings
+from netprov_lab.samples import DEFAULT_SAMPLES_DIR
 
 CORPUS = yaml.safe_load(
     (REPO_ROOT / "tests/data/hostile-render/corpus.yaml").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from netprov.errors import LabError
-from netprov.lab.proc import pid_alive
+from netprov_lab.proc import pid_alive
 
 PACKAGES = ("frr", "frr-pythontools", "bird2", "openssh-server", "socat", "iproute2",
             "iputils-ping", "util-linux")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import subprocess
 
-from netprov import lab as labmod
+import netprov_lab as labmod
 from netprov.errors import LabError
 from netprov.settings import Settings, load_settings
 
 
 def reset_netbox(settings: Settings, progress: labmod.Progress) -> dict[str, int]:
     """NetBox with only the seed: drop the database, restore the migrated dump, seed again."""
-    from netprov.lab import netbox as nblab
     from netprov.netbox.seed import seed_netbox
+    from netprov_lab import netbox as nblab
 
     nblab.up(settings, progress)  # installs and migrates once; the dump it keeps makes this fast
     nblab.down(settings, progress)

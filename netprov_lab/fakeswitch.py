@@ -2,7 +2,7 @@
 
 ``templates check`` starts its OWN fake-switches process (one ``cisco_generic`` switch on
 127.0.0.1:2391 by default), separate from the device lab's switches, using the device lab's
-venv and launcher (:mod:`netprov.lab.devices_fs`), and stops it by its pid afterwards.
+venv and launcher (:mod:`netprov_lab.devices_fs`), and stops it by its pid afterwards.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from types import TracebackType
 from typing import IO, Any
 
 from netprov.errors import ValidationFailed
-from netprov.lab.devices_fs import SCRIPT, fake_switches_python
-from netprov.lab.devices_sys import kill_pids
 from netprov.settings import Settings
+from netprov_lab.devices_fs import SCRIPT, fake_switches_python
+from netprov_lab.devices_sys import kill_pids
 
 DEFAULT_PORT = 2391
 SWITCH_NAME = "sw-validate"

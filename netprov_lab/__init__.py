@@ -1,5 +1,9 @@
 """The local lab: NetBox, the device network and monitoring, brought up on this machine.
 
+A top-level package beside the product: it imports :mod:`netprov`, never the other way round
+(``tests/unit/test_architecture.py`` checks that); the CLI loads it lazily for ``netprov lab``
+and ``netprov demo``.
+
 Each part is a module with the same three functions, so ``netprov lab up|down|status`` treats
 them alike::
 
@@ -17,20 +21,20 @@ from __future__ import annotations
 import importlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from netprov.errors import LabError
+from netprov.progress import Progress
 
 PARTS: dict[str, str] = {
-    "netbox": "netprov.lab.netbox",
-    "devices": "netprov.lab.devices",
-    "monitoring": "netprov.lab.monitoring",
+    "netbox": "netprov_lab.netbox",
+    "devices": "netprov_lab.devices",
+    "monitoring": "netprov_lab.monitoring",
 }
 
-Progress = Callable[[str], None]
+__all__ = ["PARTS", "Progress", "clear_state", "part", "require_root", "write_state"]
 
 
 def part(name: str) -> ModuleType:

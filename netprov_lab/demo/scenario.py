@@ -67,8 +67,8 @@ def sample_form(
 def reset_lab(settings: Settings, say: Say) -> None:
     """Bring every lab part up from a clean state: NetBox restored and seeded, routers at their
     baseline, nothing left in monitoring from an earlier demo, an empty register."""
-    from netprov import lab as labmod
-    from netprov.lab.reset import reset_devices, reset_netbox
+    import netprov_lab as labmod
+    from netprov_lab.reset import reset_devices, reset_netbox
 
     def progress(part: str) -> Callable[[str], None]:
         return lambda msg: say(f"  [{part}] {msg}")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from netprov.errors import LabError
-from netprov.lab import monitoring_proc as proc
+from netprov_lab import monitoring_proc as proc
 
 PACKAGES = [
     "postgresql", "postgresql-client", "zabbix-server-pgsql", "zabbix-frontend-php",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netprov.errors import LabError
-from netprov.lab.proc import cmdline, pid_alive, pid_running, read_pid
+from netprov_lab.proc import cmdline, pid_alive, pid_running, read_pid
 
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 _CHILDREN: list[subprocess.Popen[bytes]] = []

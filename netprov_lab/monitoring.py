@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from netprov.domain.topology import load_topology
-from netprov.lab import Progress, clear_state, require_root, write_state
-from netprov.lab import monitoring_proc as proc
-from netprov.lab import monitoring_prom as prom
-from netprov.lab import monitoring_zabbix as zbx
 from netprov.settings import Settings
+from netprov_lab import Progress, clear_state, require_root, write_state
+from netprov_lab import monitoring_proc as proc
+from netprov_lab import monitoring_prom as prom
+from netprov_lab import monitoring_zabbix as zbx
 
 DEFAULT_NAMESPACE = "netprov-mon"
 COMMON_PACKAGES = ["iproute2", "socat", "util-linux"]

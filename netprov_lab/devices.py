@@ -1,6 +1,6 @@
 """The device lab: FRR and BIRD routers in network namespaces, fake-switches, the probe link.
 
-``up`` builds the plan of :mod:`netprov.lab.devices_plan` from ``inventory/topology.yaml``:
+``up`` builds the plan of :mod:`netprov_lab.devices_plan` from ``inventory/topology.yaml``:
 
 * one network namespace ``np-<device>`` per router, plus private UTS and mount namespaces
   (``unshare --uts --mount``) in which the router's own directories are bind-mounted on
@@ -32,9 +32,10 @@ from typing import Any
 
 from netprov.domain.topology import load_topology
 from netprov.errors import LabError
-from netprov.lab import Progress, clear_state, require_root, write_state
-from netprov.lab import devices_fs as fs
-from netprov.lab.devices_plan import (
+from netprov.settings import Settings
+from netprov_lab import Progress, clear_state, require_root, write_state
+from netprov_lab import devices_fs as fs
+from netprov_lab.devices_plan import (
     FRR_DAEMONS,
     NS_PREFIX,
     SSH_PORT_IN_NS,
@@ -43,7 +44,7 @@ from netprov.lab.devices_plan import (
     Router,
     build_plan,
 )
-from netprov.lab.devices_sys import (
+from netprov_lab.devices_sys import (
     PACKAGES,
     ensure_packages,
     kill_pids,
@@ -54,8 +55,7 @@ from netprov.lab.devices_sys import (
     ssh_banner,
     wait_ports,
 )
-from netprov.lab.proc import cmdline, pid_alive, read_pid
-from netprov.settings import Settings
+from netprov_lab.proc import cmdline, pid_alive, read_pid
 
 PART = "devices"
 USERNAME = "root"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from netprov.errors import LabError
-from netprov.lab import monitoring_proc as proc
+from netprov_lab import monitoring_proc as proc
 
 PACKAGES = ["prometheus", "prometheus-blackbox-exporter", "libcap2-bin"]
 PROM_PORT = 9090

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from netprov.errors import LabError
-from netprov.lab.devices_plan import Switch
-from netprov.lab.devices_sys import kill_pids, run, which
-from netprov.lab.proc import cmdline, pid_alive, read_pid
+from netprov_lab.devices_plan import Switch
+from netprov_lab.devices_sys import kill_pids, run, which
+from netprov_lab.proc import cmdline, pid_alive, read_pid
 
 FAKE_SWITCHES = "fake-switches==1.5.0"
 FS_DEPS = ("twisted[conch]", "tftpy", "netaddr", "lxml")

@@ -1,6 +1,6 @@
 """The device lab as a plan: pure functions from the topology to namespaces, links and configs.
 
-Nothing here touches the system; :mod:`netprov.lab.devices` carries the plan out. Keeping the
+Nothing here touches the system; :mod:`netprov_lab.devices` carries the plan out. Keeping the
 plan pure lets unit tests check the baseline configs (the conventions the device templates
 build on) without root.
 

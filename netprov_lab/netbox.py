@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from netprov.errors import LabError
-from netprov.lab import Progress, clear_state, require_root, write_state
-from netprov.lab.proc import pid_alive, read_pid
 from netprov.settings import Settings
+from netprov_lab import Progress, clear_state, require_root, write_state
+from netprov_lab.proc import pid_alive, read_pid
 
 NETBOX_VERSION = "4.7.3"
 HOST = "127.0.0.1"
@@ -344,7 +344,7 @@ def _token(sec: dict[str, str]) -> str:
 
 
 CONFIG_TEMPLATE = '''\
-# NetBox {version} lab configuration written by netprov (netprov/lab/netbox.py).
+# NetBox {version} lab configuration written by netprov (netprov_lab/netbox.py).
 # Secrets are read from {secrets} (mode 0600), never written here.
 import json
 
