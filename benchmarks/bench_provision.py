@@ -25,12 +25,11 @@ from netprov.pipeline import device_ops
 from netprov.pipeline.nornir_setup import build_nornir, only
 from netprov.pipeline.provision import STAGES, Provisioner
 from netprov.render.playbook import load_playbook
-from netprov.settings import REPO_ROOT, load_settings
+from netprov.settings import load_settings
 from netprov.sop.service import RequestService
-from netprov_lab.demo.scenario import sample_form
+from netprov_lab.demo.scenario import LETTERS, sample_form
 from netprov_lab.reset import reset_devices, reset_netbox
 
-LETTERS = REPO_ROOT / "netprov" / "demo" / "letters"
 CYCLE = ["4-intranet-camat.yaml", "2-internet-bappeda.yaml", "1-intranet-disdik.yaml"]
 
 

@@ -11,10 +11,8 @@ import pytest
 from netprov.domain.letters import CompletenessForm, load_letter
 from netprov.settings import Settings, load_settings
 from netprov.sop.service import RequestService
-from netprov_lab.demo.scenario import sample_form
+from netprov_lab.demo.scenario import LETTERS, sample_form
 from tests.conftest import LAB_DIR
-
-LETTERS = Path(__file__).resolve().parents[2] / "netprov" / "demo" / "letters"
 
 
 @pytest.fixture(scope="session")
