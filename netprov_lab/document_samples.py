@@ -75,9 +75,8 @@ def _timeline(rejected: bool) -> list[TimelineEntry]:
     ]
 
 
-def accepted_context() -> DocumentContext:
-    letter = sample_letter()
-    feas = Feasibility(
+def _accepted_feasibility() -> Feasibility:
+    return Feasibility(
         feasible=True, service="intranet", hosts=20, bandwidth_mbps=50, prefix_length=27,
         findings=[
             Finding(check="opd", ok=True, detail="Dinas Pendidikan is a known department (disdik)"),
@@ -98,21 +97,11 @@ def accepted_context() -> DocumentContext:
                               committed_mbps=0, requested_mbps=50),
         checked_at=BASE + dt.timedelta(hours=9),
     )
-    alloc = Allocation(
-        request_id="PJB-2026-0007", service="intranet", opd_slug="disdik", opd_name="Dinas Pendidikan",
-        site_slug="upt-disdik-batamkota", site_name="UPT Pendidikan Batam Kota", bandwidth_mbps=50,
-        lan_prefix=ipaddress.IPv4Network("10.100.0.0/27"),
-        lan_gateway=ipaddress.IPv4Interface("10.100.0.1/27"),
-        transfer_prefix=ipaddress.IPv4Network("10.250.0.0/30"),
-        dist_address=ipaddress.IPv4Interface("10.250.0.1/30"),
-        cpe_address=ipaddress.IPv4Interface("10.250.0.2/30"),
-        vlan_id=100, vlan_name="PJB-2026-0007-disdik", dist_device="dist-batamkota1",
-        dist_interface="eth2", cpe_device="cpe-disdik-bk", cpe_interface="eth1",
-        cpe_lan_interface="lan1", access_switch="sw-disdik-bk", access_uplink="FastEthernet0/1",
-        access_ports=["FastEthernet0/2", "FastEthernet0/3"],
-    )
+
+
+def _accepted_evidence() -> ProvisioningEvidence:
     committed = BASE + dt.timedelta(hours=18, minutes=12)
-    evidence = ProvisioningEvidence(
+    return ProvisioningEvidence(
         devices=[
             DeviceChange(name="dist-batamkota1", platform="frr", committed_at=committed, diff=(
                 "+interface eth2.100\n"
@@ -146,6 +135,26 @@ def accepted_context() -> DocumentContext:
             MonitoringRegistration(backend="prometheus", id="icmp 10.250.0.2", status="probe_success 1"),
         ],
     )
+
+
+def accepted_context() -> DocumentContext:
+    """Request PJB-2026-0007 (Dinas Pendidikan, intranet) provisioned and monitored: step 8."""
+    letter = sample_letter()
+    feas = _accepted_feasibility()
+    alloc = Allocation(
+        request_id="PJB-2026-0007", service="intranet", opd_slug="disdik", opd_name="Dinas Pendidikan",
+        site_slug="upt-disdik-batamkota", site_name="UPT Pendidikan Batam Kota", bandwidth_mbps=50,
+        lan_prefix=ipaddress.IPv4Network("10.100.0.0/27"),
+        lan_gateway=ipaddress.IPv4Interface("10.100.0.1/27"),
+        transfer_prefix=ipaddress.IPv4Network("10.250.0.0/30"),
+        dist_address=ipaddress.IPv4Interface("10.250.0.1/30"),
+        cpe_address=ipaddress.IPv4Interface("10.250.0.2/30"),
+        vlan_id=100, vlan_name="PJB-2026-0007-disdik", dist_device="dist-batamkota1",
+        dist_interface="eth2", cpe_device="cpe-disdik-bk", cpe_interface="eth1",
+        cpe_lan_interface="lan1", access_switch="sw-disdik-bk", access_uplink="FastEthernet0/1",
+        access_ports=["FastEthernet0/2", "FastEthernet0/3"],
+    )
+    evidence = _accepted_evidence()
     form = CompletenessForm.model_validate({
         "request": "PJB-2026-0007",
         "pic": {"name": "Agus Salim", "nip": "19850505 201001 1 005", "phone": "0812 7000 1234",
@@ -163,6 +172,7 @@ def accepted_context() -> DocumentContext:
 
 
 def rejected_context() -> DocumentContext:
+    """Request PJB-2026-0008 (Bappeda, internet) rejected at step 5: no /23, no headroom."""
     letter = sample_letter(
         letter={"number": "045/BAPP/XI/2026", "date": dt.date(2026, 11, 20),
                 "subject": "Permohonan Akses Internet Kantor Bappeda"},
