@@ -349,3 +349,34 @@ def test_checker_allows_lazy_lab_imports_only_in_the_cli_lab_commands() -> None:
     assert check_source(lazy, "netprov/cli/demo.py") == []
     assert len(check_source(eager, "netprov/cli/demo.py")) == 1
     assert len(check_source(lazy, "netprov/cli/request.py")) == 1
+
+
+def _cli(argv: list[str], hide_lab: bool) -> subprocess.CompletedProcess[str]:
+    """Run ``netprov <argv>`` in a fresh interpreter (optionally as if netprov_lab were absent)."""
+    code = (
+        "import sys\n"
+        + (f"sys.modules[{LAB_PACKAGE!r}] = None\n" if hide_lab else "")
+        + f"sys.argv = ['netprov', *{argv!r}]\n"
+        "from netprov.cli.main import run\n"
+        "try:\n"
+        "    run()\n"
+        "finally:\n"
+        f"    print('LAB_LOADED=' + str(isinstance(sys.modules.get({LAB_PACKAGE!r}), type(sys))))\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                          timeout=120, check=False)
+
+
+@pytest.mark.parametrize("argv", [["lab", "status"], ["lab", "up", "netbox"], ["demo"]])
+def test_cli_without_the_lab_package_prints_one_sentence(argv: list[str]) -> None:
+    proc = _cli(argv, hide_lab=True)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "needs the lab package netprov_lab, which is not installed" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_lab_command_loads_the_lab_when_it_runs() -> None:
+    proc = _cli(["lab", "up", "no-such-part"], hide_lab=False)  # refused before anything starts
+    assert proc.returncode == 1
+    assert "unknown lab part 'no-such-part'" in proc.stderr
+    assert "LAB_LOADED=True" in proc.stdout
