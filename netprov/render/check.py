@@ -132,7 +132,7 @@ def check_templates(
 
     Args:
         switch: a context manager yielding a fake-switches session for IOS access configs
-            (``netprov.render.fakeswitch.validation_switch``), or None to skip that check.
+            (``netprov_lab.fakeswitch.validation_switch``), or None to skip that check.
     """
     t0 = time.perf_counter()
     rows: list[CheckRow] = []

@@ -3,7 +3,7 @@
 * FRR: ``vtysh --dryrun -f FILE`` (the real FRR parser; needs no running daemon).
 * BIRD 2: ``bird -p -c FILE`` (the real BIRD parser).
 * Cisco IOS access switches: the lines sent to a fake-switches device through Netmiko
-  (:mod:`netprov.render.fakeswitch`); any "% Invalid input" / "No such command" fails.
+  (:mod:`netprov_lab.fakeswitch`); any "% Invalid input" / "No such command" fails.
 * IOS, EOS, Junos: a structural parse with hier_config (every line lands in the tree, known
   top-level sections only, no mode-leaving or dangerous commands), Junos braces balanced.
 * RouterOS: a syntax check of our own (menus, ``add`` commands, ``key=value`` arguments,
