@@ -41,8 +41,11 @@ PEOPLE: dict[Role, Person] = {
 
 def sample_letter(**changes: object) -> Letter:
     data: dict[str, object] = {
-        "letter": {"number": "005/UPT-BK/XI/2026", "date": dt.date(2026, 11, 20),
-                   "subject": "Permohonan Jaringan Intranet UPT Pendidikan Batam Kota"},
+        "letter": {
+            "number": "005/UPT-BK/XI/2026",
+            "date": dt.date(2026, 11, 20),
+            "subject": "Permohonan Jaringan Intranet UPT Pendidikan Batam Kota",
+        },
         "opd": "Dinas Pendidikan",
         "service": "intranet",
         "bandwidth_mbps": 50,
@@ -62,26 +65,42 @@ def _timeline(rejected: bool) -> list[TimelineEntry]:
         (3, "assign", "siti", Role.KABID, None),
         (4, "check", "budi", Role.STAFF, None),
     ]
-    steps += [(5, "reject", "budi", Role.STAFF, "Prefiks tidak tersedia")] if rejected else [
-        (6, "accept", "budi", Role.STAFF, None),
-        (6, "form", "budi", Role.STAFF, "Formulir kembali lengkap"),
-        (7, "provision", "budi", Role.STAFF, None),
-    ]
+    steps += (
+        [(5, "reject", "budi", Role.STAFF, "Prefiks tidak tersedia")]
+        if rejected
+        else [
+            (6, "accept", "budi", Role.STAFF, None),
+            (6, "form", "budi", Role.STAFF, "Formulir kembali lengkap"),
+            (7, "provision", "budi", Role.STAFF, None),
+        ]
+    )
     names = {p.username: p.name for p in PEOPLE.values()}
     return [
-        TimelineEntry(step=s, action=a, actor=u, actor_name=names.get(u), role=r,
-                      at=BASE + dt.timedelta(hours=3 * i), note=n)
+        TimelineEntry(
+            step=s,
+            action=a,
+            actor=u,
+            actor_name=names.get(u),
+            role=r,
+            at=BASE + dt.timedelta(hours=3 * i),
+            note=n,
+        )
         for i, (s, a, u, r, n) in enumerate(steps)
     ]
 
 
 def _accepted_feasibility() -> Feasibility:
     return Feasibility(
-        feasible=True, service="intranet", hosts=20, bandwidth_mbps=50, prefix_length=27,
+        feasible=True,
+        service="intranet",
+        hosts=20,
+        bandwidth_mbps=50,
+        prefix_length=27,
         findings=[
             Finding(check="opd", ok=True, detail="Dinas Pendidikan is a known department (disdik)"),
-            Finding(check="site", ok=True,
-                    detail="UPT Pendidikan Batam Kota is cabled to dist-batamkota1 eth2"),
+            Finding(
+                check="site", ok=True, detail="UPT Pendidikan Batam Kota is cabled to dist-batamkota1 eth2"
+            ),
             Finding(check="specification", ok=True, detail="20 hosts need a /27 (max /22)"),
             Finding(check="purpose", ok=True, detail="intranet use stated"),
             Finding(check="prefix", ok=True, detail="10.100.0.0/27 free in 10.100.0.0/16"),
@@ -89,12 +108,21 @@ def _accepted_feasibility() -> Feasibility:
             Finding(check="port", ok=True, detail="dist-batamkota1 eth2 unused"),
             Finding(check="bandwidth", ok=True, detail="50 Mbps of 1000 Mbps headroom"),
         ],
-        candidate=Candidate(lan_prefix=ipaddress.IPv4Network("10.100.0.0/27"),
-                            transfer_prefix=ipaddress.IPv4Network("10.250.0.0/30"), vlan_id=100,
-                            dist_device="dist-batamkota1", dist_interface="eth2",
-                            cpe_device="cpe-disdik-bk"),
-        uplink=UplinkHeadroom(device="dist-batamkota1", interface="eth1", capacity_mbps=1000,
-                              committed_mbps=0, requested_mbps=50),
+        candidate=Candidate(
+            lan_prefix=ipaddress.IPv4Network("10.100.0.0/27"),
+            transfer_prefix=ipaddress.IPv4Network("10.250.0.0/30"),
+            vlan_id=100,
+            dist_device="dist-batamkota1",
+            dist_interface="eth2",
+            cpe_device="cpe-disdik-bk",
+        ),
+        uplink=UplinkHeadroom(
+            device="dist-batamkota1",
+            interface="eth1",
+            capacity_mbps=1000,
+            committed_mbps=0,
+            requested_mbps=50,
+        ),
         checked_at=BASE + dt.timedelta(hours=9),
     )
 
@@ -103,35 +131,55 @@ def _accepted_evidence() -> ProvisioningEvidence:
     committed = BASE + dt.timedelta(hours=18, minutes=12)
     return ProvisioningEvidence(
         devices=[
-            DeviceChange(name="dist-batamkota1", platform="frr", committed_at=committed, diff=(
-                "+interface eth2.100\n"
-                "+ description PJB-2026-0007 Dinas Pendidikan\n"
-                "+ ip address 10.250.0.1/30\n"
-                "+ ip ospf authentication-key s3cr3tOSPF\n"
-                "+exit\n"
-                "+ip route 10.100.0.0/27 10.250.0.2\n")),
-            DeviceChange(name="cpe-disdik-bk", platform="frr", committed_at=committed, diff=(
-                "+interface eth1.100\n"
-                "+ ip address 10.250.0.2/30\n"
-                "+interface lan1\n"
-                "+ ip address 10.100.0.1/27\n"
-                "+ip route 0.0.0.0/0 10.250.0.1\n"
-                "+snmp-server community pemko-ro RO\n")),
-            DeviceChange(name="sw-disdik-bk", platform="ios", committed_at=committed, diff=(
-                "+vlan 100\n"
-                "+ name PJB-2026-0007-disdik\n"
-                "+interface FastEthernet0/2\n"
-                "+ switchport access vlan 100\n")),
+            DeviceChange(
+                name="dist-batamkota1",
+                platform="frr",
+                committed_at=committed,
+                diff=(
+                    "+interface eth2.100\n"
+                    "+ description PJB-2026-0007 Dinas Pendidikan\n"
+                    "+ ip address 10.250.0.1/30\n"
+                    "+ ip ospf authentication-key s3cr3tOSPF\n"
+                    "+exit\n"
+                    "+ip route 10.100.0.0/27 10.250.0.2\n"
+                ),
+            ),
+            DeviceChange(
+                name="cpe-disdik-bk",
+                platform="frr",
+                committed_at=committed,
+                diff=(
+                    "+interface eth1.100\n"
+                    "+ ip address 10.250.0.2/30\n"
+                    "+interface lan1\n"
+                    "+ ip address 10.100.0.1/27\n"
+                    "+ip route 0.0.0.0/0 10.250.0.1\n"
+                    "+snmp-server community pemko-ro RO\n"
+                ),
+            ),
+            DeviceChange(
+                name="sw-disdik-bk",
+                platform="ios",
+                committed_at=committed,
+                diff=(
+                    "+vlan 100\n"
+                    "+ name PJB-2026-0007-disdik\n"
+                    "+interface FastEthernet0/2\n"
+                    "+ switchport access vlan 100\n"
+                ),
+            ),
         ],
         verification=[
             VerificationResult(check="interface dist-batamkota1 eth2.100 up", ok=True, detail="up/up"),
-            VerificationResult(check="ping 10.250.0.2 dari dist-batamkota1", ok=True,
-                               detail="5/5, rtt 0.1 ms"),
+            VerificationResult(
+                check="ping 10.250.0.2 dari dist-batamkota1", ok=True, detail="5/5, rtt 0.1 ms"
+            ),
             VerificationResult(check="ping 10.100.0.1 dari core-dc1", ok=True, detail="5/5, 2 hop"),
         ],
         monitoring=[
-            MonitoringRegistration(backend="zabbix", id="PJB-2026-0007 cpe-disdik-bk",
-                                   status="up (ICMP ping 1)"),
+            MonitoringRegistration(
+                backend="zabbix", id="PJB-2026-0007 cpe-disdik-bk", status="up (ICMP ping 1)"
+            ),
             MonitoringRegistration(backend="prometheus", id="icmp 10.250.0.2", status="probe_success 1"),
         ],
     )
@@ -142,31 +190,58 @@ def accepted_context() -> DocumentContext:
     letter = sample_letter()
     feas = _accepted_feasibility()
     alloc = Allocation(
-        request_id="PJB-2026-0007", service="intranet", opd_slug="disdik", opd_name="Dinas Pendidikan",
-        site_slug="upt-disdik-batamkota", site_name="UPT Pendidikan Batam Kota", bandwidth_mbps=50,
+        request_id="PJB-2026-0007",
+        service="intranet",
+        opd_slug="disdik",
+        opd_name="Dinas Pendidikan",
+        site_slug="upt-disdik-batamkota",
+        site_name="UPT Pendidikan Batam Kota",
+        bandwidth_mbps=50,
         lan_prefix=ipaddress.IPv4Network("10.100.0.0/27"),
         lan_gateway=ipaddress.IPv4Interface("10.100.0.1/27"),
         transfer_prefix=ipaddress.IPv4Network("10.250.0.0/30"),
         dist_address=ipaddress.IPv4Interface("10.250.0.1/30"),
         cpe_address=ipaddress.IPv4Interface("10.250.0.2/30"),
-        vlan_id=100, vlan_name="PJB-2026-0007-disdik", dist_device="dist-batamkota1",
-        dist_interface="eth2", cpe_device="cpe-disdik-bk", cpe_interface="eth1",
-        cpe_lan_interface="lan1", access_switch="sw-disdik-bk", access_uplink="FastEthernet0/1",
+        vlan_id=100,
+        vlan_name="PJB-2026-0007-disdik",
+        dist_device="dist-batamkota1",
+        dist_interface="eth2",
+        cpe_device="cpe-disdik-bk",
+        cpe_interface="eth1",
+        cpe_lan_interface="lan1",
+        access_switch="sw-disdik-bk",
+        access_uplink="FastEthernet0/1",
         access_ports=["FastEthernet0/2", "FastEthernet0/3"],
     )
     evidence = _accepted_evidence()
-    form = CompletenessForm.model_validate({
-        "request": "PJB-2026-0007",
-        "pic": {"name": "Agus Salim", "nip": "19850505 201001 1 005", "phone": "0812 7000 1234",
-                "email": "agus@disdik.batam.go.id"},
-        "location": {"building": "Gedung UPT Pendidikan", "room": "Ruang Server Lt. 2",
-                     "latitude": 1.1301, "longitude": 104.053},
-        "equipment": {"devices": 18, "notes": "PC admin dan server Dapodik"},
-        "schedule": {"preferred_date": dt.date(2026, 11, 25)},
-    })
+    form = CompletenessForm.model_validate(
+        {
+            "request": "PJB-2026-0007",
+            "pic": {
+                "name": "Agus Salim",
+                "nip": "19850505 201001 1 005",
+                "phone": "0812 7000 1234",
+                "email": "agus@disdik.batam.go.id",
+            },
+            "location": {
+                "building": "Gedung UPT Pendidikan",
+                "room": "Ruang Server Lt. 2",
+                "latitude": 1.1301,
+                "longitude": 104.053,
+            },
+            "equipment": {"devices": 18, "notes": "PC admin dan server Dapodik"},
+            "schedule": {"preferred_date": dt.date(2026, 11, 25)},
+        }
+    )
     return DocumentContext(
-        request_id="PJB-2026-0007", letter=letter, form=form, feasibility=feas, allocation=alloc,
-        timeline=_timeline(rejected=False), people=PEOPLE, evidence=evidence,
+        request_id="PJB-2026-0007",
+        letter=letter,
+        form=form,
+        feasibility=feas,
+        allocation=alloc,
+        timeline=_timeline(rejected=False),
+        people=PEOPLE,
+        evidence=evidence,
         generated_at=BASE + dt.timedelta(days=6, hours=1),
     )
 
@@ -174,33 +249,49 @@ def accepted_context() -> DocumentContext:
 def rejected_context() -> DocumentContext:
     """Request PJB-2026-0008 (Bappeda, internet) rejected at step 5: no /23, no headroom."""
     letter = sample_letter(
-        letter={"number": "045/BAPP/XI/2026", "date": dt.date(2026, 11, 20),
-                "subject": "Permohonan Akses Internet Kantor Bappeda"},
-        opd="Bappeda", service="internet", bandwidth_mbps=250, hosts=300,
+        letter={
+            "number": "045/BAPP/XI/2026",
+            "date": dt.date(2026, 11, 20),
+            "subject": "Permohonan Akses Internet Kantor Bappeda",
+        },
+        opd="Bappeda",
+        service="internet",
+        bandwidth_mbps=250,
+        hosts=300,
         purpose="Akses internet untuk seluruh pegawai dan ruang rapat",
         site={"name": "Kantor Bappeda", "address": "Jl. Engku Putri, Batam Centre"},
         contact={"name": "Dewi Lestari", "phone": "0778 654321", "email": "dewi@bappeda.batam.go.id"},
     )
     feas = Feasibility(
-        feasible=False, service="internet", hosts=300, bandwidth_mbps=250, prefix_length=23,
+        feasible=False,
+        service="internet",
+        hosts=300,
+        bandwidth_mbps=250,
+        prefix_length=23,
         findings=[
             Finding(check="opd", ok=True, detail="Bappeda is a known department (bappeda)"),
             Finding(check="specification", ok=True, detail="300 hosts need a /23"),
-            Finding(check="prefix", ok=False,
-                    detail="no free /23 in the internet pool 203.0.113.0/24"),
-            Finding(check="bandwidth", ok=False,
-                    detail="uplink core-dc1 eth3 has 100 Mbps headroom, 250 Mbps requested"),
+            Finding(check="prefix", ok=False, detail="no free /23 in the internet pool 203.0.113.0/24"),
+            Finding(
+                check="bandwidth",
+                ok=False,
+                detail="uplink core-dc1 eth3 has 100 Mbps headroom, 250 Mbps requested",
+            ),
         ],
-        uplink=UplinkHeadroom(device="core-dc1", interface="eth3", capacity_mbps=300,
-                              committed_mbps=200, requested_mbps=250),
+        uplink=UplinkHeadroom(
+            device="core-dc1", interface="eth3", capacity_mbps=300, committed_mbps=200, requested_mbps=250
+        ),
         checked_at=BASE + dt.timedelta(hours=9),
     )
     return DocumentContext(
-        request_id="PJB-2026-0008", letter=letter, feasibility=feas,
+        request_id="PJB-2026-0008",
+        letter=letter,
+        feasibility=feas,
         rejection_reasons=[
             "Alamat IP publik yang diminta (/23, 300 host) tidak tersedia pada blok internet Pemko.",
             "Sisa kapasitas uplink internet 100 Mbps, lebih kecil dari kebutuhan 250 Mbps.",
         ],
-        timeline=_timeline(rejected=True), people=PEOPLE,
+        timeline=_timeline(rejected=True),
+        people=PEOPLE,
         generated_at=BASE + dt.timedelta(hours=13),
     )

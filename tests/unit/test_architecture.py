@@ -32,14 +32,46 @@ PRODUCT = REPO / "netprov"
 LAB_PACKAGE = "netprov_lab"
 LAZY_LAB_IMPORTERS = frozenset({"netprov/cli/lab.py", "netprov/cli/demo.py", "netprov/cli/render.py"})
 PACKAGE_MANAGERS = frozenset(
-    {"apt", "apt-get", "aptitude", "dpkg", "pip", "pip3", "uv", "yum", "dnf", "apk", "npm", "conda",
-     "snap", "zypper", "pacman", "rpm"}
+    {
+        "apt",
+        "apt-get",
+        "aptitude",
+        "dpkg",
+        "pip",
+        "pip3",
+        "uv",
+        "yum",
+        "dnf",
+        "apk",
+        "npm",
+        "conda",
+        "snap",
+        "zypper",
+        "pacman",
+        "rpm",
+    }
 )
 WRAPPERS = frozenset({"sudo", "env", "nice", "ionice", "nohup", "timeout", "doas"})
-SUBPROCESS_CALLS = frozenset({"run", "Popen", "check_call", "check_output", "call", "getoutput",
-                              "getstatusoutput"})
-OS_CALLS = frozenset({"system", "popen", "execv", "execvp", "execvpe", "execl", "execlp", "spawnv",
-                      "spawnvp", "spawnl", "spawnlp", "posix_spawn", "posix_spawnp"})
+SUBPROCESS_CALLS = frozenset(
+    {"run", "Popen", "check_call", "check_output", "call", "getoutput", "getstatusoutput"}
+)
+OS_CALLS = frozenset(
+    {
+        "system",
+        "popen",
+        "execv",
+        "execvp",
+        "execvpe",
+        "execl",
+        "execlp",
+        "spawnv",
+        "spawnvp",
+        "spawnl",
+        "spawnlp",
+        "posix_spawn",
+        "posix_spawnp",
+    }
+)
 IMPORT_CALLS = frozenset({"import_module", "__import__", "find_spec"})
 
 
@@ -241,8 +273,11 @@ def test_napalm_frr_imports_nothing_of_netprov() -> None:
                 names = [node.module or ""]
             else:
                 continue
-            found += [f"{path.relative_to(REPO)}:{node.lineno}: {n}" for n in names
-                      if n == "netprov" or n.startswith(("netprov.", "netprov_lab"))]
+            found += [
+                f"{path.relative_to(REPO)}:{node.lineno}: {n}"
+                for n in names
+                if n == "netprov" or n.startswith(("netprov.", "netprov_lab"))
+            ]
     assert not found, found
 
 
@@ -252,8 +287,9 @@ def _lab_modules_after(code: str) -> list[str]:
         f"print(','.join(m for m in sys.modules if m == {LAB_PACKAGE!r} "
         f"or m.startswith({LAB_PACKAGE + '.'!r})))"
     )
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=REPO, timeout=120, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120, check=True
+    )
     return [m for m in proc.stdout.strip().split(",") if m]
 
 
@@ -300,11 +336,12 @@ def test_lab_command_without_the_lab_package_says_so(monkeypatch: pytest.MonkeyP
         ("__import__('netprov_lab.demo')\n", "imports netprov_lab.demo"),
         ("import subprocess\nsubprocess.run(['apt-get', 'install', '-y', 'frr'])\n", "apt-get"),
         ("import subprocess\nsubprocess.check_call(('/usr/bin/apt', 'install', 'x'))\n", "apt"),
-        ("import subprocess\nsubprocess.Popen(['sudo', 'DEBIAN_FRONTEND=x', 'apt-get', 'install'])\n",
-         "apt-get"),
+        (
+            "import subprocess\nsubprocess.Popen(['sudo', 'DEBIAN_FRONTEND=x', 'apt-get', 'install'])\n",
+            "apt-get",
+        ),
         ("import subprocess as sp\nsp.check_output(['pip3', 'install', 'x'])\n", "pip3"),
-        ("import subprocess, sys\nsubprocess.call([sys.executable, '-m', 'pip', 'install', 'x'])\n",
-         "pip"),
+        ("import subprocess, sys\nsubprocess.call([sys.executable, '-m', 'pip', 'install', 'x'])\n", "pip"),
         ("import subprocess\ndef f(py):\n    subprocess.call([py, '-m', 'pip', 'install', 'x'])\n", None),
         ("import subprocess\nsubprocess.call(['python3', '-m', 'pip', 'install', 'x'])\n", "pip"),
         ("from subprocess import run\nrun(['uv', 'pip', 'install', 'x'], check=True)\n", "uv"),
@@ -363,8 +400,9 @@ def _cli(argv: list[str], hide_lab: bool) -> subprocess.CompletedProcess[str]:
         "finally:\n"
         f"    print('LAB_LOADED=' + str(isinstance(sys.modules.get({LAB_PACKAGE!r}), type(sys))))\n"
     )
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120, check=False
+    )
 
 
 @pytest.mark.parametrize("argv", [["lab", "status"], ["lab", "up", "netbox"], ["demo"]])
