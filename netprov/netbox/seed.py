@@ -4,23 +4,30 @@ Each kind of object is read with one list call, compared with what the topology 
 written with at most one bulk create and one bulk update. A second run writes nothing
 (``created == updated == 0``). Fields that allocations change (port marks, interface tags)
 are not managed here, so a seed never clobbers a reservation.
+
+The comparison is in :mod:`~netprov.netbox.seed_diff`, the generic reconcile in
+:mod:`~netprov.netbox.seed_sync`, the network kinds in :mod:`~netprov.netbox.seed_network`.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
 from typing import Any
 
-from netprov.domain.topology import Topology, load_topology
+from netprov.domain.topology import load_topology
 from netprov.errors import NetBoxError
 from netprov.lab import Progress
 from netprov.netbox import naming as nm
 from netprov.netbox.client import connect, credentials, netbox_errors
+from netprov.netbox.seed_diff import Counts, _norm, _want, diff
+from netprov.netbox.seed_network import NetworkSeeder
+from netprov.netbox.seed_sync import PAGE, SyncBase, _ref
 from netprov.settings import Settings
 
-PAGE = 1000
+__all__ = [
+    "CUSTOM_FIELDS", "NAPALM_DRIVER_CF", "PAGE", "PLATFORM_MODELS", "ROLE_COLORS", "ROLE_NAMES",
+    "Counts", "NetworkSeeder", "Seeder", "SyncBase", "_norm", "_ref", "_want", "diff",
+    "seed_netbox",
+]
 
 ROLE_COLORS = {"core": "f44336", "distribution": "ff9800", "cpe": "4caf50",
                "provider": "9e9e9e", "access": "2196f3"}
@@ -52,116 +59,11 @@ NAPALM_DRIVER_CF = {"name": nm.CF_NAPALM_DRIVER, "label": "NAPALM driver", "type
                     "description": "NAPALM driver name (NetBox 4 has no platform field)"}
 
 
-# ------------------------------------------------------------------------------ pure comparison
-
-
-def _norm(value: Any) -> Any:
-    """Existing NetBox values in the shape we write: choices -> value, objects -> id."""
-    if isinstance(value, dict):
-        if "value" in value and "label" in value:
-            return value["value"]
-        if "id" in value:
-            return value["id"]
-        return value
-    if isinstance(value, list):
-        items = [_norm(v) for v in value]
-        if all(isinstance(i, int | str) for i in items):
-            return sorted(items, key=str)
-        return items
-    return value
-
-
-def _want(value: Any) -> Any:
-    if isinstance(value, list) and all(isinstance(i, int | str) for i in value):
-        return sorted(value, key=str)
-    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv4Interface):
-        return str(value)
-    return value
-
-
-def diff(desired: dict[str, Any], existing: dict[str, Any]) -> dict[str, Any]:
-    """Fields of ``desired`` whose value differs in ``existing`` (custom fields per key).
-
-    >>> diff({"status": "active", "tenant": 3}, {"status": {"value": "active", "label": "A"},
-    ...                                          "tenant": {"id": 4, "name": "x"}})
-    {'tenant': 3}
-    """
-    out: dict[str, Any] = {}
-    for key, want in desired.items():
-        have = existing.get(key)
-        if key == "custom_fields":
-            have_cf = have if isinstance(have, dict) else {}
-            if any(have_cf.get(k) != v for k, v in want.items()):
-                out[key] = want
-            continue
-        if _want(want) != _norm(have):
-            out[key] = want
-    return out
-
-
-@dataclass
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    per_kind: dict[str, int] = field(default_factory=dict)
-
-    def add(self, kind: str, created: int, updated: int, unchanged: int) -> None:
-        self.created += created
-        self.updated += updated
-        self.unchanged += unchanged
-        kind = kind.lower().replace(" ", "_")
-        if created:
-            self.per_kind[f"{kind}_created"] = self.per_kind.get(f"{kind}_created", 0) + created
-        if updated:
-            self.per_kind[f"{kind}_updated"] = self.per_kind.get(f"{kind}_updated", 0) + updated
-
-
 # ------------------------------------------------------------------------------ the seeder
 
 
-class Seeder:
+class Seeder(NetworkSeeder):
     """Reconciles NetBox with the topology, one kind of object at a time."""
-
-    def __init__(self, api: Any, topo: Topology, progress: Progress) -> None:
-        self.api = api
-        self.topo = topo
-        self.progress = progress
-        self.counts = Counts()
-        self.ids: dict[str, dict[Hashable, int]] = {}
-
-    def sync(self, kind: str, endpoint: Any, desired: list[dict[str, Any]],
-             key: Callable[[dict[str, Any]], Hashable], **list_filters: Any) -> dict[Hashable, int]:
-        """Create missing objects, update differing ones; return key -> id."""
-        with netbox_errors(f"reading {kind}"):
-            existing = {key(dict(r)): dict(r) for r in endpoint.filter(limit=PAGE, **list_filters)}
-        creates: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        ids: dict[Hashable, int] = {}
-        for want in desired:
-            k = key(want)
-            have = existing.get(k)
-            if have is None:
-                creates.append(want)
-                continue
-            ids[k] = int(have["id"])
-            changed = diff(want, have)
-            if changed:
-                updates.append({"id": int(have["id"]), **changed})
-        with netbox_errors(f"writing {kind}"):
-            if creates:
-                made = endpoint.create(creates)
-                for rec in made if isinstance(made, list) else [made]:
-                    ids[key(dict(rec))] = int(rec.id)
-            if updates:
-                endpoint.update(updates)
-        self.counts.add(kind, len(creates), len(updates), len(desired) - len(creates) - len(updates))
-        if creates or updates:
-            self.progress(f"{kind}: {len(creates)} created, {len(updates)} updated")
-        self.ids[kind] = ids
-        return ids
-
-    # -------------------------------------------------------------------- kinds
 
     def run(self) -> None:
         api, topo = self.api, self.topo
@@ -251,164 +153,6 @@ class Seeder:
             return "napalm_driver" in dict(sample[0])
         # no platform yet: NetBox 4.x dropped the field; use the custom field
         return False
-
-    def _interfaces(self, dev_ids: dict[str, int]) -> dict[tuple[str, str], int]:
-        topo = self.topo
-        want: dict[tuple[str, str], dict[str, Any]] = {}
-
-        def add(device: str, name: str, **extra: Any) -> None:
-            key = (device, name)
-            if key not in want:
-                kind = "virtual" if name == "lo" else (
-                    "100base-tx" if name.startswith("FastEthernet") else "1000base-t")
-                want[key] = {"device": dev_ids[device], "name": name, "type": kind}
-            want[key].update(extra)
-
-        for d in topo.devices:
-            if d.loopback is not None:
-                add(d.name, "lo", description="Loopback")
-            if d.lan_interface:
-                add(d.name, d.lan_interface, label=nm.LAN_LABEL)
-        for b in topo.backbone_links:
-            add(b.a.device, b.a.interface, description=f"ke {b.b.device} {b.b.interface}")
-            add(b.b.device, b.b.interface, description=f"ke {b.a.device} {b.a.interface}")
-        for c in topo.cpe_links:
-            add(c.dist.device, c.dist.interface)
-            add(c.cpe.device, c.cpe.interface, description=f"ke {c.dist.device} {c.dist.interface}")
-        for a in topo.access_links:
-            add(a.cpe.device, a.cpe.interface, label=nm.LAN_LABEL)
-            add(a.switch.device, a.switch.interface,
-                description=f"uplink ke {a.cpe.device} {a.cpe.interface}")
-            for port in a.access_ports:
-                add(a.switch.device, port, description="port akses OPD")
-        add(topo.probe.core.device, topo.probe.core.interface, description="probe monitoring")
-        for u in topo.uplinks:
-            add(u.device, u.interface, description=u.description, custom_fields={
-                nm.CF_UPLINK_CAPACITY: u.capacity_mbps, nm.CF_SERVICE: u.service})
-        name_of = {v: k for k, v in dev_ids.items()}
-        ids = self.sync("interfaces", self.api.dcim.interfaces, list(want.values()),
-                        key=lambda r: (name_of.get(_ref(r["device"]) or 0, str(r["device"])),
-                                       r["name"]),
-                        device_id=list(dev_ids.values()))
-        return {(str(k[0]), str(k[1])): v for k, v in ids.items() if isinstance(k, tuple)}
-
-    def _cables(self, ifaces: dict[tuple[str, str], int]) -> None:
-        topo = self.topo
-        pairs = [(b.a.device, b.a.interface, b.b.device, b.b.interface) for b in topo.backbone_links]
-        pairs += [(c.dist.device, c.dist.interface, c.cpe.device, c.cpe.interface)
-                  for c in topo.cpe_links]
-        pairs += [(a.cpe.device, a.cpe.interface, a.switch.device, a.switch.interface)
-                  for a in topo.access_links]
-        with netbox_errors("reading cabled interfaces"):
-            cabled = {int(r.id): dict(r) for r in self.api.dcim.interfaces.filter(
-                limit=PAGE, id=list(ifaces.values()), cabled=True)}
-        creates = []
-        unchanged = conflicts = 0
-        for ad, ai, bd, bi in pairs:
-            a, b = ifaces[(ad, ai)], ifaces[(bd, bi)]
-            have_a, have_b = cabled.get(a), cabled.get(b)
-            if have_a is None and have_b is None:
-                creates.append({
-                    "a_terminations": [{"object_type": "dcim.interface", "object_id": a}],
-                    "b_terminations": [{"object_type": "dcim.interface", "object_id": b}],
-                    "status": "connected", "label": f"{ad}:{ai}-{bd}:{bi}"[:100]})
-            elif have_a is not None and any(_ref(p) == b for p in have_a.get("link_peers") or []):
-                unchanged += 1
-            else:
-                conflicts += 1
-                self.progress(f"cable {ad} {ai} - {bd} {bi}: ports cabled elsewhere, left as is")
-        if creates:
-            with netbox_errors("creating cables"):
-                self.api.dcim.cables.create(creates)
-            self.progress(f"cables: {len(creates)} created")
-        self.counts.add("cables", len(creates), 0, unchanged + conflicts)
-
-    def _prefixes(self, tag_id: int, tenants: dict[Hashable, int],
-                  sites: dict[Hashable, int]) -> None:
-        topo = self.topo
-        roles_wanted = {}
-        for name in ("intranet", "internet", "transfer", "backbone", "loopback", "management"):
-            pool = getattr(topo.pools, name)
-            roles_wanted[pool.role] = {"name": pool.role.replace("-", " ").title().replace(
-                "Opd", "OPD"), "slug": pool.role, "description": pool.description}
-        roles = self.sync("prefix roles", self.api.ipam.roles, list(roles_wanted.values()),
-                          key=lambda r: r["slug"])
-        want: list[dict[str, Any]] = []
-        for name in ("intranet", "internet", "transfer", "backbone", "loopback", "management"):
-            pool = getattr(topo.pools, name)
-            want.append({"prefix": str(pool.prefix), "status": "container",
-                         "role": roles[pool.role], "description": pool.description,
-                         "tags": [tag_id]})
-        for b in topo.backbone_links:
-            if b.a.address is None:
-                continue
-            net = b.a.address.network
-            role = topo.pools.backbone.role
-            desc = f"{b.a.device} {b.a.interface} - {b.b.device} {b.b.interface}"
-            want.append({"prefix": str(net), "status": "active", "role": roles[role],
-                         "description": desc, "tags": [tag_id]})
-        probe_net = topo.probe.probe_address.network
-        want.append({"prefix": str(probe_net), "status": "active",
-                     "role": roles[topo.pools.management.role],
-                     "description": "Probe monitoring (netprov-mon)", "tags": [tag_id]})
-        for link in topo.existing_links:
-            pool = getattr(topo.pools, link.service)
-            want.append({
-                "prefix": str(link.prefix), "status": "active", "role": roles[pool.role],
-                "tenant": tenants[link.opd], "scope_type": "dcim.site",
-                "scope_id": sites[link.site], "description": link.description,
-                "tags": [tag_id],
-                "custom_fields": {nm.CF_REQUEST: link.request,
-                                  nm.CF_BANDWIDTH: link.bandwidth_mbps,
-                                  nm.CF_SERVICE: link.service},
-            })
-        self.sync("prefixes", self.api.ipam.prefixes, want, key=lambda r: str(r["prefix"]),
-                  prefix=[w["prefix"] for w in want])
-
-    def _addresses(self, tag_id: int, ifaces: dict[tuple[str, str], int]) -> dict[str, int]:
-        topo = self.topo
-        want: list[dict[str, Any]] = []
-
-        def add(address: ipaddress.IPv4Interface, device: str, iface: str, desc: str,
-                role: str | None = None) -> None:
-            body: dict[str, Any] = {
-                "address": str(address), "status": "active", "description": desc,
-                "assigned_object_type": "dcim.interface",
-                "assigned_object_id": ifaces[(device, iface)], "tags": [tag_id]}
-            if role:
-                body["role"] = role
-            want.append(body)
-
-        for d in topo.devices:
-            if d.loopback is not None:
-                add(d.loopback, d.name, "lo", f"loopback {d.name}", role="loopback")
-        for b in topo.backbone_links:
-            for end, other in ((b.a, b.b), (b.b, b.a)):
-                if end.address is not None:
-                    add(end.address, end.device, end.interface, f"ke {other.device}")
-        core = topo.probe.core
-        if core.address is not None:
-            add(core.address, core.device, core.interface, "probe monitoring")
-        ids = self.sync("IP addresses", self.api.ipam.ip_addresses, want,
-                        key=lambda r: str(r["address"]), address=[w["address"] for w in want])
-        return {str(k): v for k, v in ids.items()}
-
-    def _primary_ips(self, dev_ids: dict[str, int], ips: dict[str, int]) -> None:
-        want = []
-        for d in self.topo.devices:
-            if d.loopback is not None:
-                want.append({"name": d.name, "primary_ip4": ips[str(d.loopback)]})
-        self.sync("primary IPs", self.api.dcim.devices, want, key=lambda r: r["name"],
-                  name=[w["name"] for w in want])
-
-
-def _ref(value: Any) -> int | None:
-    if isinstance(value, dict):
-        v = value.get("id")
-        return int(v) if v is not None else None
-    if isinstance(value, int):
-        return value
-    return None
 
 
 def seed_netbox(settings: Settings, progress: Progress) -> dict[str, int]:
