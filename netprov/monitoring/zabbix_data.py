@@ -29,6 +29,11 @@ _INVENTORY_LIMITS = {
 
 
 def _clip(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters, an ellipsis marking the cut.
+
+    >>> _clip("Dinas Pendidikan", 8), _clip("OPD", 8)
+    ('Dinas P…', 'OPD')
+    """
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
@@ -91,11 +96,24 @@ _TRANSIENT = ("already exists", "database is not working properly",
 
 
 def _transient(exc: MonitoringError) -> bool:
-    """A conflict with a concurrent call (Zabbix has no locking for these): worth a retry."""
+    """A conflict with a concurrent call (Zabbix has no locking for these): worth a retry.
+
+    >>> _transient(MonitoringError("Zabbix refused to create host: Host already exists."))
+    True
+    >>> _transient(MonitoringError("Zabbix refused the API token"))
+    False
+    """
     return any(t in str(exc) for t in _TRANSIENT)
 
 
 def _ts(clock: str | None) -> dt.datetime | None:
+    """A Zabbix clock (Unix seconds as text; "0" for never) as an aware UTC time.
+
+    >>> _ts("1786957200")
+    datetime.datetime(2026, 8, 17, 9, 0, tzinfo=datetime.timezone.utc)
+    >>> _ts("0") is None and _ts(None) is None
+    True
+    """
     if not clock or clock == "0":
         return None
     return dt.datetime.fromtimestamp(int(clock), tz=dt.UTC)

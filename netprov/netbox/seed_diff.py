@@ -8,7 +8,11 @@ from typing import Any
 
 
 def _norm(value: Any) -> Any:
-    """Existing NetBox values in the shape we write: choices -> value, objects -> id."""
+    """Existing NetBox values in the shape we write: choices -> value, objects -> id.
+
+    >>> _norm({"value": "active", "label": "Active"}), _norm([{"id": 3}, {"id": 1}])
+    ('active', [1, 3])
+    """
     if isinstance(value, dict):
         if "value" in value and "label" in value:
             return value["value"]
@@ -24,6 +28,11 @@ def _norm(value: Any) -> Any:
 
 
 def _want(value: Any) -> Any:
+    """A desired value in the shape :func:`_norm` gives: id lists sorted, networks as text.
+
+    >>> _want([3, 1]), _want(ipaddress.IPv4Network("10.20.0.0/24"))
+    ([1, 3], '10.20.0.0/24')
+    """
     if isinstance(value, list) and all(isinstance(i, int | str) for i in value):
         return sorted(value, key=str)
     if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv4Interface):

@@ -55,6 +55,11 @@ class SyncBase:
 
 
 def _ref(value: Any) -> int | None:
+    """The id of a NetBox reference (a nested object or a bare id), else None.
+
+    >>> _ref({"id": 7, "name": "core-1"}), _ref(7), _ref(None)
+    (7, 7, None)
+    """
     if isinstance(value, dict):
         v = value.get("id")
         return int(v) if v is not None else None
