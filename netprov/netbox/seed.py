@@ -17,11 +17,19 @@ from netprov.domain.topology import load_topology
 from netprov.errors import NetBoxError
 from netprov.lab import Progress
 from netprov.netbox import naming as nm
+from netprov.netbox import seed_diff, seed_network, seed_sync
 from netprov.netbox.client import connect, credentials, netbox_errors
-from netprov.netbox.seed_diff import Counts, _norm, _want, diff
-from netprov.netbox.seed_network import NetworkSeeder
-from netprov.netbox.seed_sync import PAGE, SyncBase, _ref
 from netprov.settings import Settings
+
+# Re-exported: they lived here before the split.
+PAGE = seed_sync.PAGE
+SyncBase = seed_sync.SyncBase
+NetworkSeeder = seed_network.NetworkSeeder
+Counts = seed_diff.Counts
+diff = seed_diff.diff
+_norm = seed_diff._norm
+_want = seed_diff._want
+_ref = seed_sync._ref
 
 __all__ = [
     "CUSTOM_FIELDS", "NAPALM_DRIVER_CF", "PAGE", "PLATFORM_MODELS", "ROLE_COLORS", "ROLE_NAMES",
@@ -62,7 +70,7 @@ NAPALM_DRIVER_CF = {"name": nm.CF_NAPALM_DRIVER, "label": "NAPALM driver", "type
 # ------------------------------------------------------------------------------ the seeder
 
 
-class Seeder(NetworkSeeder):
+class Seeder(seed_network.NetworkSeeder):
     """Reconciles NetBox with the topology, one kind of object at a time."""
 
     def run(self) -> None:
