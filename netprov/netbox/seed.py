@@ -11,6 +11,7 @@ The comparison is in :mod:`~netprov.netbox.seed_diff`, the generic reconcile in
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from netprov.domain.topology import load_topology
@@ -20,6 +21,8 @@ from netprov.netbox import naming as nm
 from netprov.netbox import seed_diff, seed_network, seed_sync
 from netprov.netbox.client import connect, credentials, netbox_errors
 from netprov.settings import Settings
+
+Ids = dict[Hashable, int]  # what Seeder.sync returns: key -> NetBox id
 
 # Re-exported: they lived here before the split.
 PAGE = seed_sync.PAGE
@@ -74,14 +77,35 @@ class Seeder(seed_network.NetworkSeeder):
     """Reconciles NetBox with the topology, one kind of object at a time."""
 
     def run(self) -> None:
-        api, topo = self.api, self.topo
+        """Seed every kind, in dependency order (a kind refers to ids of the ones before)."""
+        tag_id, platform_has_driver = self._tags_and_fields()
+        tenants, sites = self._organisation(tag_id)
+        droles, platforms, dtypes = self._catalogue(platform_has_driver)
+        dev_ids = self._devices(tag_id, tenants, sites, droles, platforms, dtypes)
+        ifaces = self._interfaces(dev_ids)
+        self._cables(ifaces)
+        self._prefixes(tag_id, tenants, sites)
+        ips = self._addresses(tag_id, ifaces)
+        self._primary_ips(dev_ids, ips)
+        self.sync("VLAN groups", self.api.ipam.vlan_groups, [
+            {"name": g.name, "slug": g.slug, "scope_type": "dcim.site",
+             "scope_id": sites[g.site], "vid_ranges": [[g.min_vid, g.max_vid]],
+             "tags": [tag_id]} for g in self.topo.vlan_groups], key=lambda r: r["slug"])
+
+    def _tags_and_fields(self) -> tuple[int, bool]:
+        """The netprov tag and the custom fields; returns (tag id, platforms have a NAPALM field)."""
+        api = self.api
         tag_id = self.sync("tags", api.extras.tags, [
             {"name": nm.TAG, "slug": nm.TAG, "color": nm.TAG_COLOR,
              "description": "Managed by netprov"}], key=lambda r: r["slug"])[nm.TAG]
         platform_has_driver = self._platform_has_napalm_field()
         cfs = list(CUSTOM_FIELDS) + ([] if platform_has_driver else [NAPALM_DRIVER_CF])
         self.sync("custom fields", api.extras.custom_fields, cfs, key=lambda r: r["name"])
+        return tag_id, platform_has_driver
 
+    def _organisation(self, tag_id: int) -> tuple[Ids, Ids]:
+        """Regions, tenants (departments) and sites; returns (tenant ids, site ids)."""
+        api, topo = self.api, self.topo
         # organisation
         areas = sorted({s.area for s in topo.sites if s.area})
         regions = self.sync("regions", api.dcim.regions, [
@@ -92,7 +116,11 @@ class Seeder(seed_network.NetworkSeeder):
             {"name": s.name, "slug": s.slug, "status": "active", "tenant": tenants[s.tenant],
              "region": regions[s.area] if s.area else None, "physical_address": s.address,
              "tags": [tag_id]} for s in topo.sites], key=lambda r: r["slug"])
+        return tenants, sites
 
+    def _catalogue(self, platform_has_driver: bool) -> tuple[Ids, Ids, Ids]:
+        """Manufacturers, device roles, platforms, device types; returns roles, platforms, types."""
+        api, topo = self.api, self.topo
         # device catalogue
         makers = sorted({p.manufacturer for p in topo.platforms})
         mfr = self.sync("manufacturers", api.dcim.manufacturers, [
@@ -120,7 +148,12 @@ class Seeder(seed_network.NetworkSeeder):
                                    "slug": slug}
         dtypes = self.sync("device types", api.dcim.device_types, list(dtypes_wanted.values()),
                            key=lambda r: r["slug"])
+        return droles, platforms, dtypes
 
+    def _devices(self, tag_id: int, tenants: Ids, sites: Ids, droles: Ids, platforms: Ids,
+                 dtypes: Ids) -> dict[str, int]:
+        """The devices; returns name -> id."""
+        api, topo = self.api, self.topo
         # devices (primary IPs are set after the addresses exist)
         devs: list[dict[str, Any]] = []
         for d in topo.devices:
@@ -136,17 +169,7 @@ class Seeder(seed_network.NetworkSeeder):
             })
         devices = self.sync("devices", api.dcim.devices, devs, key=lambda r: r["name"],
                             name=[d.name for d in topo.devices])
-        dev_ids = {str(k): v for k, v in devices.items()}
-
-        ifaces = self._interfaces(dev_ids)
-        self._cables(ifaces)
-        self._prefixes(tag_id, tenants, sites)
-        ips = self._addresses(tag_id, ifaces)
-        self._primary_ips(dev_ids, ips)
-        self.sync("VLAN groups", api.ipam.vlan_groups, [
-            {"name": g.name, "slug": g.slug, "scope_type": "dcim.site",
-             "scope_id": sites[g.site], "vid_ranges": [[g.min_vid, g.max_vid]],
-             "tags": [tag_id]} for g in topo.vlan_groups], key=lambda r: r["slug"])
+        return {str(k): v for k, v in devices.items()}
 
     def _area_name(self, area: str) -> str:
         for s in self.topo.sites:
