@@ -185,6 +185,48 @@ class Seeder(seed_network.NetworkSeeder):
         # no platform yet: NetBox 4.x dropped the field; use the custom field
         return False
 
+    def _prefixes(self, tag_id: int, tenants: dict[Hashable, int],
+                  sites: dict[Hashable, int]) -> None:
+        topo = self.topo
+        roles_wanted = {}
+        for name in ("intranet", "internet", "transfer", "backbone", "loopback", "management"):
+            pool = getattr(topo.pools, name)
+            roles_wanted[pool.role] = {"name": pool.role.replace("-", " ").title().replace(
+                "Opd", "OPD"), "slug": pool.role, "description": pool.description}
+        roles = self.sync("prefix roles", self.api.ipam.roles, list(roles_wanted.values()),
+                          key=lambda r: r["slug"])
+        want: list[dict[str, Any]] = []
+        for name in ("intranet", "internet", "transfer", "backbone", "loopback", "management"):
+            pool = getattr(topo.pools, name)
+            want.append({"prefix": str(pool.prefix), "status": "container",
+                         "role": roles[pool.role], "description": pool.description,
+                         "tags": [tag_id]})
+        for b in topo.backbone_links:
+            if b.a.address is None:
+                continue
+            net = b.a.address.network
+            role = topo.pools.backbone.role
+            desc = f"{b.a.device} {b.a.interface} - {b.b.device} {b.b.interface}"
+            want.append({"prefix": str(net), "status": "active", "role": roles[role],
+                         "description": desc, "tags": [tag_id]})
+        probe_net = topo.probe.probe_address.network
+        want.append({"prefix": str(probe_net), "status": "active",
+                     "role": roles[topo.pools.management.role],
+                     "description": "Probe monitoring (netprov-mon)", "tags": [tag_id]})
+        for link in topo.existing_links:
+            pool = getattr(topo.pools, link.service)
+            want.append({
+                "prefix": str(link.prefix), "status": "active", "role": roles[pool.role],
+                "tenant": tenants[link.opd], "scope_type": "dcim.site",
+                "scope_id": sites[link.site], "description": link.description,
+                "tags": [tag_id],
+                "custom_fields": {nm.CF_REQUEST: link.request,
+                                  nm.CF_BANDWIDTH: link.bandwidth_mbps,
+                                  nm.CF_SERVICE: link.service},
+            })
+        self.sync("prefixes", self.api.ipam.prefixes, want, key=lambda r: str(r["prefix"]),
+                  prefix=[w["prefix"] for w in want])
+
 
 def seed_netbox(settings: Settings, progress: Progress) -> dict[str, int]:
     """Load the topology into NetBox; returns counts (created, updated, unchanged, api_calls)."""
