@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Hashable
 from typing import Any
 
 from netprov.netbox import naming as nm
