@@ -18,7 +18,7 @@ from netprov.domain.topology import load_topology
 from netprov.errors import NetBoxError
 from netprov.lab import Progress
 from netprov.netbox import naming as nm
-from netprov.netbox import seed_diff, seed_network, seed_sync
+from netprov.netbox import seed_diff, seed_fields, seed_network, seed_sync
 from netprov.netbox.client import connect, credentials, netbox_errors
 from netprov.settings import Settings
 
@@ -33,6 +33,8 @@ diff = seed_diff.diff
 _norm = seed_diff._norm
 _want = seed_diff._want
 _ref = seed_sync._ref
+CUSTOM_FIELDS = seed_fields.CUSTOM_FIELDS
+NAPALM_DRIVER_CF = seed_fields.NAPALM_DRIVER_CF
 
 __all__ = [
     "CUSTOM_FIELDS", "NAPALM_DRIVER_CF", "PAGE", "PLATFORM_MODELS", "ROLE_COLORS", "ROLE_NAMES",
@@ -46,29 +48,6 @@ ROLE_NAMES = {"core": "Core", "distribution": "Distribution", "cpe": "CPE OPD",
               "provider": "Provider", "access": "Access switch"}
 PLATFORM_MODELS = {"frr": "FRR router (netns)", "bird2": "BIRD 2 router (netns)",
                    "ios": "IOS switch"}
-
-CUSTOM_FIELDS: list[dict[str, Any]] = [
-    {"name": nm.CF_REQUEST, "label": "netprov request", "type": "text", "filter_logic": "exact",
-     "object_types": ["ipam.prefix", "ipam.ipaddress", "ipam.vlan", "dcim.interface"],
-     "description": "Request (Permohonan Jaringan Baru) that reserved this object"},
-    {"name": nm.CF_BANDWIDTH, "label": "Bandwidth (Mbps)", "type": "integer",
-     "object_types": ["ipam.prefix"], "description": "Committed bandwidth of the link"},
-    {"name": nm.CF_SERVICE, "label": "netprov service", "type": "text", "filter_logic": "exact",
-     "object_types": ["ipam.prefix", "dcim.interface"],
-     "description": "intranet or internet"},
-    {"name": nm.CF_UPLINK_CAPACITY, "label": "Uplink capacity (Mbps)", "type": "integer",
-     "object_types": ["dcim.interface"],
-     "description": "Capacity that requests of this service may commit (step 4 headroom)"},
-    {"name": nm.CF_SSH_PORT, "label": "SSH port", "type": "integer",
-     "object_types": ["dcim.device"], "description": "Management SSH port"},
-    {"name": nm.CF_SSH_HOST, "label": "SSH host", "type": "text", "filter_logic": "exact",
-     "object_types": ["dcim.device"],
-     "description": "Management host (the lab exposes devices on 127.0.0.1)"},
-]
-NAPALM_DRIVER_CF = {"name": nm.CF_NAPALM_DRIVER, "label": "NAPALM driver", "type": "text",
-                    "object_types": ["dcim.platform"],
-                    "description": "NAPALM driver name (NetBox 4 has no platform field)"}
-
 
 # ------------------------------------------------------------------------------ the seeder
 
