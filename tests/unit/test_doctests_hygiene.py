@@ -20,6 +20,9 @@ MODULES = [
     "netprov.monitoring.zabbix_data",
     "netprov.netbox.seed_diff",
     "netprov.netbox.seed_sync",
+    "netprov.documents.dates",
+    "netprov.documents.masking",
+    "netprov.documents.numbering",
 ]
 
 
