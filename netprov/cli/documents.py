@@ -52,77 +52,79 @@ def _row(doc: StoredDocument, settings: Settings) -> dict[str, Any]:
     }
 
 
+def documents(
+    ctx: typer.Context,
+    request_id: str = typer.Argument(..., help="Request id, e.g. PJB-2026-0001."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """List a request's documents with paths and SHA-256, checked against the files."""
+    settings = invocation(ctx).settings
+    rows = [_row(d, settings) for d in recorded_documents(settings, request_id)]
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        console.print(f"{request_id}: no documents yet", highlight=False)
+        return
+    console.print(f"{request_id}: {len(rows)} document(s) in "
+                  f"{escape(str(settings.documents_dir / request_id))}", highlight=False)
+    for r in rows:
+        console.print(f"  step {r['step']}  [bold]{r['kind']}[/bold] v{r['version']}  "
+                      f"{escape(r['letter_number'])}", highlight=False)
+        for fmt, f in r["files"].items():
+            style = _STATE_STYLE[f["state"]]
+            console.print(f"      {fmt:<4} [{style}]{f['state']:<7}[/{style}] "
+                          f"{f['sha256'][:16]}  {escape(Path(f['path']).name)}", highlight=False)
+    if not all(r["intact"] for r in rows):
+        err_console.print("[red]warning:[/red] some files differ from their recorded hash "
+                          "or are missing", highlight=False)
+
+
+def document(
+    ctx: typer.Context,
+    request_id: str = typer.Argument(..., help="Request id, e.g. PJB-2026-0001."),
+    kind: str = typer.Argument(..., help="laporan-pemeriksaan | surat-balasan | "
+                               "formulir-kelengkapan | berita-acara"),
+    pdf: bool = typer.Option(False, "--pdf", help="The PDF (the default)."),
+    html: bool = typer.Option(False, "--html", help="The HTML page."),
+    yaml_twin: bool = typer.Option(False, "--yaml",
+                                   help="The form's YAML twin (formulir-kelengkapan only)."),
+    out: Path | None = typer.Option(None, "--out", help="Copy to FILE (default: stdout)."),
+) -> None:
+    """Hand out the latest version of one document, after checking its SHA-256."""
+    if sum((pdf, html, yaml_twin)) > 1:
+        raise InputError(["give one of --pdf, --html, --yaml"], source="options")
+    fmt = "html" if html else "yaml" if yaml_twin else "pdf"
+    from netprov.documents.render import document_kind
+    from netprov.documents.store import check_files, latest, locate
+
+    doc_kind = document_kind(kind)
+    settings = invocation(ctx).settings
+    doc = latest(recorded_documents(settings, request_id), doc_kind)
+    if fmt not in doc.files:
+        raise DocumentError(f"{doc_kind.value} v{doc.version} has no {fmt} file")
+    stored = doc.files[fmt]
+    path = locate(stored, settings.documents_dir)
+    state = check_files(doc, settings.documents_dir)[fmt]
+    if state != "ok":
+        raise DocumentError(f"{path}: {state} since it was recorded (sha256 {stored.sha256[:16]}…); "
+                            "not handing it out")
+    if out is not None:
+        try:
+            shutil.copyfile(path, out)
+        except OSError as exc:
+            raise DocumentError(f"cannot write {out}: {exc.strerror}") from exc
+        err_console.print(f"{doc_kind.value} v{doc.version} ({fmt}, sha256 {stored.sha256[:16]}…) "
+                          f"→ {out}", highlight=False)
+        return
+    if fmt == "pdf" and sys.stdout.isatty():
+        console.print(str(path), highlight=False)   # never spray a PDF on a terminal
+        return
+    sys.stdout.buffer.write(path.read_bytes())
+    sys.stdout.flush()
+
+
 def register(request_app: typer.Typer) -> None:
     """Add ``documents`` and ``document`` to the ``netprov request`` sub-app."""
-
-    @request_app.command("documents")
-    def documents(
-        ctx: typer.Context,
-        request_id: str = typer.Argument(..., help="Request id, e.g. PJB-2026-0001."),
-        json_out: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
-    ) -> None:
-        """List a request's documents with paths and SHA-256, checked against the files."""
-        settings = invocation(ctx).settings
-        rows = [_row(d, settings) for d in recorded_documents(settings, request_id)]
-        if json_out:
-            print_json(rows)
-            return
-        if not rows:
-            console.print(f"{request_id}: no documents yet", highlight=False)
-            return
-        console.print(f"{request_id}: {len(rows)} document(s) in "
-                      f"{escape(str(settings.documents_dir / request_id))}", highlight=False)
-        for r in rows:
-            console.print(f"  step {r['step']}  [bold]{r['kind']}[/bold] v{r['version']}  "
-                          f"{escape(r['letter_number'])}", highlight=False)
-            for fmt, f in r["files"].items():
-                style = _STATE_STYLE[f["state"]]
-                console.print(f"      {fmt:<4} [{style}]{f['state']:<7}[/{style}] "
-                              f"{f['sha256'][:16]}  {escape(Path(f['path']).name)}", highlight=False)
-        if not all(r["intact"] for r in rows):
-            err_console.print("[red]warning:[/red] some files differ from their recorded hash "
-                              "or are missing", highlight=False)
-
-    @request_app.command("document")
-    def document(
-        ctx: typer.Context,
-        request_id: str = typer.Argument(..., help="Request id, e.g. PJB-2026-0001."),
-        kind: str = typer.Argument(..., help="laporan-pemeriksaan | surat-balasan | "
-                                   "formulir-kelengkapan | berita-acara"),
-        pdf: bool = typer.Option(False, "--pdf", help="The PDF (the default)."),
-        html: bool = typer.Option(False, "--html", help="The HTML page."),
-        yaml_twin: bool = typer.Option(False, "--yaml",
-                                       help="The form's YAML twin (formulir-kelengkapan only)."),
-        out: Path | None = typer.Option(None, "--out", help="Copy to FILE (default: stdout)."),
-    ) -> None:
-        """Hand out the latest version of one document, after checking its SHA-256."""
-        if sum((pdf, html, yaml_twin)) > 1:
-            raise InputError(["give one of --pdf, --html, --yaml"], source="options")
-        fmt = "html" if html else "yaml" if yaml_twin else "pdf"
-        from netprov.documents.render import document_kind
-        from netprov.documents.store import check_files, latest, locate
-
-        doc_kind = document_kind(kind)
-        settings = invocation(ctx).settings
-        doc = latest(recorded_documents(settings, request_id), doc_kind)
-        if fmt not in doc.files:
-            raise DocumentError(f"{doc_kind.value} v{doc.version} has no {fmt} file")
-        stored = doc.files[fmt]
-        path = locate(stored, settings.documents_dir)
-        state = check_files(doc, settings.documents_dir)[fmt]
-        if state != "ok":
-            raise DocumentError(f"{path}: {state} since it was recorded (sha256 {stored.sha256[:16]}…); "
-                                "not handing it out")
-        if out is not None:
-            try:
-                shutil.copyfile(path, out)
-            except OSError as exc:
-                raise DocumentError(f"cannot write {out}: {exc.strerror}") from exc
-            err_console.print(f"{doc_kind.value} v{doc.version} ({fmt}, sha256 {stored.sha256[:16]}…) "
-                              f"→ {out}", highlight=False)
-            return
-        if fmt == "pdf" and sys.stdout.isatty():
-            console.print(str(path), highlight=False)   # never spray a PDF on a terminal
-            return
-        sys.stdout.buffer.write(path.read_bytes())
-        sys.stdout.flush()
+    request_app.command("documents")(documents)
+    request_app.command("document")(document)

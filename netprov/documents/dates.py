@@ -106,6 +106,10 @@ def zone_abbr(tz: ZoneInfo, at: dt.datetime) -> str:
 
 
 def waktu(at: dt.datetime, tz: ZoneInfo) -> str:
-    """``29 November 2026 14.43 WIB`` (Indonesian uses a dot between hours and minutes)."""
+    """``29 November 2026 14.43 WIB`` (Indonesian uses a dot between hours and minutes).
+
+    >>> waktu(dt.datetime(2026, 11, 29, 7, 43, tzinfo=dt.UTC), zone("Asia/Jakarta"))
+    '29 November 2026 14.43 WIB'
+    """
     loc = local(at, tz)
     return f"{tanggal(loc.date())} {loc.hour:02d}.{loc.minute:02d} {zone_abbr(tz, loc)}"

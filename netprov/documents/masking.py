@@ -26,7 +26,17 @@ def _is_secret_name(word: str) -> bool:
 
 
 def mask_line(line: str) -> str:
-    """One line with secret values masked."""
+    """One line with secret values masked.
+
+    >>> mask_line(" password 7 0822455D0A16")
+    ' password 7 ********'
+    >>> mask_line('api_key="abc123";')
+    'api_key=********;'
+    >>> mask_line("no password")
+    'no password'
+    >>> mask_line(" description ke dist-1 Gi0/1")
+    ' description ke dist-1 Gi0/1'
+    """
     tokens = list(_TOKEN.finditer(line))
     for i, tok in enumerate(tokens):
         text = tok.group()
@@ -50,6 +60,10 @@ def mask_line(line: str) -> str:
 
 
 def mask_secrets(text: str) -> str:
-    """Every line of ``text`` with secret values masked (line endings kept)."""
+    """Every line of ``text`` with secret values masked (line endings kept).
+
+    >>> mask_secrets("+snmp-server community s3cr3t RO\\r\\n ip address 10.0.0.1/30\\n")
+    '+snmp-server community ********\\r\\n ip address 10.0.0.1/30\\n'
+    """
     return "".join(mask_line(ln.rstrip("\r\n")) + ln[len(ln.rstrip("\r\n")):]
                    for ln in text.splitlines(keepends=True))

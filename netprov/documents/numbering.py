@@ -13,7 +13,11 @@ FIELDS = frozenset({"seq", "code", "kind", "roman_month", "year"})
 
 
 def request_seq(request_id: str) -> int:
-    """The sequence number in a request id: ``PJB-2026-0007`` -> 7."""
+    """The sequence number in a request id: ``PJB-2026-0007`` -> 7.
+
+    >>> request_seq("PJB-2026-0007")
+    7
+    """
     try:
         return int(request_id.rsplit("-", 1)[1])
     except (IndexError, ValueError):
@@ -22,6 +26,10 @@ def request_seq(request_id: str) -> int:
 
 def letter_number(fmt: str, *, seq: int, code: str, kind: str, on: dt.date) -> str:
     """Format a letter number, e.g. ``007/Kominfo-PE/BA/XI/2026``.
+
+    >>> letter_number("{seq:03d}/{code}/{kind}/{roman_month}/{year}", seq=7, code="Kominfo-PE",
+    ...               kind="BA", on=dt.date(2026, 11, 29))
+    '007/Kominfo-PE/BA/XI/2026'
 
     Raises:
         ConfigError: the format names an unknown field or is malformed.

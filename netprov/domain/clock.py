@@ -33,15 +33,33 @@ def _holidays_for(year: int) -> dict[dt.date, str]:
 
 
 def holiday_name(day: dt.date) -> str | None:
+    """The holiday's name when ``day`` is an Indonesian holiday or collective leave, else None.
+
+    >>> holiday_name(dt.date(2026, 8, 17))
+    'Independence Day'
+    >>> holiday_name(dt.date(2026, 8, 18)) is None
+    True
+    """
     return _holidays_for(day.year).get(day)
 
 
 def is_working_day(day: dt.date) -> bool:
+    """Monday to Friday and not a holiday.
+
+    >>> is_working_day(dt.date(2026, 8, 14)), is_working_day(dt.date(2026, 8, 15))  # Fri, Sat
+    (True, False)
+    >>> is_working_day(dt.date(2026, 8, 17))  # a Monday, Independence Day
+    False
+    """
     return day.weekday() < 5 and holiday_name(day) is None
 
 
 def next_working_day(day: dt.date) -> dt.date:
-    """The first working day strictly after ``day``."""
+    """The first working day strictly after ``day``.
+
+    >>> next_working_day(dt.date(2026, 8, 14))  # Friday -> weekend, Monday 17 August (holiday)
+    datetime.date(2026, 8, 18)
+    """
     d = day + dt.timedelta(days=1)
     while not is_working_day(d):
         d += dt.timedelta(days=1)
@@ -49,7 +67,23 @@ def next_working_day(day: dt.date) -> dt.date:
 
 
 def add_working_days(start: dt.datetime, days: int = 1, tz: str = DEFAULT_TZ) -> dt.datetime:
-    """Deadline ``days`` working days after ``start`` (aware), per the module rule. UTC result."""
+    """Deadline ``days`` working days after ``start`` (aware), per the module rule. UTC result.
+
+    A letter on Friday 14 August 2026 at 16:00 WIB skips the weekend and Independence Day
+    (Monday 17 August): due Tuesday at the same local time.
+
+    >>> friday = dt.datetime.fromisoformat("2026-08-14T16:00+07:00")
+    >>> add_working_days(friday).astimezone(ZoneInfo(DEFAULT_TZ)).isoformat()
+    '2026-08-18T16:00:00+07:00'
+    >>> add_working_days(friday)
+    datetime.datetime(2026, 8, 18, 9, 0, tzinfo=datetime.timezone.utc)
+
+    On a day off the clock starts at 00:00 of the next working day (Tuesday), so a Saturday
+    letter is due at 00:00 on Wednesday:
+
+    >>> add_working_days(dt.datetime.fromisoformat("2026-08-15T10:00+07:00")).isoformat()
+    '2026-08-18T17:00:00+00:00'
+    """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     zone = ZoneInfo(tz)
@@ -64,7 +98,16 @@ def add_working_days(start: dt.datetime, days: int = 1, tz: str = DEFAULT_TZ) ->
 
 
 def working_days_late(due: dt.datetime, now: dt.datetime, tz: str = DEFAULT_TZ) -> int:
-    """How many working days past ``due`` it is at ``now`` (0 when not late)."""
+    """How many working days past ``due`` it is at ``now`` (0 when not late).
+
+    >>> due = dt.datetime.fromisoformat("2026-08-18T16:00+07:00")
+    >>> working_days_late(due, due - dt.timedelta(hours=1))
+    0
+    >>> working_days_late(due, due + dt.timedelta(hours=1))  # late the same day counts as one
+    1
+    >>> working_days_late(due, dt.datetime.fromisoformat("2026-08-20T09:00+07:00"))
+    2
+    """
     if now <= due:
         return 0
     zone = ZoneInfo(tz)

@@ -5,9 +5,9 @@ never duplicates it). Tags, macros and inventory carry the request id, departmen
 service, bandwidth and circuit. ``status`` asks the server to "check now" (``task.create``
 type 6) on the ``icmpping`` item until the item has a value, within a bound.
 
-Talks to the API through ``zabbix-utils`` with an API token (6.0 takes it in the JSON ``auth``
-field, which zabbix-utils does for versions below 6.4). Every API failure becomes a
-:class:`~netprov.errors.MonitoringError` whose message never contains the token.
+The API client (calls, errors without the token, lookups) is in
+:mod:`netprov.monitoring.zabbix_api`; what is written for a link in
+:mod:`netprov.monitoring.zabbix_data`. Their names are re-exported here.
 """
 
 from __future__ import annotations
@@ -16,10 +16,6 @@ import datetime as dt
 import time
 from typing import Any
 
-from pydantic import SecretStr
-from zabbix_utils import ZabbixAPI
-from zabbix_utils.exceptions import APIRequestError, ModuleBaseException
-
 from netprov.errors import MonitoringError
 from netprov.monitoring.base import (
     MonitoredLink,
@@ -27,91 +23,40 @@ from netprov.monitoring.base import (
     Registration,
     check_request_id,
 )
+from netprov.monitoring.zabbix_api import ZabbixClient
+from netprov.monitoring.zabbix_data import (
+    _INVENTORY_LIMITS,
+    _TRANSIENT,
+    GROUP_PREFIX,
+    HISTORY_UNSIGNED,
+    MACRO_PREFIX,
+    MANAGED_TAG,
+    PING_KEY,
+    TASK_CHECK_NOW,
+    TEMPLATE_NAME,
+    _clip,
+    _detail,
+    _transient,
+    _ts,
+    agent_interface,
+    group_name,
+    host_inventory,
+    host_macros,
+    host_name,
+    host_tags,
+    visible_name,
+)
 
-TEMPLATE_NAME = "ICMP Ping"
-PING_KEY = "icmpping"
-GROUP_PREFIX = "OPD/"
-MACRO_PREFIX = "NETPROV."
-MANAGED_TAG = ("managed-by", "netprov")
-TASK_CHECK_NOW = 6
-HISTORY_UNSIGNED = 3
-
-# Inventory fields that exist in Zabbix 6.0 (host inventory, manual mode) and their lengths.
-_INVENTORY_LIMITS = {
-    "name": 128, "type": 64, "tag": 64, "contact": 2000, "location": 2000,
-    "site_address_a": 128, "site_city": 128, "host_networks": 2000, "notes": 2000,
-    "deployment_status": 64,
-}
-
-
-def _clip(value: str, limit: int) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def host_name(link: MonitoredLink) -> str:
-    return link.request_id
-
-
-def visible_name(link: MonitoredLink) -> str:
-    """Unique (it starts with the request id) and readable: department and site."""
-    return _clip(f"{link.request_id} {link.opd_name} - {link.site}", 128)
-
-
-def group_name(link: MonitoredLink) -> str:
-    return _clip(f"{GROUP_PREFIX}{link.opd_name}", 255)
+__all__ = [
+    "GROUP_PREFIX", "HISTORY_UNSIGNED", "MACRO_PREFIX", "MANAGED_TAG", "PING_KEY",
+    "TASK_CHECK_NOW", "TEMPLATE_NAME", "_INVENTORY_LIMITS", "_TRANSIENT", "ZabbixBackend",
+    "ZabbixClient", "_clip", "_detail", "_transient", "_ts", "agent_interface", "group_name",
+    "host_inventory", "host_macros", "host_name", "host_tags", "visible_name",
+]
 
 
-def host_tags(link: MonitoredLink) -> list[dict[str, str]]:
-    tags = [{"tag": k, "value": _clip(v, 255)} for k, v in link.labels().items()]
-    tags.append({"tag": MANAGED_TAG[0], "value": MANAGED_TAG[1]})
-    return tags
-
-
-def host_macros(link: MonitoredLink) -> list[dict[str, str]]:
-    facts = {
-        "REQUEST_ID": link.request_id, "OPD": link.opd, "SITE": link.site,
-        "SERVICE": link.service, "BANDWIDTH_MBPS": str(link.bandwidth_mbps),
-        "CIRCUIT": link.circuit,
-    }
-    return [
-        {"macro": "{$" + MACRO_PREFIX + k + "}", "value": _clip(v, 2048),
-         "description": "netprov"}
-        for k, v in facts.items()
-    ]
-
-
-def host_inventory(link: MonitoredLink) -> dict[str, str]:
-    values = {
-        "name": link.device,
-        "type": "CPE router",
-        "tag": link.request_id,
-        "contact": link.opd_name,
-        "location": link.site,
-        "site_address_a": link.site,
-        "site_city": "Batam",
-        "host_networks": str(link.network) if link.network else "",
-        "notes": f"{link.service} {link.bandwidth_mbps} Mbps; circuit {link.circuit}; "
-                 f"request {link.request_id}",
-        "deployment_status": "Production",
-    }
-    return {k: _clip(v, _INVENTORY_LIMITS[k]) for k, v in values.items()}
-
-
-def agent_interface(link: MonitoredLink) -> dict[str, Any]:
-    return {"type": 1, "main": 1, "useip": 1, "ip": str(link.address), "dns": "",
-            "port": "10050"}
-
-
-class ZabbixBackend:
+class ZabbixBackend(ZabbixClient):
     """A :class:`~netprov.monitoring.base.MonitoringBackend` on Zabbix 6.0."""
-
-    def __init__(self, url: str, token: SecretStr | str, timeout: int = 15,
-                 poll_interval: float = 2.0) -> None:
-        self.url = url.rstrip("/")
-        self._token = token.get_secret_value() if isinstance(token, SecretStr) else token
-        self.timeout = timeout
-        self.poll_interval = poll_interval
-        self._api: ZabbixAPI | None = None
 
     @property
     def name(self) -> str:
@@ -119,111 +64,6 @@ class ZabbixBackend:
 
     def __repr__(self) -> str:
         return f"ZabbixBackend(url={self.url!r})"
-
-    # --- API plumbing --------------------------------------------------------------------------
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
-
-    def _error(self, action: str, exc: BaseException) -> MonitoringError:
-        if isinstance(exc, APIRequestError):
-            message = str(getattr(exc, "message", "") or "").strip()
-            data = str(getattr(exc, "data", "") or "").strip()
-            raw = f"{message} {data}".strip() or str(exc)
-            if "not authorized" in raw.lower() or "session terminated" in raw.lower():
-                return MonitoringError(self._scrub(
-                    f"Zabbix at {self.url} refused the API token while trying to {action} "
-                    "(Not authorized): set a valid NETPROV_ZABBIX_TOKEN / "
-                    "NETPROV_ZABBIX_TOKEN_FILE, or run `netprov lab up monitoring` for the lab"
-                ))
-            return MonitoringError(self._scrub(
-                f"Zabbix at {self.url} refused to {action}: {raw}"))
-        if isinstance(exc, TimeoutError):
-            return MonitoringError(
-                f"Zabbix at {self.url} did not answer within {self.timeout}s while trying to "
-                f"{action}")
-        reason = self._scrub(" ".join(str(a) for a in getattr(exc, "args", ()) if a) or str(exc))
-        return MonitoringError(
-            f"Zabbix API at {self.url} is not reachable while trying to {action} "
-            f"({type(exc).__name__}: {reason}); is the server up (`netprov lab status`)?")
-
-    def _connect(self, action: str) -> ZabbixAPI:
-        if self._api is None:
-            try:
-                self._api = ZabbixAPI(url=self.url, token=self._token, timeout=self.timeout)
-            except (ModuleBaseException, OSError) as exc:
-                raise self._error(action, exc) from None
-        return self._api
-
-    def call(self, method: str, params: Any, action: str | None = None) -> Any:
-        """One API call; any failure becomes a MonitoringError naming ``action``."""
-        what = action or method
-        api = self._connect(what)
-        try:
-            return api.send_api_request(method, params)["result"]
-        except (ModuleBaseException, OSError) as exc:
-            raise self._error(what, exc) from None
-
-    # --- lookups -------------------------------------------------------------------------------
-
-    def _template_id(self) -> str:
-        found = self.call("template.get", {"filter": {"host": TEMPLATE_NAME},
-                                           "output": ["templateid"]}, "find the ICMP template")
-        if not found:
-            found = self.call("template.get", {"filter": {"name": TEMPLATE_NAME},
-                                               "output": ["templateid"]},
-                              "find the ICMP template")
-        if not found:
-            raise MonitoringError(
-                f"Zabbix at {self.url} has no template named {TEMPLATE_NAME!r}; import it "
-                "(it ships with Zabbix 6.0) before registering links")
-        return str(found[0]["templateid"])
-
-    def _hosts(self, request_id: str) -> list[dict[str, Any]]:
-        """Hosts named ``request_id``, lowest id first (more than one only in a race)."""
-        hosts = self.call("host.get", {
-            "filter": {"host": request_id},
-            "output": ["hostid", "host", "name", "status"],
-            "selectInterfaces": ["interfaceid", "ip", "type", "main"],
-            "selectGroups": ["groupid", "name"],
-            "selectParentTemplates": ["templateid", "name"],
-            "selectTags": ["tag", "value"],
-        }, f"look up host {request_id}")
-        return sorted((dict(h) for h in hosts), key=lambda h: int(h["hostid"]))
-
-    def _host(self, request_id: str) -> dict[str, Any] | None:
-        hosts = self._hosts(request_id)
-        return hosts[0] if hosts else None
-
-    def _groups_named(self, name: str) -> list[str]:
-        found = self.call("hostgroup.get", {"filter": {"name": name}, "output": ["groupid"]},
-                          f"look up host group {name!r}")
-        return sorted((str(g["groupid"]) for g in found), key=int)
-
-    def _group(self, name: str) -> tuple[str, bool]:
-        """The group's id, creating it if missing. Returns (groupid, created).
-
-        Zabbix 6.0 does not stop two concurrent creates of one name; the lowest id wins and
-        a creator that lost removes its own (still empty) group.
-        """
-        found = self._groups_named(name)
-        if found:
-            return found[0], False
-        try:
-            made = self.call("hostgroup.create", {"name": name}, f"create host group {name!r}")
-        except MonitoringError as exc:
-            if "already exists" not in str(exc):
-                raise
-            found = self._groups_named(name)  # another register created it a moment ago
-            if not found:
-                raise
-            return found[0], False
-        mine = str(made["groupids"][0])
-        winner = self._groups_named(name)[0]
-        if winner != mine:
-            self.call("hostgroup.delete", [mine], f"remove duplicate host group {name!r}")
-            return winner, False
-        return mine, True
 
     # --- the interface -------------------------------------------------------------------------
 
@@ -353,17 +193,6 @@ class ZabbixBackend:
             if old != group_id:
                 self._delete_group_if_empty(old)
 
-    def _delete_group_if_empty(self, group_id: str) -> None:
-        """Remove a department group netprov made once no host is left in it (best effort)."""
-        try:
-            groups = self.call("hostgroup.get", {"groupids": [group_id], "output": ["name"],
-                                                 "selectHosts": "count"}, "check a host group")
-            if (groups and str(groups[0]["name"]).startswith(GROUP_PREFIX)
-                    and int(groups[0].get("hosts", 0)) == 0):
-                self.call("hostgroup.delete", [group_id], "delete an empty host group")
-        except MonitoringError:
-            pass
-
     def deregister(self, request_id: str) -> bool:
         hosts = self._hosts(check_request_id(request_id))
         if not hosts:
@@ -443,27 +272,3 @@ class ZabbixBackend:
         except MonitoringError as exc:
             if "authorized" in str(exc).lower() or "not reachable" in str(exc):
                 raise
-
-
-_TRANSIENT = ("already exists", "database is not working properly",
-              "SQL statement execution has failed")
-
-
-def _transient(exc: MonitoringError) -> bool:
-    """A conflict with a concurrent call (Zabbix has no locking for these): worth a retry."""
-    return any(t in str(exc) for t in _TRANSIENT)
-
-
-def _ts(clock: str | None) -> dt.datetime | None:
-    if not clock or clock == "0":
-        return None
-    return dt.datetime.fromtimestamp(int(clock), tz=dt.UTC)
-
-
-def _detail(up: bool, item: dict[str, Any], host: dict[str, Any]) -> str:
-    ip = (host.get("interfaces") or [{}])[0].get("ip", "?")
-    if up:
-        return f"{PING_KEY}=1: {ip} answers ping from the probe namespace"
-    error = str(item.get("error") or "")
-    return (f"{PING_KEY}=0: {ip} does not answer ping from the probe namespace"
-            + (f" ({error})" if error else ""))

@@ -101,6 +101,10 @@ def safe_text(value: object, max_length: int = DEFAULT_MAX_LENGTH, fallback: str
     'Dinas Pendidikan end no router ospf'
     >>> safe_text("no Dinas Kesehatan")
     'Dinas Kesehatan'
+    >>> safe_text("Kantor Kécamatan Sekupang — lantai 2")
+    'Kantor Kecamatan Sekupang - lantai 2'
+    >>> safe_text("end")
+    '-'
     """
     if max_length < 1:
         raise ValueError("max_length must be positive")
@@ -119,12 +123,26 @@ def safe_text(value: object, max_length: int = DEFAULT_MAX_LENGTH, fallback: str
 
 
 def is_safe_output(value: str) -> bool:
-    """Whether a string may be printed into a config (the environment's last gate)."""
+    """Whether a string may be printed into a config (the environment's last gate).
+
+    >>> is_safe_output("Dinas Pendidikan (UPT Batam Kota)")
+    True
+    >>> is_safe_output("desc ok\\n no shutdown"), is_safe_output("x" * 256)
+    (False, False)
+    """
     return len(value) <= MAX_OUTPUT_LENGTH and _SAFE_RE.fullmatch(value) is not None
 
 
 def check_name(value: str, field: str, pattern: re.Pattern[str] = NAME_RE) -> str:
-    """Return ``value`` if it is an exact, safe name; raise RenderError naming ``field``."""
+    """Return ``value`` if it is an exact, safe name; raise RenderError naming ``field``.
+
+    >>> check_name("GigabitEthernet0/1", "interface")
+    'GigabitEthernet0/1'
+    >>> check_name("eth0; reboot", "interface")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    netprov.errors.RenderError: interface 'eth0; reboot' is not a valid name (must match ...)
+    """
     if not isinstance(value, str) or pattern.fullmatch(value) is None:
         raise RenderError(
             f"{field} {value!r:.80} is not a valid name (must match {pattern.pattern})"
