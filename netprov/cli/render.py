@@ -33,7 +33,7 @@ def check(
     from netprov.domain.topology import load_topology
     from netprov.render.check import check_templates
     from netprov.render.fakeswitch import validation_switch
-    from netprov.render.playbook import load_playbook
+    from netprov.render.playbook import load_playbooks
     from netprov.render.samples import DEFAULT_SAMPLES_DIR, load_samples
 
     settings = invocation(ctx).settings
@@ -41,7 +41,7 @@ def check(
     samples = load_samples(samples_dir or DEFAULT_SAMPLES_DIR)
     if not samples:
         raise NetprovError(f"no samples (*.yaml) in {samples_dir or DEFAULT_SAMPLES_DIR}")
-    playbooks = {svc: load_playbook(settings, svc) for svc in ("intranet", "internet")}
+    playbooks = load_playbooks(settings.playbooks_dir)  # every service found
     switch = None if no_switch else validation_switch(settings)
     report = check_templates(
         samples, topology, playbooks, _templates_dir(settings.templates_dir), switch
@@ -93,7 +93,7 @@ def render_command(
     from netprov.domain.topology import load_topology
     from netprov.netbox.adapter import NetBoxIpam
     from netprov.render.link import render_link
-    from netprov.render.playbook import load_playbook
+    from netprov.render.playbook import announced_prefixes, load_playbook
     from netprov.sop.service import RequestService
 
     settings = invocation(ctx).settings
@@ -103,12 +103,13 @@ def render_command(
     try:
         # no allocation yet: what allocate would give now (writes nothing)
         alloc = rec.allocation or ipam.plan(request_id, letter)
-        internet = ipam.active_internet_prefixes() if alloc.service == "internet" else []
+        playbook = load_playbook(settings, alloc.service)
+        announced = announced_prefixes(playbook, ipam.active_prefixes, alloc)
     finally:
         ipam.close()
     configs = render_link(
         request_id, letter, alloc, load_topology(settings.topology_file),
-        load_playbook(settings, alloc.service), form=rec.form, internet_prefixes=internet,
+        playbook, form=rec.form, internet_prefixes=announced,
         templates_dir=_templates_dir(settings.templates_dir), device=device,
     )
     if out is not None:

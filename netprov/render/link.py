@@ -81,7 +81,8 @@ def render_link(
         NotFoundError: ``device`` is not touched by this link.
     """
     data = build_template_data(
-        request_id, letter, allocation, topology, form=form, internet_prefixes=internet_prefixes
+        request_id, letter, allocation, topology, form=form,
+        internet_prefixes=internet_prefixes, playbook=playbook,
     )
     targets = plan_devices(playbook, allocation, topology, platforms)
     if device is not None:
