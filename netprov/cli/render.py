@@ -92,8 +92,8 @@ def render_command(
     """Show the configs SOP step 7 would push for a request (writes nothing to devices)."""
     from netprov.domain.topology import load_topology
     from netprov.netbox.adapter import NetBoxIpam
-    from netprov.render.link import render_link
-    from netprov.render.playbook import announced_prefixes, load_playbook
+    from netprov.render.link import announced_prefixes, render_link
+    from netprov.render.playbook import load_playbook
     from netprov.sop.service import RequestService
 
     settings = invocation(ctx).settings

@@ -14,7 +14,7 @@ Pure functions: :func:`plan_devices` (playbook + allocation + topology -> device
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -246,32 +246,6 @@ def load_playbook(settings: Settings, service: str) -> Playbook:
     raise NotFoundError(
         f"no playbook for service {service!r} in {settings.playbooks_dir} (services: {known})"
     )
-
-
-def announced_prefixes(
-    playbook: Playbook,
-    active_prefixes: Callable[[str], Iterable[ipaddress.IPv4Network]],
-    allocation: Allocation,
-) -> list[ipaddress.IPv4Network]:
-    """The LAN prefixes the provider must accept for this link (empty if not announced).
-
-    Args:
-        playbook: the link's playbook.
-        active_prefixes: the IPAM's ``active_prefixes(service)``.
-        allocation: the link; its LAN is included.
-
-    >>> import ipaddress as ip
-    >>> pb = Playbook(service="x", announce="provider", targets=[])
-    >>> a = type("A", (), {"lan_prefix": ip.ip_network("203.0.113.32/27")})()
-    >>> announced_prefixes(pb, lambda s: [ip.ip_network("203.0.113.0/28")], a)  # type: ignore[arg-type]
-    [IPv4Network('203.0.113.0/28'), IPv4Network('203.0.113.32/27')]
-    >>> announced_prefixes(Playbook(service="x", targets=[]), lambda s: [], a)  # type: ignore[arg-type]
-    []
-    """
-    if not playbook.announced:
-        return []
-    nets = set(active_prefixes(playbook.service)) | {allocation.lan_prefix}
-    return sorted(nets, key=lambda n: (int(n.network_address), n.prefixlen))
 
 
 def _device_name(target: Target, allocation: Allocation, topology: Topology) -> str | None:
