@@ -209,3 +209,18 @@ def test_no_service_name_in_code() -> None:
             continue
         found += _service_literals(path)
     assert found == [], "service names in code (they belong in playbooks/):\n" + "\n".join(found)
+
+
+def test_topology_pools_are_a_mapping_with_required_infra_pools() -> None:
+    from netprov.domain.topology import Topology
+
+    raw = TOPOLOGY.model_dump(mode="json")
+    assert set(TOPOLOGY.pools.lan_pools()) == {"intranet", "internet"}
+    assert TOPOLOGY.pools.transfer.prefix_length == 30
+    with pytest.raises(ValueError, match="transfer"):
+        Topology.model_validate({**raw, "pools": {k: v for k, v in raw["pools"].items()
+                                                  if k != "transfer"}})
+    bad = {**raw, "uplinks": [{**raw["uplinks"][0], "service": "gopher"}]}
+    with pytest.raises(ValueError, match="unknown service 'gopher'"):
+        Topology.model_validate(bad)
+    assert Topology.model_validate(raw) == TOPOLOGY  # JSON shape unchanged
