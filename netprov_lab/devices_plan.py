@@ -223,7 +223,7 @@ def bird_baseline(topo: Topology) -> str:
     del core_if
     core_ip = ipaddress.IPv4Interface(core_addr).ip
     pe_ip = ipaddress.IPv4Interface(pe_addr).ip
-    internet = topo.pools.internet.prefix
+    internet = topo.pools["internet"].prefix
     loopback = provider.loopback
     return (
         f"# netprov lab baseline: {provider.name} (BIRD 2), AS {provider.asn}\n"

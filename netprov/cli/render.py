@@ -32,7 +32,7 @@ def check(
     """Render every template for every sample and validate it; exit 1 on any failure."""
     from netprov.domain.topology import load_topology
     from netprov.render.check import check_templates
-    from netprov.render.playbook import load_playbook
+    from netprov.render.playbook import load_playbooks
     from netprov.render.samples import load_samples
     from netprov_lab.fakeswitch import validation_switch  # the lab's tooling, loaded lazily
     from netprov_lab.samples import DEFAULT_SAMPLES_DIR
@@ -42,7 +42,7 @@ def check(
     samples = load_samples(samples_dir or DEFAULT_SAMPLES_DIR)
     if not samples:
         raise NetprovError(f"no samples (*.yaml) in {samples_dir or DEFAULT_SAMPLES_DIR}")
-    playbooks = {svc: load_playbook(settings, svc) for svc in ("intranet", "internet")}
+    playbooks = load_playbooks(settings.playbooks_dir)  # every service found
     switch = None if no_switch else validation_switch(settings)
     report = check_templates(
         samples, topology, playbooks, _templates_dir(settings.templates_dir), switch
@@ -93,7 +93,7 @@ def render_command(
     """Show the configs SOP step 7 would push for a request (writes nothing to devices)."""
     from netprov.domain.topology import load_topology
     from netprov.netbox.adapter import NetBoxIpam
-    from netprov.render.link import render_link
+    from netprov.render.link import announced_prefixes, render_link
     from netprov.render.playbook import load_playbook
     from netprov.sop.service import RequestService
 
@@ -104,12 +104,13 @@ def render_command(
     try:
         # no allocation yet: what allocate would give now (writes nothing)
         alloc = rec.allocation or ipam.plan(request_id, letter)
-        internet = ipam.active_internet_prefixes() if alloc.service == "internet" else []
+        playbook = load_playbook(settings, alloc.service)
+        announced = announced_prefixes(playbook, ipam.active_prefixes, alloc)
     finally:
         ipam.close()
     configs = render_link(
         request_id, letter, alloc, load_topology(settings.topology_file),
-        load_playbook(settings, alloc.service), form=rec.form, internet_prefixes=internet,
+        playbook, form=rec.form, internet_prefixes=announced,
         templates_dir=_templates_dir(settings.templates_dir), device=device,
     )
     if out is not None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
@@ -23,9 +24,11 @@ from pydantic import (
     field_validator,
 )
 
+from netprov.domain.services import ServiceName
 from netprov.errors import InputError
 
-Service = Literal["intranet", "internet"]
+#: A service name, checked against the playbooks found (kept as ``Service`` for imports).
+Service = ServiceName
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -163,10 +166,20 @@ def parse_yaml_text(text: str, source: str) -> Any:
     return data
 
 
-def parse_letter(data: Any, source: str = "letter") -> Letter:
-    """Validate a letter; raise InputError with one problem per bad field."""
+def parse_letter(
+    data: Any, source: str = "letter", services: Collection[str] | None = None
+) -> Letter:
+    """Validate a letter; raise InputError with one problem per bad field.
+
+    Args:
+        data: the parsed YAML/JSON mapping.
+        source: what the errors name (e.g. the file).
+        services: the known services; default: the playbooks found
+            (:func:`netprov.domain.services.known_services`).
+    """
+    context = {"services": services} if services is not None else None
     try:
-        return Letter.model_validate(data)
+        return Letter.model_validate(data, context=context)
     except ValidationError as exc:
         raise InputError(_problems(exc), source=source) from exc
 
@@ -178,8 +191,9 @@ def parse_form(data: Any, source: str = "form") -> CompletenessForm:
         raise InputError(_problems(exc), source=source) from exc
 
 
-def load_letter(path: Path) -> Letter:
-    return parse_letter(_load_yaml(path, "letter"), source=f"letter {path}")
+def load_letter(path: Path, services: Collection[str] | None = None) -> Letter:
+    """Read and validate a letter file (see :func:`parse_letter`)."""
+    return parse_letter(_load_yaml(path, "letter"), source=f"letter {path}", services=services)
 
 
 def load_form(path: Path) -> CompletenessForm:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from netprov.domain.letters import Service
+from netprov.domain.services import ServiceName as Service
 
 MIN_LAN_PREFIXLEN = 22  # a department LAN is never larger than a /22
 MAX_LAN_PREFIXLEN = 30

@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, RootModel, ValidationError, model_validator
 
+from netprov.domain.services import ServiceName
 from netprov.errors import ConfigError
 
 Role = Literal["core", "distribution", "cpe", "provider", "access"]
-Service = Literal["intranet", "internet"]
+Service = ServiceName
+#: Pools every topology must have (the LAN pools are named by the playbooks' ``pool:``).
+INFRA_POOLS = ("transfer", "backbone", "loopback", "management")
 
 
 class _Frozen(BaseModel):
@@ -29,13 +32,53 @@ class Pool(_Frozen):
     prefix_length: int | None = None
 
 
-class Pools(_Frozen):
-    intranet: Pool
-    internet: Pool
-    transfer: Pool
-    backbone: Pool
-    loopback: Pool
-    management: Pool
+class Pools(RootModel[dict[str, Pool]]):
+    """Pool name -> pool. The infra pools (:data:`INFRA_POOLS`) are required; the others
+    are LAN pools a playbook names with ``pool:``. Attribute access (``pools.transfer``)
+    keeps working for the infra pools.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _infra(self) -> Pools:
+        missing = [n for n in INFRA_POOLS if n not in self.root]
+        if missing:
+            raise ValueError(f"pools {', '.join(missing)} are required")
+        return self
+
+    def __getitem__(self, name: str) -> Pool:
+        try:
+            return self.root[name]
+        except KeyError:
+            known = ", ".join(sorted(self.root))
+            raise KeyError(f"no pool {name!r} in the topology (pools: {known})") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.root
+
+    def names(self) -> list[str]:
+        return list(self.root)
+
+    def lan_pools(self) -> dict[str, Pool]:
+        """The pools that are not infrastructure (department LANs come from them)."""
+        return {k: v for k, v in self.root.items() if k not in INFRA_POOLS}
+
+    @property
+    def transfer(self) -> Pool:
+        return self.root["transfer"]
+
+    @property
+    def backbone(self) -> Pool:
+        return self.root["backbone"]
+
+    @property
+    def loopback(self) -> Pool:
+        return self.root["loopback"]
+
+    @property
+    def management(self) -> Pool:
+        return self.root["management"]
 
 
 class Uplink(_Frozen):

@@ -52,6 +52,12 @@ class Ipam(Protocol):
         """Objects of the request: kind, id, display, url, journaled."""
         ...
 
+    def active_prefixes(self, service: str) -> list[ipaddress.IPv4Network]:
+        """LAN prefixes of ``service`` reserved or active (what the border router announces
+        for a playbook with ``announce: provider``; see
+        :func:`netprov.render.playbook.announced_prefixes`)."""
+        ...
+
     def active_internet_prefixes(self) -> list[ipaddress.IPv4Network]:
-        """Internet LAN prefixes reserved or active (what the border router announces)."""
+        """Deprecated (one release): ``active_prefixes`` of every announcing service."""
         ...

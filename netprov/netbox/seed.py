@@ -168,15 +168,13 @@ class Seeder(seed_network.NetworkSeeder):
                   sites: dict[Hashable, int]) -> None:
         topo = self.topo
         roles_wanted = {}
-        for name in ("intranet", "internet", "transfer", "backbone", "loopback", "management"):
-            pool = getattr(topo.pools, name)
+        for pool in topo.pools.root.values():  # LAN pools (named by playbooks) and infra
             roles_wanted[pool.role] = {"name": pool.role.replace("-", " ").title().replace(
                 "Opd", "OPD"), "slug": pool.role, "description": pool.description}
         roles = self.sync("prefix roles", self.api.ipam.roles, list(roles_wanted.values()),
                           key=lambda r: r["slug"])
         want: list[dict[str, Any]] = []
-        for name in ("intranet", "internet", "transfer", "backbone", "loopback", "management"):
-            pool = getattr(topo.pools, name)
+        for pool in topo.pools.root.values():
             want.append({"prefix": str(pool.prefix), "status": "container",
                          "role": roles[pool.role], "description": pool.description,
                          "tags": [tag_id]})
@@ -193,7 +191,7 @@ class Seeder(seed_network.NetworkSeeder):
                      "role": roles[topo.pools.management.role],
                      "description": "Probe monitoring (netprov-mon)", "tags": [tag_id]})
         for link in topo.existing_links:
-            pool = getattr(topo.pools, link.service)
+            pool = topo.pools[link.service]  # existing links: the pool named like the service
             want.append({
                 "prefix": str(link.prefix), "status": "active", "role": roles[pool.role],
                 "tenant": tenants[link.opd], "scope_type": "dcim.site",

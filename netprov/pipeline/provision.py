@@ -12,7 +12,6 @@ repeated on top of itself.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import socket
 import time
@@ -31,7 +30,7 @@ from netprov.errors import ConcurrencyError, NetprovError, PipelineError, Workfl
 from netprov.netbox.port import Ipam
 from netprov.pipeline import device_ops
 from netprov.pipeline.nornir_setup import build_nornir, only
-from netprov.render.link import RenderedConfig, render_link
+from netprov.render.link import RenderedConfig, announced_prefixes, render_link
 from netprov.render.playbook import Playbook, ResolvedCheck, load_playbook, resolve_checks
 from netprov.render.validate import validate_config
 from netprov.settings import Settings
@@ -177,9 +176,7 @@ class Provisioner:
     def _render(
         self, record: RequestRecord, allocation: Allocation, playbook: Playbook
     ) -> list[RenderedConfig]:
-        internet: list[ipaddress.IPv4Network] = []
-        if allocation.service == "internet":
-            internet = sorted(set(self.ipam.active_internet_prefixes()) | {allocation.lan_prefix})
+        internet = announced_prefixes(playbook, self.ipam.active_prefixes, allocation)
         return render_link(
             record.id,
             record.letter,

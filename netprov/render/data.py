@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +17,8 @@ from netprov.domain.letters import CompletenessForm, Letter
 from netprov.domain.resources import Allocation
 from netprov.domain.topology import Topology
 from netprov.errors import RenderError
+from netprov.render.consistency import check_inputs
+from netprov.render.playbook import Playbook
 from netprov.render.safe import (
     REQUEST_ID_RE,
     SLUG_RE,
@@ -25,7 +27,7 @@ from netprov.render.safe import (
     safe_text,
 )
 
-#: Everything inside the city network; it never leaves toward the ISP.
+#: Everything inside the city network; it never leaves toward the ISP (private space).
 INTRANET_AGGREGATE = ipaddress.IPv4Network("10.0.0.0/8")
 #: The core's outbound prefix-list toward the ISP (the device baseline defines seq 5 deny).
 PREFIX_LIST_OUT = "NETPROV-INTERNET-OUT"
@@ -118,10 +120,10 @@ class Routing(_Frozen):
     provider_loopback: ipaddress.IPv4Interface
     provider_isp_address: ipaddress.IPv4Interface  # provider side of the core-ISP link
     intranet_aggregate: Net  # never leaves toward the ISP
-    intranet_lans: Net  # the pool department intranet LANs come from
+    intranet_lans: Net  # the first LAN pool inside intranet_aggregate (private LANs)
     prefix_list_out: str
-    prefix_list_seq: int  # this link's permit entry in prefix_list_out (0 for intranet)
-    internet_prefixes: tuple[Net, ...]  # every active internet LAN, this one included
+    prefix_list_seq: int  # this link's permit entry in prefix_list_out (0: not announced)
+    internet_prefixes: tuple[Net, ...]  # every announced LAN of the service, this one included
 
 
 class Text(_Frozen):
@@ -140,8 +142,8 @@ class TemplateData(_Frozen):
 
     request_id: str
     name: str  # a config-object name derived from the request id, e.g. NETPROV-PJB-2026-0001
-    service: Literal["intranet", "internet"]
-    is_internet: bool
+    service: str
+    is_internet: bool  # the playbook announces the LAN to the provider (announce: provider)
     opd_slug: str
     site_slug: str
     text: Text
@@ -185,8 +187,34 @@ def _loopback(topology: Topology, device: str) -> ipaddress.IPv4Interface:
     return lo
 
 
+def private_lan_pool(topology: Topology) -> ipaddress.IPv4Network:
+    """The first LAN pool inside :data:`INTRANET_AGGREGATE` (what internet LANs may not reach)."""
+    for pool in topology.pools.lan_pools().values():
+        if pool.prefix.subnet_of(INTRANET_AGGREGATE):
+            return pool.prefix
+    raise RenderError(f"topology: no LAN pool inside {INTRANET_AGGREGATE}")
+
+
+def _announced(
+    alloc: Allocation, topology: Topology, playbook: Playbook,
+    internet_prefixes: Iterable[ipaddress.IPv4Network | str],
+) -> tuple[set[ipaddress.IPv4Network], int]:
+    try:
+        prefixes = {ipaddress.IPv4Network(str(p)) for p in internet_prefixes}
+    except ValueError as exc:
+        raise RenderError(f"internet_prefixes: {exc}") from exc
+    seq = 0
+    if playbook.announced:
+        prefixes.add(alloc.lan_prefix)
+        seq = prefix_list_seq(alloc.lan_prefix, topology.pools[playbook.lan_pool].prefix)
+    for p in prefixes:
+        if p.subnet_of(INTRANET_AGGREGATE):
+            raise RenderError(f"internet_prefixes: {p} is intranet space and may never leave")
+    return prefixes, seq
+
+
 def _routing(
-    alloc: Allocation, topology: Topology,
+    alloc: Allocation, topology: Topology, playbook: Playbook,
     internet_prefixes: Iterable[ipaddress.IPv4Network | str],
 ) -> Routing:
     core = topology.core()
@@ -200,17 +228,7 @@ def _routing(
     assert core_end.address is not None and prov_end.address is not None
     if provider.asn is None or core.router_id is None or provider.router_id is None:
         raise RenderError("topology: core/provider need router_id and the provider an asn")
-    try:
-        prefixes = {ipaddress.IPv4Network(str(p)) for p in internet_prefixes}
-    except ValueError as exc:
-        raise RenderError(f"internet_prefixes: {exc}") from exc
-    seq = 0
-    if alloc.service == "internet":
-        prefixes.add(alloc.lan_prefix)
-        seq = prefix_list_seq(alloc.lan_prefix, topology.pools.internet.prefix)
-    for p in prefixes:
-        if p.subnet_of(INTRANET_AGGREGATE):
-            raise RenderError(f"internet_prefixes: {p} is intranet space and may never leave")
+    prefixes, seq = _announced(alloc, topology, playbook, internet_prefixes)
     return Routing(
         city_asn=topology.asn,
         provider_asn=provider.asn,
@@ -226,33 +244,13 @@ def _routing(
         provider_loopback=_loopback(topology, provider.name),
         provider_isp_address=prov_end.address,
         intranet_aggregate=Net.of(INTRANET_AGGREGATE),
-        intranet_lans=Net.of(topology.pools.intranet.prefix),
+        intranet_lans=Net.of(private_lan_pool(topology)),
         prefix_list_out=PREFIX_LIST_OUT,
         prefix_list_seq=seq,
         internet_prefixes=tuple(
             Net.of(p) for p in sorted(prefixes, key=lambda n: (int(n.network_address), n.prefixlen))
         ),
     )
-
-
-def _check_allocation(alloc: Allocation) -> None:
-    lan, gw = alloc.lan_prefix, alloc.lan_gateway
-    if gw.network != lan or gw.ip in (lan.network_address, lan.broadcast_address):
-        raise RenderError(f"lan_gateway {gw} is not a host address of lan_prefix {lan}")
-    tr = alloc.transfer_prefix
-    for field, addr in (("dist_address", alloc.dist_address), ("cpe_address", alloc.cpe_address)):
-        if addr.network != tr:
-            raise RenderError(f"{field} {addr} is not in transfer_prefix {tr}")
-    if alloc.dist_address.ip == alloc.cpe_address.ip:
-        raise RenderError("dist_address and cpe_address are the same address")
-    if not 1 <= alloc.vlan_id <= 4094:
-        raise RenderError(f"vlan_id {alloc.vlan_id} is outside 1-4094")
-    if not 1 <= alloc.bandwidth_mbps <= 100_000:
-        raise RenderError(f"bandwidth_mbps {alloc.bandwidth_mbps} is outside 1-100000")
-    if alloc.service == "intranet" and not lan.subnet_of(INTRANET_AGGREGATE):
-        raise RenderError(f"lan_prefix {lan} of an intranet link is not intranet space")
-    if alloc.service == "internet" and lan.subnet_of(INTRANET_AGGREGATE):
-        raise RenderError(f"lan_prefix {lan} of an internet link is intranet space")
 
 
 def _contact(letter: Letter, form: CompletenessForm | None) -> str:
@@ -274,6 +272,7 @@ def build_template_data(
     topology: Topology,
     form: CompletenessForm | None = None,
     internet_prefixes: Iterable[ipaddress.IPv4Network | str] = (),
+    playbook: Playbook | None = None,
 ) -> TemplateData:
     """Build the typed data every device template of one link renders from.
 
@@ -283,31 +282,18 @@ def build_template_data(
         allocation: what NetBox reserved for the request.
         topology: the city network (ASNs, core, provider, core-ISP link, pools).
         form: the completeness form, if returned (contact and location come from it).
-        internet_prefixes: every active internet LAN prefix (this link's is added).
+        internet_prefixes: every announced LAN prefix of the service (this link's is added
+            when the playbook announces; see :func:`netprov.render.playbook.announced_prefixes`).
+        playbook: the link's playbook (pool, announce); default: the playbook of the
+            allocation's service in the playbooks directory.
 
     Raises:
         RenderError: an id, name or address is invalid or inconsistent (names the field).
     """
     rid = check_name(request_id, "request_id", REQUEST_ID_RE)
-    if allocation.request_id != rid:
-        raise RenderError(f"allocation is for {allocation.request_id!r}, not {rid!r}")
-    if allocation.service != letter.service:
-        raise RenderError(
-            f"allocation service {allocation.service} differs from the letter's {letter.service}"
-        )
-    if form is not None and form.request != rid:
-        raise RenderError(f"completeness form is for {form.request!r}, not {rid!r}")
-    _check_allocation(allocation)
+    pb = check_inputs(rid, letter, allocation, topology, form, playbook)
     a = allocation
-    access: Access | None = None
-    if a.access_switch:
-        if not a.access_uplink:
-            raise RenderError("access_uplink is required when access_switch is set")
-        access = Access(
-            switch=check_name(a.access_switch, "access_switch"),
-            uplink=check_name(a.access_uplink, "access_uplink"),
-            ports=tuple(check_name(p, "access_ports") for p in a.access_ports),
-        )
+    access = _access(a)
     opd = safe_text(a.opd_name or letter.opd, 40)
     bw = a.bandwidth_mbps
     burst = bw * 1_000_000 // 8 * BURST_SECONDS_MS // 1000
@@ -315,7 +301,7 @@ def build_template_data(
         request_id=rid,
         name=f"NETPROV-{rid}",
         service=a.service,
-        is_internet=a.service == "internet",
+        is_internet=pb.announced,
         opd_slug=check_name(a.opd_slug, "opd_slug", SLUG_RE),
         site_slug=check_name(a.site_slug, "site_slug", SLUG_RE),
         text=Text(
@@ -349,7 +335,19 @@ def build_template_data(
             lan_interface=check_name(a.cpe_lan_interface, "cpe_lan_interface"),
         ),
         access=access,
-        routing=_routing(a, topology, internet_prefixes),
+        routing=_routing(a, topology, pb, internet_prefixes),
+    )
+
+
+def _access(a: Allocation) -> Access | None:
+    if not a.access_switch:
+        return None
+    if not a.access_uplink:
+        raise RenderError("access_uplink is required when access_switch is set")
+    return Access(
+        switch=check_name(a.access_switch, "access_switch"),
+        uplink=check_name(a.access_uplink, "access_uplink"),
+        ports=tuple(check_name(p, "access_ports") for p in a.access_ports),
     )
 
 

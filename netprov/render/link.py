@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +36,32 @@ class RenderedConfig(BaseModel):
     def filename(self) -> str:
         ext = {"junos": "conf", "routeros": "rsc", "bird2": "conf"}.get(self.platform, "cfg")
         return f"{self.device}.{self.platform}.{ext}"
+
+
+def announced_prefixes(
+    playbook: Playbook,
+    active_prefixes: Callable[[str], Iterable[ipaddress.IPv4Network]],
+    allocation: Allocation,
+) -> list[ipaddress.IPv4Network]:
+    """The LAN prefixes the provider must accept for this link (empty if not announced).
+
+    Args:
+        playbook: the link's playbook.
+        active_prefixes: the IPAM's ``active_prefixes(service)``.
+        allocation: the link; its LAN is included.
+
+    >>> import ipaddress as ip
+    >>> pb = Playbook(service="x", announce="provider", targets=[])
+    >>> a = type("A", (), {"lan_prefix": ip.ip_network("203.0.113.32/27")})()
+    >>> announced_prefixes(pb, lambda s: [ip.ip_network("203.0.113.0/28")], a)  # type: ignore[arg-type]
+    [IPv4Network('203.0.113.0/28'), IPv4Network('203.0.113.32/27')]
+    >>> announced_prefixes(Playbook(service="x", targets=[]), lambda s: [], a)  # type: ignore[arg-type]
+    []
+    """
+    if not playbook.announced:
+        return []
+    nets = set(active_prefixes(playbook.service)) | {allocation.lan_prefix}
+    return sorted(nets, key=lambda n: (int(n.network_address), n.prefixlen))
 
 
 def render_targets(
@@ -81,7 +107,8 @@ def render_link(
         NotFoundError: ``device`` is not touched by this link.
     """
     data = build_template_data(
-        request_id, letter, allocation, topology, form=form, internet_prefixes=internet_prefixes
+        request_id, letter, allocation, topology, form=form,
+        internet_prefixes=internet_prefixes, playbook=playbook,
     )
     targets = plan_devices(playbook, allocation, topology, platforms)
     if device is not None:

@@ -1,8 +1,11 @@
-"""Service playbooks (``playbooks/<service>.yaml``): which devices a link touches and how.
+"""Service playbooks (``playbooks/*.yaml``): what a service is and which devices it touches.
 
-A playbook names, per device role, where the device comes from, which template it gets and
-how the config is pushed (merge | replace), and which checks prove the link works. The
-pipeline reads it; a new service is a new playbook, not new code.
+A playbook names its service (``service:``), where its LAN comes from (``pool:``), which
+uplink its bandwidth counts against (``uplink:``), whether its LAN is announced to the
+provider (``announce:``), per device role where the device comes from, which template it
+gets and how the config is pushed (merge | replace), and which checks prove the link works.
+The pipeline reads it; a new service is a new playbook, not new code: the services are the
+playbooks found (:func:`available_services`).
 
 Pure functions: :func:`plan_devices` (playbook + allocation + topology -> device targets) and
 :func:`resolve_checks` (symbolic checks -> concrete ones). :func:`load_playbook` reads YAML.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +23,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from netprov.domain.resources import Allocation
+from netprov.domain.services import files_stamp
+from netprov.domain.services import playbooks_dir as services_dir
 from netprov.domain.topology import Role, Topology
 from netprov.errors import ConfigError, NotFoundError, RenderError
 from netprov.render.safe import NAME_RE, SLUG_RE, check_name
@@ -26,7 +32,8 @@ from netprov.settings import Settings
 
 Mode = Literal["merge", "replace"]
 CheckKind = Literal["interface_address", "route", "ping", "bgp_announced"]
-SERVICE_PLAYBOOKS = {"intranet": "new-intranet-link", "internet": "new-internet-link"}
+UplinkScope = Literal["area", "global"]
+Announce = Literal["none", "provider"]
 
 _ALLOCATION_DEVICE_FIELDS = ("dist_device", "cpe_device", "access_switch")
 _TOPOLOGY_DEVICES = ("core", "provider")
@@ -76,20 +83,61 @@ class Check(_Frozen):
     to: str | None = None
 
 
+class Uplink(_Frozen):
+    """Which uplink a service's committed bandwidth counts against (step-4 headroom).
+
+    ``scope: area``: the uplink of the distribution router serving the site, bandwidth
+    committed in the site's area (NetBox region). ``scope: global``: every uplink of the
+    service, bandwidth committed anywhere. ``service``: the uplinks' service tag
+    (topology ``uplinks[].service``, NetBox custom field); default: the playbook's service.
+    """
+
+    scope: UplinkScope = "area"
+    service: str | None = None
+
+    @model_validator(mode="after")
+    def _slug(self) -> Uplink:
+        if self.service is not None and SLUG_RE.fullmatch(self.service) is None:
+            raise ValueError(f"uplink service {self.service!r} must be a slug")
+        return self
+
+
 class Playbook(_Frozen):
-    """A service playbook."""
+    """A service playbook: the service's rules, its device targets and its checks."""
 
     service: str
     description: str = ""
+    pool: str | None = None  # topology pool / NetBox prefix role the LAN comes from
+    uplink: Uplink = Uplink()
+    announce: Announce = "none"
     targets: list[Target]
     checks: list[Check] = []
 
     @model_validator(mode="after")
-    def _roles_unique(self) -> Playbook:
+    def _check(self) -> Playbook:
+        if SLUG_RE.fullmatch(self.service) is None:
+            raise ValueError(f"service {self.service!r} must be a slug such as 'intranet'")
+        if self.pool is not None and SLUG_RE.fullmatch(self.pool) is None:
+            raise ValueError(f"pool {self.pool!r} must be a topology pool name")
         roles = [t.role for t in self.targets]
         if len(set(roles)) != len(roles):
             raise ValueError("each role may appear once in targets")
         return self
+
+    @property
+    def lan_pool(self) -> str:
+        """The topology pool the LAN comes from (``pool:``, default the service name)."""
+        return self.pool or self.service
+
+    @property
+    def uplink_service(self) -> str:
+        """The service tag of the uplinks this service's bandwidth counts against."""
+        return self.uplink.service or self.service
+
+    @property
+    def announced(self) -> bool:
+        """True when the LAN is announced to the provider (``announce: provider``)."""
+        return self.announce == "provider"
 
 
 class DeviceTarget(_Frozen):
@@ -127,25 +175,9 @@ def parse_playbook(data: object, source: str = "playbook") -> Playbook:
         raise ConfigError(f"{source} is invalid: {problems}") from exc
 
 
-def playbook_path(playbooks_dir: Path, service: str) -> Path:
-    name = SERVICE_PLAYBOOKS.get(service, service)
-    if SLUG_RE.fullmatch(name) is None:
-        raise NotFoundError(f"no playbook named {service!r}")
-    return playbooks_dir / f"{name}.yaml"
-
-
-def load_playbook(settings: Settings, service: str) -> Playbook:
-    """Read the playbook for a service ("intranet", "internet") or by file stem.
-
-    Raises:
-        NotFoundError: no such playbook file.
-        ConfigError: the file is not a valid playbook (names the field).
-    """
-    path = playbook_path(settings.playbooks_dir, service)
+def _read(path: Path) -> Playbook:
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise NotFoundError(f"no playbook {path.name} in {settings.playbooks_dir}") from exc
     except OSError as exc:
         raise ConfigError(f"playbook {path}: {exc.strerror}") from exc
     try:
@@ -153,6 +185,67 @@ def load_playbook(settings: Settings, service: str) -> Playbook:
     except yaml.YAMLError as exc:
         raise ConfigError(f"playbook {path}: not valid YAML") from exc
     return parse_playbook(data, source=f"playbook {path}")
+
+
+def load_playbooks(playbooks_dir: Path) -> dict[str, Playbook]:
+    """Every playbook in ``playbooks_dir`` by service name.
+
+    Raises:
+        ConfigError: a file is invalid, or two playbooks claim one service.
+    """
+    out: dict[str, Playbook] = {}
+    for path in sorted(playbooks_dir.glob("*.yaml")):
+        pb = _read(path)
+        if pb.service in out:
+            raise ConfigError(f"playbook {path}: service {pb.service!r} is defined twice")
+        out[pb.service] = pb
+    return out
+
+
+@lru_cache(maxsize=16)
+def _cached_playbooks(directory: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, Playbook]:
+    del stamp  # part of the cache key: a changed file is read again
+    return load_playbooks(Path(directory))
+
+
+def default_playbook(service: str) -> Playbook:
+    """The playbook of ``service`` in the default playbooks directory (cached per file mtime).
+
+    Raises:
+        NotFoundError: no playbook defines that service.
+    """
+    directory = services_dir()
+    playbooks = _cached_playbooks(str(directory), files_stamp(directory))
+    if service not in playbooks:
+        known = ", ".join(sorted(playbooks)) or "(none)"
+        raise NotFoundError(
+            f"no playbook for service {service!r} in {directory} (services: {known})")
+    return playbooks[service]
+
+
+def available_services(settings: Settings) -> list[str]:
+    """The services the playbooks in ``settings.playbooks_dir`` define, sorted."""
+    return sorted(load_playbooks(settings.playbooks_dir))
+
+
+def load_playbook(settings: Settings, service: str) -> Playbook:
+    """The playbook whose ``service:`` is ``service`` (or, for old callers, by file stem).
+
+    Raises:
+        NotFoundError: no playbook defines that service (names the known ones).
+        ConfigError: a file is not a valid playbook (names the field).
+    """
+    playbooks = load_playbooks(settings.playbooks_dir)
+    if service in playbooks:
+        return playbooks[service]
+    if SLUG_RE.fullmatch(service) is not None:
+        path = settings.playbooks_dir / f"{service}.yaml"
+        if path.is_file():
+            return _read(path)
+    known = ", ".join(sorted(playbooks)) or "(none)"
+    raise NotFoundError(
+        f"no playbook for service {service!r} in {settings.playbooks_dir} (services: {known})"
+    )
 
 
 def _device_name(target: Target, allocation: Allocation, topology: Topology) -> str | None:

@@ -73,3 +73,13 @@ def test_not_yaml_and_not_mapping(tmp_path: Path) -> None:
         load_letter(bad)
     with pytest.raises(InputError, match="cannot read"):
         load_letter(tmp_path / "missing.yaml")
+
+
+def test_service_is_one_of_the_playbooks_found() -> None:
+    base = yaml.safe_load((DATA / "letter-intranet.yaml").read_text())
+    with pytest.raises(InputError) as err:
+        parse_letter(_patched(base, {"service": "wifi"}))
+    (problem,) = [p for p in err.value.problems if p.startswith("service:")]
+    assert "'wifi'" in problem and "internet" in problem and "intranet" in problem
+    # a service is known because a playbook defines it, not because code names it
+    assert parse_letter(_patched(base, {"service": "wifi"}), services={"wifi"}).service == "wifi"

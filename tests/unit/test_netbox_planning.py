@@ -1,4 +1,4 @@
-"""Step-4 logic without NetBox: first fit, addresses, headroom, findings."""
+"""Step-4 logic without NetBox (netprov.domain): first fit, addresses, headroom, findings."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import ipaddress
 
 import pytest
 
+from netprov.domain.feasibility import evaluate
 from netprov.domain.letters import Letter, parse_letter
-from netprov.netbox import naming as nm
-from netprov.netbox.planning import (
+from netprov.domain.planning import (
     LinkRow,
     PoolRow,
     SiteRow,
@@ -19,7 +19,6 @@ from netprov.netbox.planning import (
     VlanGroupRow,
     build_allocation,
     committed_bandwidth,
-    evaluate,
     first_fit,
     interface_sort_key,
     lan_gateway,
@@ -27,6 +26,7 @@ from netprov.netbox.planning import (
     match_tenant,
     transfer_addresses,
 )
+from netprov.netbox import naming as nm
 
 N = ipaddress.IPv4Network
 
@@ -192,3 +192,9 @@ def test_naming() -> None:
         "PJB-2026-0001 · Dinas Pendidikan · UPT Pendidikan Batam Kota")
     assert len(nm.vlan_name("x" * 100)) == 64
     assert sorted(["eth10", "eth2", "eth1"], key=interface_sort_key) == ["eth1", "eth2", "eth10"]
+
+
+def test_old_import_path_still_works() -> None:
+    from netprov.netbox import planning as old
+
+    assert old.evaluate is evaluate and old.Survey is Survey and old.first_fit is first_fit

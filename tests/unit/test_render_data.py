@@ -73,7 +73,7 @@ def test_samples_are_consistent() -> None:
         ({"cpe_address": "10.250.0.1/30"}, "same address"),
         ({"vlan_id": 5000}, "vlan_id"),
         ({"bandwidth_mbps": 0}, "bandwidth_mbps"),
-        ({"lan_prefix": "203.0.113.0/27", "lan_gateway": "203.0.113.1/27"}, "not intranet"),
+        ({"lan_prefix": "203.0.113.0/27", "lan_gateway": "203.0.113.1/27"}, "not inside its pool"),
         ({"access_uplink": None}, "access_uplink"),
         ({"dist_interface": "eth2 shutdown"}, "dist_interface"),
         ({"request_id": "PJB-2026-0002"}, "allocation is for"),
