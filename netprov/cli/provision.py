@@ -11,11 +11,10 @@ from rich.markup import escape
 
 from netprov.cli.common import EXIT_CHANGES, EXIT_OK, console, invocation, print_json
 from netprov.errors import InputError
-from netprov.settings import Settings
 
 if TYPE_CHECKING:
+    from netprov.app import App
     from netprov.pipeline.provision import Progress, Provisioner
-    from netprov.sop.service import RequestService
 
 
 def _progress() -> Progress:
@@ -31,13 +30,9 @@ def _progress() -> Progress:
     return report
 
 
-def make_provisioner(
-    settings: Settings, svc: RequestService, progress: Progress | None = None
-) -> Provisioner:
-    from netprov.netbox.adapter import NetBoxIpam
-    from netprov.pipeline.provision import Provisioner
-
-    return Provisioner(settings, svc, NetBoxIpam.from_settings(settings), progress=progress or _progress())
+def make_provisioner(app: App, progress: Progress | None = None) -> Provisioner:
+    """The app's provisioner, printing its progress unless told otherwise."""
+    return app.provisioner(progress=progress or _progress())
 
 
 def _silent(stage: str, device: str, message: str) -> None:
@@ -61,20 +56,20 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Step 7 (staff): build the connection, assign addresses, register monitoring."""
-        from netprov.sop.service import RequestService
+        from netprov.app import App
 
         inv = invocation(ctx)
-        svc = RequestService.from_settings(inv.settings)
+        app = App(inv.settings)
         if manual:
             if evidence is None:
                 raise InputError(["--evidence: manual provisioning needs an evidence file"])
-            record = svc.provision_manual(request_id, inv.require_actor(), evidence, note)
+            record = app.service.provision_manual(request_id, inv.require_actor(), evidence, note)
             if json_out:
                 print_json(record.detail_json())
             else:
                 console.print(f"{record.id}: step 7 recorded (manual) → {record.state.value}")
             return
-        prov = make_provisioner(inv.settings, svc, _silent if json_out else None)
+        prov = make_provisioner(app, _silent if json_out else None)
         if dry_run:
             result = prov.dry_run(request_id)
             if json_out:
