@@ -144,7 +144,7 @@ class RunInterrupted(SagaError):
     def __init__(self, subject_id: str, run_id: str) -> None:
         self.subject_id, self.run_id = subject_id, run_id
         super().__init__(
-            f"{subject_id}: run {run_id} was interrupted; use --resume to roll it back and provision again"
+            f"{subject_id}: run {run_id} was interrupted; use --resume to roll it back and run again"
         )
 
 
