@@ -8,7 +8,6 @@ import typer
 from rich.markup import escape
 
 from netprov.cli.common import EXIT_ERROR, console, invocation, print_json
-from netprov.errors import ConfigError
 
 if TYPE_CHECKING:
     from netprov.audit import AuditReport
@@ -22,24 +21,15 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """For each request: every record the SOP requires, present or missing."""
+        from netprov.app import App
         from netprov.audit import LiveMonitors, audit_record
-        from netprov.sop.service import RequestService
 
-        settings = invocation(ctx).settings
-        svc = RequestService.from_settings(settings)
+        app = App(invocation(ctx).settings)
+        svc = app.service
         records = [svc.get(request_id)] if request_id else svc.find()
-        netbox = None
-        if settings.netbox_url and settings.netbox_token is not None:
-            from netprov.netbox.adapter import NetBoxIpam
-
-            netbox = NetBoxIpam.from_settings(settings)
-        monitors = None
-        try:
-            from netprov.monitoring.factory import backends_from_settings
-
-            monitors = LiveMonitors(list(backends_from_settings(settings)))
-        except ConfigError:
-            monitors = None
+        netbox = app.ipam if app.netbox_configured else None
+        backends = app.monitors_if_configured()
+        monitors = LiveMonitors(list(backends)) if backends is not None else None
         reports = [audit_record(r, netbox, monitors) for r in records]
         if json_out:
             print_json([r.to_json() for r in reports])

@@ -26,10 +26,10 @@ _STATE_STYLE = {"ok": "green", "changed": "bold red", "missing": "yellow"}
 
 def recorded_documents(settings: Settings, request_id: str) -> list[StoredDocument]:
     """The documents the register recorded for ``request_id``, oldest first."""
+    from netprov.app import App
     from netprov.documents.store import StoredDocument
-    from netprov.sop.service import RequestService
 
-    record = RequestService.from_settings(settings).get(request_id)
+    record = App(settings).service.get(request_id)
     return [StoredDocument.from_event(d) for d in record.documents]
 
 

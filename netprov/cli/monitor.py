@@ -6,7 +6,7 @@ request's audit trail as a ``monitor`` annotation (no state change).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -18,12 +18,14 @@ from netprov.monitoring import (
     MonitoredLink,
     ProbeStatus,
     Registration,
-    backends_from_settings,
     deregister_all,
     evidence_entries,
     register_all,
     status_all,
 )
+
+if TYPE_CHECKING:
+    from netprov.app import App
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -31,10 +33,10 @@ JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 ACTION = "monitor"
 
 
-def _service(ctx: typer.Context) -> Any:
-    from netprov.sop.service import RequestService
+def _app(ctx: typer.Context) -> App:
+    from netprov.app import App
 
-    return RequestService.from_settings(invocation(ctx).settings)
+    return App(invocation(ctx).settings)
 
 
 @app.command("register")
@@ -47,9 +49,9 @@ def register(
     json_out: bool = JSON,
 ) -> None:
     """Register (or update) the request's link in every configured backend (idempotent)."""
-    inv = invocation(ctx)
-    actor = inv.require_actor()
-    svc = _service(ctx)
+    actor = invocation(ctx).require_actor()
+    root = _app(ctx)
+    svc = root.service
     record = svc.get(request_id)
     allocation = record.allocation
     if allocation is None:
@@ -57,7 +59,7 @@ def register(
             f"{request_id} has no allocation yet (state {record.state.value}): monitoring "
             "registers a link after step 7 allocated its resources")
     link = MonitoredLink.from_allocation(allocation)
-    backends = backends_from_settings(inv.settings)
+    backends = root.monitors
     regs = register_all(backends, link)
     statuses = status_all(backends, request_id, wait) if wait > 0 else []
     verbs = ", ".join(f"{r.backend} ({'created' if r.created else 'updated'})" for r in regs)
@@ -94,7 +96,7 @@ def status(
     json_out: bool = JSON,
 ) -> None:
     """Whether each backend's probe sees the link up, since when. Exit 1 unless all say up."""
-    backends = backends_from_settings(invocation(ctx).settings)
+    backends = _app(ctx).monitors
     statuses = status_all(backends, request_id, wait, until_up=not first_value)
     if json_out:
         print_json(statuses)
@@ -111,10 +113,10 @@ def deregister(
     json_out: bool = JSON,
 ) -> None:
     """Remove the link from every configured backend (what register made; idempotent)."""
-    inv = invocation(ctx)
-    actor = inv.require_actor()
-    backends = backends_from_settings(inv.settings)
-    svc = _service(ctx)
+    actor = invocation(ctx).require_actor()
+    root = _app(ctx)
+    backends = root.monitors
+    svc = root.service
     try:
         svc.get(request_id)
         known = True

@@ -11,11 +11,10 @@ from rich.markup import escape
 
 from netprov.cli.common import EXIT_CHANGES, EXIT_OK, console, invocation, print_json
 from netprov.errors import InputError
-from netprov.settings import Settings
 
 if TYPE_CHECKING:
-    from netprov.pipeline.provision import Progress, Provisioner
-    from netprov.sop.service import RequestService
+    from netprov.app import App
+    from netprov.pipeline.provision import DryRunResult, Progress, Provisioner
 
 
 def _progress() -> Progress:
@@ -31,13 +30,9 @@ def _progress() -> Progress:
     return report
 
 
-def make_provisioner(
-    settings: Settings, svc: RequestService, progress: Progress | None = None
-) -> Provisioner:
-    from netprov.netbox.adapter import NetBoxIpam
-    from netprov.pipeline.provision import Provisioner
-
-    return Provisioner(settings, svc, NetBoxIpam.from_settings(settings), progress=progress or _progress())
+def make_provisioner(app: App, progress: Progress | None = None) -> Provisioner:
+    """The app's provisioner, printing its progress unless told otherwise."""
+    return app.provisioner(progress=progress or _progress())
 
 
 def _silent(stage: str, device: str, message: str) -> None:
@@ -61,46 +56,23 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Step 7 (staff): build the connection, assign addresses, register monitoring."""
-        from netprov.sop.service import RequestService
+        from netprov.app import App
 
         inv = invocation(ctx)
-        svc = RequestService.from_settings(inv.settings)
+        root = App(inv.settings)
         if manual:
             if evidence is None:
                 raise InputError(["--evidence: manual provisioning needs an evidence file"])
-            record = svc.provision_manual(request_id, inv.require_actor(), evidence, note)
+            record = root.service.provision_manual(request_id, inv.require_actor(), evidence, note)
             if json_out:
                 print_json(record.detail_json())
             else:
                 console.print(f"{record.id}: step 7 recorded (manual) → {record.state.value}")
             return
-        prov = make_provisioner(inv.settings, svc, _silent if json_out else None)
+        prov = make_provisioner(root, _silent if json_out else None)
         if dry_run:
             result = prov.dry_run(request_id)
-            if json_out:
-                print_json(
-                    {
-                        "request_id": request_id,
-                        "allocated": result.allocated,
-                        "allocation": result.allocation.model_dump(mode="json"),
-                        "changes_pending": result.changes_pending,
-                        "devices": [d.__dict__ for d in result.diffs],
-                    }
-                )
-            else:
-                a = result.allocation
-                how = "reserved" if result.allocated else "would reserve"
-                console.print(
-                    f"[bold]{request_id}[/bold] allocation ({how}): LAN {a.lan_prefix} gw {a.lan_gateway}, "
-                    f"transfer {a.transfer_prefix}, VLAN {a.vlan_id}, "
-                    f"{a.dist_device}:{a.dist_interface} ↔ {a.cpe_device}:{a.cpe_interface}",
-                    highlight=False,
-                )
-                for d in result.diffs:
-                    console.rule(f"{d.device} ({d.platform}, {d.role}, {d.mode})")
-                    console.print(
-                        escape(d.diff) if d.diff.strip() else "[dim]no change[/dim]", highlight=False
-                    )
+            _print_dry_run(result, json_out)
             raise typer.Exit(EXIT_CHANGES if result.changes_pending else EXIT_OK)
         outcome = prov.run(request_id, inv.require_actor(), resume=resume)
         if json_out:
@@ -121,3 +93,28 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"[green]{request_id}: provisioned[/green] in {total:.1f}s (run {outcome.run_id}) → provisioned"
         )
+
+
+def _print_dry_run(result: DryRunResult, json_out: bool) -> None:
+    if json_out:
+        print_json(
+            {
+                "request_id": result.request_id,
+                "allocated": result.allocated,
+                "allocation": result.allocation.model_dump(mode="json"),
+                "changes_pending": result.changes_pending,
+                "devices": [d.__dict__ for d in result.diffs],
+            }
+        )
+        return
+    a = result.allocation
+    how = "reserved" if result.allocated else "would reserve"
+    console.print(
+        f"[bold]{result.request_id}[/bold] allocation ({how}): LAN {a.lan_prefix} gw {a.lan_gateway}, "
+        f"transfer {a.transfer_prefix}, VLAN {a.vlan_id}, "
+        f"{a.dist_device}:{a.dist_interface} ↔ {a.cpe_device}:{a.cpe_interface}",
+        highlight=False,
+    )
+    for d in result.diffs:
+        console.rule(f"{d.device} ({d.platform}, {d.role}, {d.mode})")
+        console.print(escape(d.diff) if d.diff.strip() else "[dim]no change[/dim]", highlight=False)

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from netprov.domain.letters import CompletenessForm, Letter
 from netprov.domain.resources import Feasibility
@@ -21,6 +21,9 @@ from netprov.errors import InputError, PermissionDenied, WorkflowError
 from netprov.settings import Settings
 from netprov.sop.record import RequestRecord, build_record
 from netprov.store.db import Store, StoredEvent
+
+if TYPE_CHECKING:
+    from netprov.sop.runs import RunJournal
 
 Clock = Callable[[], dt.datetime]
 
@@ -77,6 +80,13 @@ class RequestService:
 
             papers = RegisterPapers(settings, users, clock)
         return cls(store, users, settings, papers, clock)
+
+    @property
+    def runs(self) -> RunJournal:
+        """The pipeline's journal and locks (the saga engine's port over this register)."""
+        from netprov.sop.runs import RunJournal
+
+        return RunJournal(self.store)
 
     # --- reading --------------------------------------------------------------------------
     def get(self, request_id: str) -> RequestRecord:

@@ -6,6 +6,7 @@ NetBox and monitoring as they were before (or resumable), with the trail complet
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -20,7 +21,7 @@ from netprov.domain.sop import State
 from netprov.errors import PipelineError
 from netprov.monitoring.factory import backends_from_settings
 from netprov.netbox.adapter import NetBoxIpam
-from netprov.pipeline import device_ops
+from netprov.pipeline import device_ops, link_stages
 from netprov.pipeline.nornir_setup import build_nornir, only
 from netprov.pipeline.provision import Provisioner
 from netprov.settings import Settings
@@ -144,14 +145,18 @@ def test_commit_refused_on_second_device(
         """The CPE's config goes bad between the diff and the push: FRR refuses it at commit,
         after the distribution router has already committed."""
 
-        def _do_push(self, run, nr):  # type: ignore[no-untyped-def]
-            run.configs = [
-                c.model_copy(update={"text": c.text + "\ninterface eth1\n ip address 10.250.999.1/30\n"})
-                if c.role == "cpe"
-                else c
-                for c in run.configs
-            ]
-            return super()._do_push(run, nr)
+        def stages(self):  # type: ignore[no-untyped-def]
+            def bad_push(run):  # type: ignore[no-untyped-def]
+                run.configs = [
+                    c.model_copy(update={"text": c.text + "\ninterface eth1\n ip address 10.250.999.1/30\n"})
+                    if c.role == "cpe"
+                    else c
+                    for c in run.configs
+                ]
+                return link_stages.push(run)
+
+            stages = super().stages()
+            return [dataclasses.replace(s, do=bad_push) if s.name == "push" else s for s in stages]
 
     p = BadCpeConfig(e2e_settings, svc, NetBoxIpam.from_settings(e2e_settings))
     with pytest.raises(PipelineError, match=r"stage push failed.*cpe-camat-bk.*rolled back"):

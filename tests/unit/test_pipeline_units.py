@@ -17,6 +17,8 @@ from netprov.domain.resources import Feasibility, Finding
 from netprov.domain.users import load_directory
 from netprov.errors import PipelineError
 from netprov.pipeline import provision as pp
+from netprov.pipeline.link_stages import LINK_STAGES, raise_failures
+from netprov.pipeline.saga import Saga, holder_dead, holder_id
 from netprov.settings import Settings
 from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store
@@ -25,12 +27,12 @@ DATA = Path(__file__).parent.parent / "data"
 
 
 def test_lock_holder_liveness() -> None:
-    me = pp._holder("staff1")
-    assert me.startswith("staff1@") and not pp._holder_dead(me)
+    me = holder_id("staff1")
+    assert me.startswith("staff1@") and not holder_dead(me)
     dead_pid = 2**22 + 12345
-    assert pp._holder_dead(f"staff1@{socket.gethostname()}:{dead_pid}")
-    assert not pp._holder_dead(f"staff1@another-host:{dead_pid}")  # can't tell: not dead
-    assert not pp._holder_dead("garbage")
+    assert holder_dead(f"staff1@{socket.gethostname()}:{dead_pid}")
+    assert not holder_dead(f"staff1@another-host:{dead_pid}")  # can't tell: not dead
+    assert not holder_dead("garbage")
 
 
 def _svc(tmp_path: Path, settings: Settings) -> RequestService:
@@ -42,19 +44,18 @@ def _svc(tmp_path: Path, settings: Settings) -> RequestService:
 def test_interrupted_run_is_found_from_the_journal(tmp_path: Path, settings: Settings) -> None:
     svc = _svc(tmp_path, settings)
     rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
-    prov = pp.Provisioner.__new__(pp.Provisioner)
-    prov.svc = svc
-    assert prov._interrupted_run(rid) is None
+    prov = Saga(svc.runs, LINK_STAGES)
+    assert prov.interrupted_run(rid) is None
     svc.store.journal(rid, "run1", "run", "start")
     svc.store.journal(rid, "run1", "allocate", "begin")
     svc.store.journal(rid, "run1", "allocate", "done", {"allocation": {}})
     svc.store.journal(rid, "run1", "render", "begin")
-    assert prov._interrupted_run(rid) == "run1"
+    assert prov.interrupted_run(rid) == "run1"
     svc.store.journal(rid, "run1", "run", "rolled-back")
-    assert prov._interrupted_run(rid) is None
+    assert prov.interrupted_run(rid) is None
     svc.store.journal(rid, "run2", "run", "start")
     svc.store.journal(rid, "run2", "run", "finished")
-    assert prov._interrupted_run(rid) is None
+    assert prov.interrupted_run(rid) is None
 
 
 def test_device_failure_becomes_one_sentence(tmp_path: Path) -> None:
@@ -82,7 +83,7 @@ def test_device_failure_becomes_one_sentence(tmp_path: Path) -> None:
 
     res = nr.run(task=facts)
     with pytest.raises(PipelineError, match="facts failed on r1: router r1 refused ssh"):
-        pp._raise_failures(res, "facts")
+        raise_failures(res, "facts")
     nr.close_connections()
 
 

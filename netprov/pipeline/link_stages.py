@@ -1,0 +1,350 @@
+"""The 11 stages of provisioning one link (SOP step 7), as saga stages with their undo.
+
+allocate → render → validate → snapshot → diff → push → verify → monitor → confirm →
+record-netbox → record. Each stage works on a :class:`LinkRun` (the run's context) and returns the
+data the journal keeps; ``snapshot``'s ``done`` data (``{"snapshots": {device: config}}``) is what
+``push``'s undo restores, also from another process after a kill (``reload``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from netprov.errors import PipelineError
+from netprov.pipeline import device_ops
+from netprov.pipeline.checks import check_label, check_timeout, verify_task
+from netprov.pipeline.nornir_setup import only
+from netprov.pipeline.saga import JournalData, Progress, Stage
+from netprov.render.link import announced_prefixes, RenderedConfig, render_link
+from netprov.render.playbook import Playbook, ResolvedCheck, resolve_checks
+from netprov.render.validate import validate_config
+
+if TYPE_CHECKING:
+    from nornir.core import Nornir
+    from nornir.core.task import AggregatedResult
+
+    from netprov.domain.resources import Allocation
+    from netprov.domain.topology import Topology
+    from netprov.monitoring.base import ProbeStatus, Registration
+    from netprov.netbox.port import Ipam
+    from netprov.settings import Settings
+    from netprov.sop.record import RequestRecord
+    from netprov.sop.service import RequestService
+
+
+@dataclass
+class DeviceDiff:
+    device: str
+    platform: str
+    role: str
+    mode: str
+    diff: str
+
+
+@dataclass(frozen=True)
+class LinkDeps:
+    """What the link stages work with, the same for every run of one provisioner."""
+
+    settings: Settings
+    service: RequestService
+    ipam: Ipam
+    topology: Topology
+    monitors: Callable[[], list[Any]]
+    progress: Progress
+    revert_in: int
+    converge_seconds: float
+
+
+@dataclass
+class LinkRun:
+    """One run's context: the request, what the stages found so far, and the Nornir connection."""
+
+    deps: LinkDeps
+    record: RequestRecord
+    run_id: str
+    actor: str
+    playbook: Playbook
+    nornir_factory: Callable[[bool], Nornir]
+    allocation: Allocation | None = None
+    configs: list[RenderedConfig] = field(default_factory=list)
+    snapshots: dict[str, str] = field(default_factory=dict)
+    devices: list[dict[str, Any]] = field(default_factory=list)
+    verification: list[dict[str, Any]] = field(default_factory=list)
+    monitoring: list[dict[str, Any]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    _nr: Nornir | None = field(default=None, repr=False)
+
+    @property
+    def nr(self) -> Nornir:
+        """Nornir for the real run, built on first use (a rollback with nothing to undo needs none)."""
+        if self._nr is None:
+            self._nr = self.nornir_factory(False)
+        return self._nr
+
+    def close(self) -> None:
+        """Close the device connections, if any were opened."""
+        if self._nr is not None:
+            self._nr.close_connections()
+            self._nr = None
+
+    def progress(self, stage: str, device: str, message: str) -> None:
+        self.deps.progress(stage, device, message)
+
+
+# --- shared steps (the dry run uses them too) --------------------------------------------------
+def raise_failures(result: AggregatedResult, what: str) -> None:
+    """Turn the failed hosts of a Nornir result into one ``PipelineError`` sentence."""
+    failed = {name: r for name, r in result.items() if r.failed}
+    if not failed:
+        return
+    parts = []
+    for name, multi in failed.items():
+        exc = next((r.exception for r in multi if r.exception is not None), None)
+        msg = str(exc).strip().splitlines()[0] if exc and str(exc).strip() else type(exc).__name__
+        parts.append(f"{name}: {msg[:300]}")
+    raise PipelineError(f"{what} failed on " + "; ".join(parts))
+
+
+def render_configs(
+    deps: LinkDeps, record: RequestRecord, allocation: Allocation, playbook: Playbook
+) -> list[RenderedConfig]:
+    """Every device's config for the link (a playbook that announces lists the active prefixes)."""
+    internet = announced_prefixes(playbook, deps.ipam.active_prefixes, allocation)
+    return render_link(
+        record.id,
+        record.letter,
+        allocation,
+        deps.topology,
+        playbook,
+        form=record.form,
+        internet_prefixes=internet,
+        templates_dir=deps.settings.templates_dir / "devices",
+    )
+
+
+def validate_configs(configs: list[RenderedConfig]) -> None:
+    """Raise ``PipelineError`` listing every validator that rejected a rendered config."""
+    problems = []
+    for cfg in configs:
+        for res in validate_config(cfg):
+            if not res.ok:
+                problems.append(f"{cfg.device} ({res.validator}): {'; '.join(res.messages)[:300]}")
+    if problems:
+        raise PipelineError("rendered configs failed validation: " + " | ".join(problems))
+
+
+def device_diffs(nr: Nornir, configs: list[RenderedConfig], progress: Progress) -> list[DeviceDiff]:
+    """What each device would change to take its config."""
+    out = []
+    for cfg in configs:
+        res = only(nr, [cfg.device]).run(task=device_ops.diff_config, config=cfg.text, mode=cfg.mode)
+        raise_failures(res, "diff")
+        out.append(DeviceDiff(cfg.device, cfg.platform, cfg.role, cfg.mode, str(res[cfg.device][0].result)))
+        progress("diff", cfg.device, "changes" if out[-1].diff.strip() else "no change")
+    return out
+
+
+def monitoring_evidence(regs: list[Registration], statuses: list[ProbeStatus]) -> list[dict[str, Any]]:
+    """One line per backend for the register: its ids, up or down, how long it waited."""
+    return [
+        {
+            "backend": reg.backend,
+            "id": ",".join(f"{k}={v}" for k, v in reg.ids.items()) or reg.request_id,
+            "status": "up" if st.up else "down",
+            "waited_seconds": st.waited_seconds,
+            "detail": st.detail,
+        }
+        for reg, st in zip(regs, statuses, strict=True)
+    ]
+
+
+def outputs(run: LinkRun) -> dict[str, Any]:
+    """What step 7 records in the register (and ``RunResult.outputs``)."""
+    return {
+        "run_id": run.run_id,
+        "playbook": run.playbook.service,
+        "allocation": run.allocation.model_dump(mode="json") if run.allocation else None,
+        "devices": run.devices,
+        "verification": run.verification,
+        "monitoring": run.monitoring,
+        "seconds": run.seconds,
+    }
+
+
+def _allocation(run: LinkRun) -> Allocation:
+    if run.allocation is None:
+        raise PipelineError(f"{run.record.id}: no allocation yet (the allocate stage did not run)")
+    return run.allocation
+
+
+# --- the stages ----------------------------------------------------------------------------------
+def allocate(run: LinkRun) -> JournalData:
+    a = run.allocation = run.deps.ipam.allocate(run.record.id, run.record.letter)
+    run.progress("allocate", "", f"LAN {a.lan_prefix}, transfer {a.transfer_prefix}, VLAN {a.vlan_id}")
+    return {"allocation": a.model_dump(mode="json")}
+
+
+def undo_allocate(run: LinkRun) -> None:
+    run.deps.ipam.release(run.record.id)
+
+
+def render(run: LinkRun) -> JournalData:
+    run.configs = render_configs(run.deps, run.record, _allocation(run), run.playbook)
+    return {"configs": {c.device: c.text for c in run.configs}}
+
+
+def validate(run: LinkRun) -> JournalData:
+    validate_configs(run.configs)
+    return {}
+
+
+def snapshot(run: LinkRun) -> JournalData:
+    res = only(run.nr, [c.device for c in run.configs]).run(task=device_ops.running_config)
+    raise_failures(res, "saving the running configs")
+    run.snapshots = {name: str(r[0].result) for name, r in res.items()}
+    return {"snapshots": run.snapshots}
+
+
+def reload_snapshot(run: LinkRun, data: JournalData) -> None:
+    if "snapshots" in data:
+        run.snapshots = dict(data["snapshots"])
+
+
+def diff(run: LinkRun) -> JournalData:
+    diffs = device_diffs(run.nr, run.configs, run.progress)
+    return {"diffs": {d.device: d.diff for d in diffs}}
+
+
+def push_begin(run: LinkRun) -> JournalData:
+    return {"devices": [c.device for c in run.configs]}
+
+
+def push(run: LinkRun) -> JournalData:
+    run.devices = []
+    for cfg in run.configs:  # in playbook order: each device only after the one before it
+        res = only(run.nr, [cfg.device]).run(
+            task=device_ops.push_config,
+            config=cfg.text,
+            mode=cfg.mode,
+            message=f"netprov {run.record.id} run {run.run_id}",
+            revert_in=run.deps.revert_in,
+        )
+        raise_failures(res, f"commit on {cfg.device}")
+        out = res[cfg.device][0].result
+        run.devices.append(
+            {
+                "name": cfg.device,
+                "platform": cfg.platform,
+                "diff": out["diff"],
+                "committed_at": out["committed_at"],
+            }
+        )
+        run.progress("push", cfg.device, "committed" if out["committed_at"] else "no change")
+    return {"devices": run.devices}
+
+
+def undo_push(run: LinkRun) -> None:
+    for name in reversed(list(run.snapshots)):
+        res = only(run.nr, [name]).run(task=device_ops.restore, snapshot=run.snapshots[name])
+        raise_failures(res, f"restoring {name}")
+        run.progress("push", name, "restored to its saved config")
+
+
+def verify_one(run: LinkRun, check: ResolvedCheck) -> tuple[bool, str]:
+    """Retry one check on its device until it passes or its timeout ends."""
+    device = check.device or check.from_device
+    if device is None:
+        raise PipelineError(f"check {check.kind} names no device")
+    host = only(run.nr, [device])
+
+    def attempt() -> tuple[bool, str]:
+        res = host.run(task=verify_task, check=check)
+        if res[device].failed:
+            exc = res[device][0].exception
+            return False, f"{type(exc).__name__}: {exc}"[:300]
+        ok, detail = res[device][0].result
+        return bool(ok), str(detail)
+
+    return device_ops.wait_until(attempt, check_timeout(check, run.deps.converge_seconds))
+
+
+def verify(run: LinkRun) -> JournalData:
+    run.verification = []
+    for check in resolve_checks(run.playbook, _allocation(run), run.deps.topology):
+        ok, detail = verify_one(run, check)
+        label = check_label(check)
+        run.verification.append({"check": label, "ok": ok, "detail": detail})
+        run.progress("verify", check.device or check.from_device or "", f"{'ok' if ok else 'FAILED'} {label}")
+        if not ok:
+            raise PipelineError(f"check failed: {label}: {detail}")
+    return {"verification": run.verification}
+
+
+def monitor(run: LinkRun) -> JournalData:
+    from netprov.monitoring.base import MonitoredLink
+    from netprov.monitoring.factory import register_all, status_all
+
+    monitors = run.deps.monitors()
+    regs = register_all(monitors, MonitoredLink.from_allocation(_allocation(run)))
+    run.progress("monitor", "", "registered in " + ", ".join(r.backend for r in regs))
+    statuses = status_all(monitors, run.record.id, run.deps.settings.monitoring_wait_seconds)
+    run.monitoring = monitoring_evidence(regs, statuses)
+    for st in statuses:
+        run.progress(
+            "monitor", "", f"{st.backend}: {'up' if st.up else 'NOT up'} after {st.waited_seconds:.0f}s"
+        )
+    down = [s for s in statuses if not s.up]
+    if down:
+        raise PipelineError(
+            "monitoring does not see the link up: "
+            + "; ".join(f"{s.backend}: {s.detail or 'no good probe'}" for s in down)
+        )
+    return {"monitoring": run.monitoring}
+
+
+def undo_monitor(run: LinkRun) -> None:
+    from netprov.monitoring.factory import deregister_all
+
+    deregister_all(run.deps.monitors(), run.record.id)
+
+
+def confirm(run: LinkRun) -> JournalData:
+    committed = [d["name"] for d in run.devices if d["committed_at"]]
+    if not committed:
+        return {"confirmed": []}
+    res = only(run.nr, committed).run(task=device_ops.confirm)
+    raise_failures(res, "confirming the commits")
+    return {"confirmed": sorted(res)}
+
+
+def record_netbox(run: LinkRun) -> JournalData:
+    note = f"Dibangun oleh netprov (run {run.run_id}) oleh {run.actor}"
+    run.deps.ipam.activate(_allocation(run), 7, note)
+    return {}
+
+
+def undo_record_netbox(run: LinkRun) -> None:
+    return None  # release (undo of allocate) removes what activate marked
+
+
+def record(run: LinkRun) -> JournalData:
+    run.deps.service.record_provisioned(run.record.id, run.actor, outputs(run))
+    return {}
+
+
+LINK_STAGES: tuple[Stage[LinkRun], ...] = (
+    Stage("allocate", allocate, undo=undo_allocate),
+    Stage("render", render),
+    Stage("validate", validate),
+    Stage("snapshot", snapshot, reload=reload_snapshot),
+    Stage("diff", diff),
+    Stage("push", push, undo=undo_push, begin=push_begin),
+    Stage("verify", verify),
+    Stage("monitor", monitor, undo=undo_monitor),
+    Stage("confirm", confirm),
+    Stage("record-netbox", record_netbox, undo=undo_record_netbox),
+    Stage("record", record),
+)
+STAGES = [s.name for s in LINK_STAGES]
