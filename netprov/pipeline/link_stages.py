@@ -17,7 +17,7 @@ from netprov.pipeline import device_ops
 from netprov.pipeline.checks import check_label, check_timeout, verify_task
 from netprov.pipeline.nornir_setup import only
 from netprov.pipeline.saga import JournalData, Progress, Stage
-from netprov.render.link import announced_prefixes, RenderedConfig, render_link
+from netprov.render.link import RenderedConfig, announced_prefixes, render_link
 from netprov.render.playbook import Playbook, ResolvedCheck, resolve_checks
 from netprov.render.validate import validate_config
 

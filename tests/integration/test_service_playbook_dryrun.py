@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import yaml
 
-from netprov.demo.scenario import sample_form
 from netprov.domain.letters import parse_letter
 from netprov.netbox.adapter import NetBoxIpam
 from netprov.pipeline import device_ops
@@ -25,6 +24,7 @@ from netprov.pipeline.provision import Provisioner
 from netprov.render.playbook import available_services
 from netprov.settings import REPO_ROOT, Settings, load_settings
 from netprov.sop.service import RequestService
+from netprov_lab.demo.scenario import sample_form
 from tests.conftest import LAB_DIR
 
 pytestmark = [pytest.mark.lab, pytest.mark.netbox, pytest.mark.devices]
