@@ -18,6 +18,7 @@ from netprov.errors import NetBoxError
 from netprov.lab import Progress
 from netprov.netbox import naming as nm
 from netprov.netbox.client import connect, credentials, netbox_errors
+from netprov.platforms import netbox_model
 from netprov.settings import Settings
 
 PAGE = 1000
@@ -203,7 +204,7 @@ class Seeder:
         platforms = self.sync("platforms", api.dcim.platforms, plats, key=lambda r: r["slug"])
         dtypes_wanted: dict[str, dict[str, Any]] = {}
         for d in topo.devices:
-            model = d.model or PLATFORM_MODELS.get(d.platform, d.platform)
+            model = d.model or netbox_model(d.platform)
             maker = topo.platform(d.platform).manufacturer
             slug = nm.slugify(f"{maker}-{model}")
             dtypes_wanted[slug] = {"manufacturer": mfr[nm.slugify(maker)], "model": model,
@@ -214,7 +215,7 @@ class Seeder:
         # devices (primary IPs are set after the addresses exist)
         devs: list[dict[str, Any]] = []
         for d in topo.devices:
-            model = d.model or PLATFORM_MODELS.get(d.platform, d.platform)
+            model = d.model or netbox_model(d.platform)
             maker = topo.platform(d.platform).manufacturer
             site = topo.site(d.site)
             tenant = site.tenant if d.role in ("cpe", "access") else topo.sites[0].tenant

@@ -16,13 +16,13 @@ from pydantic import BaseModel, ConfigDict
 
 from netprov.domain.topology import Topology
 from netprov.errors import NetprovError
+from netprov.platforms import get_platform, platform_names
 from netprov.render.data import build_template_data
 from netprov.render.link import RenderedConfig, render_targets
 from netprov.render.playbook import Playbook, plan_devices
 from netprov.render.samples import Sample
 from netprov.render.validate import LineSender, ValidationResult, validate_config
 
-VENDOR_PLATFORMS = ("ios", "eos", "junos", "routeros")
 VENDOR_ROLES = ("core", "distribution", "cpe", "access")
 
 
@@ -61,9 +61,17 @@ class CheckReport(BaseModel):
     validate_seconds: float
 
 
+def vendor_platforms() -> list[str]:
+    """Platforms rendered for every router role (``Platform.vendor_matrix``), from the registry:
+    provisionable ones first, then validate-only, each by name."""
+    plats = [get_platform(n) for n in platform_names()]
+    chosen = [p for p in plats if p.vendor_matrix]
+    return [p.name for p in sorted(chosen, key=lambda p: (not p.provisionable, p.name))]
+
+
 def platform_overrides() -> list[Mapping[str, str] | None]:
     """The lab's own platforms first, then each vendor platform for every router role."""
-    return [None, *({role: p for role in VENDOR_ROLES} for p in VENDOR_PLATFORMS)]
+    return [None, *({role: p for role in VENDOR_ROLES} for p in vendor_platforms())]
 
 
 def iter_matrix(
