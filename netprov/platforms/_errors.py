@@ -20,7 +20,7 @@ _COMMIT = (nx.MergeConfigException, nx.ReplaceConfigException, nx.CommitError,
            nx.CommitConfirmException, nx.LockError, nx.SessionLockedException)
 _UNREACHABLE: tuple[type[BaseException], ...] = (
     nx.ConnectionException, nx.ConnectTimeoutError, nx.ConnectAuthError, socket.timeout,
-    ConnectionError, EOFError,
+    EOFError, OSError,  # socket and SSH errors (connection refused, reset, no route)
 )
 
 
@@ -51,7 +51,7 @@ def device_errors(device: str, what: str) -> Iterator[None]:
         raise DeviceUnreachable(f"{device}: cannot {what}: {_short(exc)}") from exc
     except NotImplementedError as exc:
         raise UnsupportedOperation(f"{device}: the driver cannot {what}: {_short(exc)}") from exc
-    except (nx.NapalmException, OSError) as exc:
+    except nx.NapalmException as exc:
         raise DeviceError(f"{device}: {what} failed: {_short(exc)}") from exc
 
 
