@@ -78,13 +78,12 @@ def target_for(settings: Settings, device_name: str) -> DeviceTarget:
             platform = str((groups.get(g) or {}).get("platform") or "")
             if platform:
                 break
-    napalm_opts = ((entry.get("connection_options") or {}).get("napalm") or {})
+    napalm_opts = (entry.get("connection_options") or {}).get("napalm") or {}
     extras = napalm_opts.get("extras") or {}
     optional_args = dict(extras.get("optional_args") or {})
     port = int(entry.get("port") or optional_args.get("port") or 22)
     optional_args.setdefault("port", port)
-    return DeviceTarget(device_name, str(entry.get("hostname") or device_name), port,
-                        platform, optional_args)
+    return DeviceTarget(device_name, str(entry.get("hostname") or device_name), port, platform, optional_args)
 
 
 def credentials_for(settings: Settings, device_name: str) -> Credentials:
@@ -94,12 +93,12 @@ def credentials_for(settings: Settings, device_name: str) -> Credentials:
         try:
             pw = Path(dev["password_file"]).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"cannot read the password file of {device_name}: "
-                              f"{exc.strerror}") from exc
+            raise ConfigError(f"cannot read the password file of {device_name}: {exc.strerror}") from exc
         return Credentials(str(dev.get("username") or "admin"), pw, None)
     if not settings.device_username:
-        raise ConfigError("device_username is not set (NETPROV_DEVICE_USERNAME, or run "
-                          "`netprov lab up devices`)")
+        raise ConfigError(
+            "device_username is not set (NETPROV_DEVICE_USERNAME, or run `netprov lab up devices`)"
+        )
     password = settings.device_password.get_secret_value() if settings.device_password else None
     key = str(settings.device_key_file) if settings.device_key_file else None
     if password is None and key is None:
@@ -114,9 +113,13 @@ def napalm_args(settings: Settings, device_name: str) -> tuple[str, dict[str, An
     optional_args = dict(target.optional_args)
     if creds.key_file:
         optional_args.setdefault("key_file", creds.key_file)
-    kwargs = {"hostname": target.hostname, "username": creds.username,
-              "password": creds.password or "", "timeout": 60,
-              "optional_args": optional_args}
+    kwargs = {
+        "hostname": target.hostname,
+        "username": creds.username,
+        "password": creds.password or "",
+        "timeout": 60,
+        "optional_args": optional_args,
+    }
     return target.platform, kwargs
 
 

@@ -49,13 +49,18 @@ def push_config(task: Task, config: str, mode: str, message: str, revert_in: int
     if task.is_dry_run():
         return diff_config(task, config, mode)
     p = _platform(task)
-    out = p.push(p.open(task), config, _mode(mode), message=message,
-                 revert_in=revert_in if p.commit_confirm else None, device=task.host.name)
+    out = p.push(
+        p.open(task),
+        config,
+        _mode(mode),
+        message=message,
+        revert_in=revert_in if p.commit_confirm else None,
+        device=task.host.name,
+    )
     if not out.committed:
         return Result(host=task.host, result={"diff": "", "committed_at": None}, changed=False)
     now = dt.datetime.now(dt.UTC).isoformat()
-    return Result(host=task.host, result={"diff": out.diff, "committed_at": now}, changed=True,
-                  diff=out.diff)
+    return Result(host=task.host, result={"diff": out.diff, "committed_at": now}, changed=True, diff=out.diff)
 
 
 def confirm(task: Task) -> Result:

@@ -16,13 +16,41 @@ COMMENTS: dict[str, tuple[str, ...]] = {"junos": ("/*", "#"), "routeros": ("#",)
 
 _IOS_TOP = {"interface", "router", "ip", "policy-map", "class-map", "vlan"}
 _EOS_TOP = _IOS_TOP
-_JUNOS_TOP = {"interfaces", "firewall", "protocols", "policy-options", "vlans",
-              "routing-options", "class-of-service"}
+_JUNOS_TOP = {
+    "interfaces",
+    "firewall",
+    "protocols",
+    "policy-options",
+    "vlans",
+    "routing-options",
+    "class-of-service",
+}
 # first words that must never appear on any line we generate (they leave config mode,
 # touch accounts or the box itself, or negate something other than a port state)
-_DANGEROUS = {"end", "exit", "quit", "username", "enable", "hostname", "line", "aaa",
-              "crypto", "write", "reload", "do", "snmp-server", "logging", "boot", "delete",
-              "rollback", "commit", "load", "run", "request", "system"}
+_DANGEROUS = {
+    "end",
+    "exit",
+    "quit",
+    "username",
+    "enable",
+    "hostname",
+    "line",
+    "aaa",
+    "crypto",
+    "write",
+    "reload",
+    "do",
+    "snmp-server",
+    "logging",
+    "boot",
+    "delete",
+    "rollback",
+    "commit",
+    "load",
+    "run",
+    "request",
+    "system",
+}
 _ALLOWED_NO = {"no shutdown", "no switchport"}
 # lines hier_config leaves out of its tree on purpose (IOS ACL remarks, address-family ends)
 _HC_DROPS = re.compile(r"\s+(remark\s|exit-address-family$)")
@@ -35,8 +63,7 @@ def config_lines(text: str, platform: str) -> list[str]:
     ['interface e1', ' description x']
     """
     comment = COMMENTS.get(platform, ("!",))
-    return [ln.rstrip() for ln in text.splitlines()
-            if ln.strip() and not ln.strip().startswith(comment)]
+    return [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(comment)]
 
 
 def _line_problems(lines: Iterable[str]) -> list[str]:

@@ -16,11 +16,21 @@ from netprov.errors import (
     UnsupportedOperation,
 )
 
-_COMMIT = (nx.MergeConfigException, nx.ReplaceConfigException, nx.CommitError,
-           nx.CommitConfirmException, nx.LockError, nx.SessionLockedException)
+_COMMIT = (
+    nx.MergeConfigException,
+    nx.ReplaceConfigException,
+    nx.CommitError,
+    nx.CommitConfirmException,
+    nx.LockError,
+    nx.SessionLockedException,
+)
 _UNREACHABLE: tuple[type[BaseException], ...] = (
-    nx.ConnectionException, nx.ConnectTimeoutError, nx.ConnectAuthError, socket.timeout,
-    EOFError, OSError,  # socket and SSH errors (connection refused, reset, no route)
+    nx.ConnectionException,
+    nx.ConnectTimeoutError,
+    nx.ConnectAuthError,
+    socket.timeout,
+    EOFError,
+    OSError,  # socket and SSH errors (connection refused, reset, no route)
 )
 
 
@@ -30,8 +40,7 @@ def _netmiko_unreachable() -> tuple[type[BaseException], ...]:
         from paramiko import SSHException
     except ImportError:  # pragma: no cover - netmiko is a dependency
         return ()
-    return (mx.NetmikoTimeoutException, mx.NetmikoAuthenticationException, mx.ReadTimeout,
-            SSHException)
+    return (mx.NetmikoTimeoutException, mx.NetmikoAuthenticationException, mx.ReadTimeout, SSHException)
 
 
 @contextmanager

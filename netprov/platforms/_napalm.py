@@ -69,8 +69,9 @@ class NapalmPlatform(Platform):
         with device_errors(device or "device", "diff"):
             return compare(conn, config, mode)
 
-    def push(self, conn: Any, config: str, mode: Mode, *, message: str, revert_in: int | None,
-             device: str) -> PushOutcome:
+    def push(
+        self, conn: Any, config: str, mode: Mode, *, message: str, revert_in: int | None, device: str
+    ) -> PushOutcome:
         """Load, compare, then ``commit_config(message, revert_in)`` (nothing to do: discard)."""
         with device_errors(device, "push"):
             load_candidate(conn, config, mode)
@@ -81,8 +82,9 @@ class NapalmPlatform(Platform):
             self._commit(conn, config, mode, message, revert_in, device)
         return PushOutcome(diff, True)
 
-    def _commit(self, conn: Any, config: str, mode: Mode, message: str, revert_in: int | None,
-                device: str) -> None:
+    def _commit(
+        self, conn: Any, config: str, mode: Mode, message: str, revert_in: int | None, device: str
+    ) -> None:
         try:
             conn.commit_config(message=message, revert_in=revert_in if self.commit_confirm else None)
         except Exception:

@@ -25,9 +25,7 @@ def ensure_tool(binary: str) -> str:
     if path:
         return path
     package = DEBIAN_PACKAGES.get(binary, binary)
-    raise ValidationFailed(
-        f"{binary} is not installed (Debian package {package}; `./run setup` installs it)"
-    )
+    raise ValidationFailed(f"{binary} is not installed (Debian package {package}; `./run setup` installs it)")
 
 
 def run_parser(cmd: list[str], text: str, suffix: str) -> tuple[bool, list[str]]:

@@ -50,8 +50,9 @@ class Bird2Platform(NapalmPlatform):
         with device_errors(device or "device", "read the running config"):
             return str(conn.get_bird_running_config())
 
-    def _commit(self, conn: Any, config: str, mode: Mode, message: str, revert_in: int | None,
-                device: str) -> None:
+    def _commit(
+        self, conn: Any, config: str, mode: Mode, message: str, revert_in: int | None, device: str
+    ) -> None:
         if not revert_in:
             super()._commit(conn, config, mode, message, None, device)
             return

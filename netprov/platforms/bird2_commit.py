@@ -66,6 +66,5 @@ def confirm(transport: BirdTransport, device: str, revert_in: int | None = None)
         return
     when = f" after {revert_in} s" if revert_in else ""
     raise ConfirmFailed(
-        f"{device} had already undone the commit{when} before netprov confirmed it "
-        f"({_first_problem(out)})"
+        f"{device} had already undone the commit{when} before netprov confirmed it ({_first_problem(out)})"
     )

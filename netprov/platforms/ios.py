@@ -109,8 +109,9 @@ class IosPlatform(Platform):
         """hier_config's remediation lines, one per line."""
         return "\n".join(remediation(self.running_config(conn, device), config, mode))
 
-    def push(self, conn: Any, config: str, mode: Mode, *, message: str, revert_in: int | None,
-             device: str) -> PushOutcome:
+    def push(
+        self, conn: Any, config: str, mode: Mode, *, message: str, revert_in: int | None, device: str
+    ) -> PushOutcome:
         """Send the remediation; a refused line puts the previous running config back."""
         before = self.running_config(conn, device)
         lines = remediation(before, config, mode)

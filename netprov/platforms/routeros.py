@@ -12,9 +12,15 @@ from typing import ClassVar
 from netprov.platforms.base import Checker, Platform
 
 ROUTEROS_MENUS = {
-    "/interface vlan", "/interface bridge port", "/interface bridge vlan", "/ip address",
-    "/queue simple", "/routing ospf interface-template", "/ip firewall filter",
-    "/ip firewall address-list", "/routing filter rule",
+    "/interface vlan",
+    "/interface bridge port",
+    "/interface bridge vlan",
+    "/ip address",
+    "/queue simple",
+    "/routing ospf interface-template",
+    "/ip firewall filter",
+    "/ip firewall address-list",
+    "/routing filter rule",
 }
 ROUTEROS_FLAGS = {"passive", "disabled=yes", "disabled=no"}
 _ROS_KEY = re.compile(r"[a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)?")
@@ -55,7 +61,7 @@ def _argument_problems(n: int, rest: str) -> list[str]:
     while pos < len(rest):
         m = _ROS_ARG.match(rest, pos)
         if m is None or m.end() == pos:
-            problems.append(f"line {n}: cannot parse arguments at {rest[pos:pos + 20]!r}")
+            problems.append(f"line {n}: cannot parse arguments at {rest[pos : pos + 20]!r}")
             break
         key, value = m.group(1), m.group(2)
         pos = m.end()

@@ -84,7 +84,11 @@ def iter_matrix(
     for s in samples:
         try:
             data = build_template_data(
-                s.request_id, s.letter, s.allocation, topology, form=s.form,
+                s.request_id,
+                s.letter,
+                s.allocation,
+                topology,
+                form=s.form,
                 internet_prefixes=s.internet_prefixes,
             )
             pb = playbooks[s.allocation.service]
@@ -156,22 +160,31 @@ def check_templates(
                 break
             if isinstance(item, tuple):
                 name, what, exc = item
-                rows.append(CheckRow(sample=name, template=what, device="", ok=False,
-                                     seconds=0.0, error=str(exc)))
+                rows.append(
+                    CheckRow(sample=name, template=what, device="", ok=False, seconds=0.0, error=str(exc))
+                )
                 continue
             rendered.add(item.config.template)
             t2 = time.perf_counter()
             results = validate_config(item.config, sw)
             dt = time.perf_counter() - t2
             validate_s += dt
-            rows.append(CheckRow(
-                sample=item.sample, template=item.config.template, device=item.config.device,
-                ok=all(r.ok for r in results), seconds=round(dt, 4), results=tuple(results),
-            ))
+            rows.append(
+                CheckRow(
+                    sample=item.sample,
+                    template=item.config.template,
+                    device=item.config.device,
+                    ok=all(r.ok for r in results),
+                    seconds=round(dt, 4),
+                    results=tuple(results),
+                )
+            )
     uncovered = tuple(t for t in all_templates(templates_dir) if t not in rendered)
     return CheckReport(
         ok=bool(rows) and all(r.ok for r in rows) and not uncovered,
-        rows=tuple(rows), uncovered=uncovered,
+        rows=tuple(rows),
+        uncovered=uncovered,
         seconds=round(time.perf_counter() - t0, 3),
-        render_seconds=round(render_s, 3), validate_seconds=round(validate_s, 3),
+        render_seconds=round(render_s, 3),
+        validate_seconds=round(validate_s, 3),
     )

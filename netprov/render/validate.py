@@ -83,9 +83,7 @@ def _switch_check(switch: LineSender) -> Checker:
     return via_switch
 
 
-def validate_config(
-    cfg: RenderedConfig, switch: LineSender | None = None
-) -> list[ValidationResult]:
+def validate_config(cfg: RenderedConfig, switch: LineSender | None = None) -> list[ValidationResult]:
     """Run every validator that applies to one rendered config.
 
     Args:
@@ -104,8 +102,13 @@ def validate_config(
             ok, messages = False, [str(exc)]
         results.append(
             ValidationResult(
-                device=cfg.device, platform=cfg.platform, role=cfg.role, template=cfg.template,
-                validator=name, ok=ok, seconds=round(time.perf_counter() - t0, 4),
+                device=cfg.device,
+                platform=cfg.platform,
+                role=cfg.role,
+                template=cfg.template,
+                validator=name,
+                ok=ok,
+                seconds=round(time.perf_counter() - t0, 4),
                 messages=tuple(messages[:20]),
             )
         )

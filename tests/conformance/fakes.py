@@ -178,8 +178,9 @@ class FakeIos:
     def send_command_timing(self, command: str) -> str:
         return ""
 
-    def send_config_set(self, lines: list[str], exit_config_mode: bool = True,
-                        cmd_verify: bool = True) -> str:
+    def send_config_set(
+        self, lines: list[str], exit_config_mode: bool = True, cmd_verify: bool = True
+    ) -> str:
         assert self.enabled, "config mode needs enable mode"
         self.sent.append(list(lines))
         out, good = [], []

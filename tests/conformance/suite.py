@@ -48,8 +48,14 @@ class Case:
         return self.platform.running_config(self.conn, self.device)
 
     def push(self, config: str, mode: Mode) -> Any:
-        return self.platform.push(self.conn, config, mode, message="netprov conformance",
-                                  revert_in=self.revert(), device=self.device)
+        return self.platform.push(
+            self.conn,
+            config,
+            mode,
+            message="netprov conformance",
+            revert_in=self.revert(),
+            device=self.device,
+        )
 
     def same_as(self, snapshot: str) -> bool:
         return not self.platform.diff(self.conn, snapshot, "replace", self.device).strip()

@@ -20,8 +20,7 @@ from tests.conformance.suite import Case, PlatformConformance
 
 pytestmark = [pytest.mark.lab, pytest.mark.devices]
 
-BIRD_EXTRA = ("\nprotocol static netprov_conformance {\n  ipv4;\n"
-              "  route 198.51.100.201/32 blackhole;\n}\n")
+BIRD_EXTRA = "\nprotocol static netprov_conformance {\n  ipv4;\n  route 198.51.100.201/32 blackhole;\n}\n"
 
 
 def _frr_change(s: str) -> tuple[str, Mode]:
@@ -56,8 +55,9 @@ DEVICES = {
 
 
 @pytest.fixture(params=sorted(DEVICES))
-def case(request: pytest.FixtureRequest, device_lab: dict[str, Any],
-         lab_settings: Settings) -> Iterator[Case]:
+def case(
+    request: pytest.FixtureRequest, device_lab: dict[str, Any], lab_settings: Settings
+) -> Iterator[Case]:
     name = request.param
     nr = only(build_nornir(lab_settings, use_netbox=False), [name])
     host = nr.inventory.hosts[name]
@@ -82,8 +82,9 @@ def _closed_port() -> int:
 
 
 @pytest.fixture(params=sorted(DEVICES))
-def unreachable(request: pytest.FixtureRequest, device_lab: dict[str, Any],
-                lab_settings: Settings) -> Iterator[tuple[Platform, Any]]:
+def unreachable(
+    request: pytest.FixtureRequest, device_lab: dict[str, Any], lab_settings: Settings
+) -> Iterator[tuple[Platform, Any]]:
     """The same device's inventory entry, pointed at a loopback port nobody listens on."""
     name = request.param
     nr = only(build_nornir(lab_settings, use_netbox=False), [name])

@@ -25,21 +25,27 @@ EXTRA_BIRD = "\nprotocol static netprov_conformance {\n  ipv4;\n  route 198.51.1
 
 
 def _frr() -> tuple[Any, Callable[[str], tuple[str, Mode]], Callable[[str], tuple[str, Mode]]]:
-    return (FakeNapalmFrr(FRR_RUNNING),
-            lambda s: ("interface lan1\n description netprov conformance\nexit\n", "merge"),
-            lambda s: ("interface lan1\n nonsense 1\nexit\n", "merge"))
+    return (
+        FakeNapalmFrr(FRR_RUNNING),
+        lambda s: ("interface lan1\n description netprov conformance\nexit\n", "merge"),
+        lambda s: ("interface lan1\n nonsense 1\nexit\n", "merge"),
+    )
 
 
 def _bird2() -> tuple[Any, Callable[[str], tuple[str, Mode]], Callable[[str], tuple[str, Mode]]]:
-    return (FakeBird2(BIRD_RUNNING),
-            lambda s: (s + EXTRA_BIRD, "replace"),
-            lambda s: (s + "\nprotocol static {\n  nonsense;\n}\n", "replace"))
+    return (
+        FakeBird2(BIRD_RUNNING),
+        lambda s: (s + EXTRA_BIRD, "replace"),
+        lambda s: (s + "\nprotocol static {\n  nonsense;\n}\n", "replace"),
+    )
 
 
 def _ios() -> tuple[Any, Callable[[str], tuple[str, Mode]], Callable[[str], tuple[str, Mode]]]:
-    return (FakeIos(IOS_RUNNING),
-            lambda s: ("interface FastEthernet0/3\n description netprov conformance\n", "merge"),
-            lambda s: ("interface FastEthernet0/3\n description x\n nonsense 1\n", "merge"))
+    return (
+        FakeIos(IOS_RUNNING),
+        lambda s: ("interface FastEthernet0/3\n description netprov conformance\n", "merge"),
+        lambda s: ("interface FastEthernet0/3\n description x\n nonsense 1\n", "merge"),
+    )
 
 
 FAKES = {"frr": _frr, "bird2": _bird2, "ios": _ios}

@@ -9,7 +9,13 @@ import pytest
 from nornir import InitNornir
 from nornir.core.inventory import ConnectionOptions
 
-from netprov.errors import ConfirmFailed, DeviceUnreachable, UnknownPlatform, UnsupportedOperation
+from netprov.errors import (
+    ConfirmFailed,
+    DeviceUnreachable,
+    RestoreFailed,
+    UnknownPlatform,
+    UnsupportedOperation,
+)
 from netprov.pipeline import device_ops
 from tests.conformance.fakes import FakeBird2, FakeHost, FakeIos, FakeNapalmFrr, FakeTask
 
@@ -44,8 +50,9 @@ def test_dry_run_only_diffs() -> None:
 def test_ios_has_no_timer_and_nothing_to_confirm() -> None:
     sw = FakeIos("interface FastEthernet0/3\n switchport mode access\n")
     snap = str(device_ops.running_config(_task("ios", sw)).result)
-    res = device_ops.push_config(_task("ios", sw), "interface FastEthernet0/3\n description y\n",
-                                 "merge", "m", 90)
+    res = device_ops.push_config(
+        _task("ios", sw), "interface FastEthernet0/3\n description y\n", "merge", "m", 90
+    )
     assert res.changed and "description y" in sw.running
     assert device_ops.confirm(_task("ios", sw)).result == "nothing to confirm"
     assert device_ops.restore(_task("ios", sw), snap).result == "restored"
@@ -62,10 +69,8 @@ def test_bgp_announced() -> None:
     frr = FakeNapalmFrr(FRR, routes={"203.0.113.0/27": route})
     res = device_ops.bgp_announced(_task("frr", frr), "203.0.113.0/27")
     assert res.result == (True, "bgp via 198.51.100.1")
-    assert device_ops.bgp_announced(_task("frr", frr), "192.0.2.0/24").result == (
-        False, "not in the table")
-    bird = FakeBird2("", routes="203.0.113.0/27  unicast [cpe1 12:00] * (100) [AS64512i]\n"
-                                "\tType: BGP univ\n")
+    assert device_ops.bgp_announced(_task("frr", frr), "192.0.2.0/24").result == (False, "not in the table")
+    bird = FakeBird2("", routes="203.0.113.0/27  unicast [cpe1 12:00] * (100) [AS64512i]\n\tType: BGP univ\n")
     ok, detail = device_ops.bgp_announced(_task("bird2", bird), "203.0.113.0/27").result
     assert ok and detail.startswith("203.0.113.0/27")
     with pytest.raises(UnsupportedOperation):
@@ -93,12 +98,34 @@ def test_a_dead_router_is_a_structured_nornir_result(tmp_path: Path) -> None:
     port = _closed_port()
     hosts = tmp_path / "hosts.yaml"
     hosts.write_text(f"r1: {{hostname: 127.0.0.1, port: {port}, platform: frr, username: u}}\n")
-    nr = InitNornir(inventory={"plugin": "SimpleInventory", "options": {"host_file": str(hosts)}},
-                    logging={"enabled": False}, runner={"plugin": "serial"})
+    nr = InitNornir(
+        inventory={"plugin": "SimpleInventory", "options": {"host_file": str(hosts)}},
+        logging={"enabled": False},
+        runner={"plugin": "serial"},
+    )
     nr.inventory.hosts["r1"].connection_options["napalm"] = ConnectionOptions(
-        extras={"timeout": 5, "optional_args": {"port": port, "password": "x"}})
+        extras={"timeout": 5, "optional_args": {"port": port, "password": "x"}}
+    )
     res = nr.run(task=device_ops.running_config)
     assert res.failed
     exc = res["r1"][0].exception
     assert isinstance(exc, DeviceUnreachable) and "r1: cannot connect" in str(exc)
     nr.close_connections()
+
+
+class StuckFrr(FakeNapalmFrr):
+    """A router that accepts the commit but keeps running what it ran."""
+
+    def commit_config(self, message: str = "", revert_in: int | None = None) -> None:
+        self.candidate = None
+
+
+def test_a_restore_that_did_not_take_is_proven_wrong() -> None:
+    drv = StuckFrr(FRR + "interface lan2\nexit\n")
+    with pytest.raises(RestoreFailed, match="r1 did not return to its saved config"):
+        device_ops.restore(_task("frr", drv), FRR)
+
+
+def test_a_refused_snapshot_is_a_failed_restore() -> None:
+    with pytest.raises(RestoreFailed, match="r1 refused its saved config"):
+        device_ops.restore(_task("frr", FakeNapalmFrr(FRR)), FRR + "nonsense\n")

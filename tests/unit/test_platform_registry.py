@@ -44,12 +44,17 @@ def test_entry_points_register_the_builtin_platforms() -> None:
 
 
 def test_platform_facts() -> None:
-    facts = {n: (get_platform(n).connection, get_platform(n).commit_confirm,
-                 get_platform(n).provisionable) for n in platform_names()}
+    facts = {
+        n: (get_platform(n).connection, get_platform(n).commit_confirm, get_platform(n).provisionable)
+        for n in platform_names()
+    }
     assert facts == {
-        "frr": ("napalm", True, True), "bird2": ("napalm", True, True),
-        "ios": ("netmiko", False, True), "eos": (None, False, False),
-        "junos": (None, False, False), "routeros": (None, False, False),
+        "frr": ("napalm", True, True),
+        "bird2": ("napalm", True, True),
+        "ios": ("netmiko", False, True),
+        "eos": (None, False, False),
+        "junos": (None, False, False),
+        "routeros": (None, False, False),
     }
     assert netbox_model("frr") == "FRR router (netns)"
     assert netbox_model("ios") == "IOS switch"
