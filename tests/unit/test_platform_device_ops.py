@@ -129,3 +129,29 @@ def test_a_restore_that_did_not_take_is_proven_wrong() -> None:
 def test_a_refused_snapshot_is_a_failed_restore() -> None:
     with pytest.raises(RestoreFailed, match="r1 refused its saved config"):
         device_ops.restore(_task("frr", FakeNapalmFrr(FRR)), FRR + "nonsense\n")
+
+
+def test_napalm_errors_become_device_errors(tmp_path: Path) -> None:
+    """NAPALM's mock driver raising what a real driver raises: the platform maps it."""
+    import json
+
+    from napalm.base.mock import MockDriver
+
+    from netprov.errors import CommitRefused
+    from netprov.platforms import get_platform
+
+    (tmp_path / "load_merge_candidate.1").write_text(
+        json.dumps(
+            {"exception": "napalm.base.exceptions.MergeConfigException", "args": ["% Unknown command"]}
+        )
+    )
+    (tmp_path / "get_config.1").write_text(
+        json.dumps({"exception": "napalm.base.exceptions.ConnectionException", "args": ["session closed"]})
+    )
+    drv = MockDriver("r1", "u", "p", optional_args={"path": str(tmp_path)})
+    drv.open()
+    frr = get_platform("frr")
+    with pytest.raises(CommitRefused, match="r1 refused the config: % Unknown command"):
+        frr.push(drv, CHANGE, "merge", message="m", revert_in=60, device="r1")
+    with pytest.raises(DeviceUnreachable, match="r1: cannot read the running config: session closed"):
+        frr.running_config(drv, "r1")
