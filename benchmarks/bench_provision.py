@@ -24,6 +24,7 @@ from netprov.netbox.adapter import NetBoxIpam
 from netprov.pipeline import device_ops
 from netprov.pipeline.nornir_setup import build_nornir, only
 from netprov.pipeline.provision import STAGES, Provisioner
+from netprov.platforms import get_platform
 from netprov.render.playbook import load_playbook
 from netprov.settings import load_settings
 from netprov.sop.service import RequestService
@@ -70,7 +71,7 @@ def main(n: int) -> None:
         }
         t1 = time.monotonic()
         for c in configs:  # NAPALM where it works; IOS switches take lines through Netmiko
-            if c.platform in device_ops.NAPALM_PLATFORMS:
+            if get_platform(c.platform).connection == "napalm":
                 res = only(nr, [c.device]).run(
                     task=napalm_configure, configuration=c.text, replace=c.mode == "replace"
                 )

@@ -79,3 +79,32 @@ class PipelineError(NetprovError):
 
 class DocumentError(NetprovError):
     """A document could not be produced."""
+
+
+# --- device operations ------------------------------------------------------------------------
+# Raised at the platform seam (netprov.platforms) instead of NAPALM's, Netmiko's or bare
+# ValueError/RuntimeError; each names the device.
+
+
+class DeviceUnreachable(DeviceError):
+    """The device cannot be reached or refuses the login."""
+
+
+class CommitRefused(DeviceError):
+    """The device refused a configuration; it still runs what it ran before."""
+
+
+class ConfirmFailed(DeviceError):
+    """A pending commit could not be confirmed (the device already undid it)."""
+
+
+class RestoreFailed(DeviceError):
+    """The device did not return to its saved config (a compare still shows a difference)."""
+
+
+class UnsupportedOperation(DeviceError):
+    """The platform cannot do this (e.g. a device operation on a validate-only platform)."""
+
+
+class UnknownPlatform(DeviceError):
+    """No platform of that name is registered (names the known ones)."""

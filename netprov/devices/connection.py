@@ -1,4 +1,4 @@
-"""Connections to devices: a NAPALM driver for one device, or Nornir over the lab inventory.
+"""Connections to devices: a NAPALM driver for one device, or Nornir over the YAML inventory.
 
 Connection facts (host, port, platform, optional_args) come from the Nornir inventory in
 ``settings.inventory_dir``; credentials come from settings (``device_username``,
@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from netprov.errors import ConfigError, DeviceError, NotFoundError
+from netprov.errors import ConfigError, DeviceUnreachable, NotFoundError, UnknownPlatform
 from netprov.settings import Settings, lab_state
 
 # napalm-bird2 asks pypi.org for a newer version on open(); netprov sends no packet outside
@@ -78,13 +78,12 @@ def target_for(settings: Settings, device_name: str) -> DeviceTarget:
             platform = str((groups.get(g) or {}).get("platform") or "")
             if platform:
                 break
-    napalm_opts = ((entry.get("connection_options") or {}).get("napalm") or {})
+    napalm_opts = (entry.get("connection_options") or {}).get("napalm") or {}
     extras = napalm_opts.get("extras") or {}
     optional_args = dict(extras.get("optional_args") or {})
     port = int(entry.get("port") or optional_args.get("port") or 22)
     optional_args.setdefault("port", port)
-    return DeviceTarget(device_name, str(entry.get("hostname") or device_name), port,
-                        platform, optional_args)
+    return DeviceTarget(device_name, str(entry.get("hostname") or device_name), port, platform, optional_args)
 
 
 def credentials_for(settings: Settings, device_name: str) -> Credentials:
@@ -94,12 +93,12 @@ def credentials_for(settings: Settings, device_name: str) -> Credentials:
         try:
             pw = Path(dev["password_file"]).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"cannot read the password file of {device_name}: "
-                              f"{exc.strerror}") from exc
+            raise ConfigError(f"cannot read the password file of {device_name}: {exc.strerror}") from exc
         return Credentials(str(dev.get("username") or "admin"), pw, None)
     if not settings.device_username:
-        raise ConfigError("device_username is not set (NETPROV_DEVICE_USERNAME, or run "
-                          "`netprov lab up devices`)")
+        raise ConfigError(
+            "device_username is not set (NETPROV_DEVICE_USERNAME, or run `netprov lab up devices`)"
+        )
     password = settings.device_password.get_secret_value() if settings.device_password else None
     key = str(settings.device_key_file) if settings.device_key_file else None
     if password is None and key is None:
@@ -114,9 +113,13 @@ def napalm_args(settings: Settings, device_name: str) -> tuple[str, dict[str, An
     optional_args = dict(target.optional_args)
     if creds.key_file:
         optional_args.setdefault("key_file", creds.key_file)
-    kwargs = {"hostname": target.hostname, "username": creds.username,
-              "password": creds.password or "", "timeout": 60,
-              "optional_args": optional_args}
+    kwargs = {
+        "hostname": target.hostname,
+        "username": creds.username,
+        "password": creds.password or "",
+        "timeout": 60,
+        "optional_args": optional_args,
+    }
     return target.platform, kwargs
 
 
@@ -126,7 +129,8 @@ def driver_for(settings: Settings, device_name: str) -> Iterator[Any]:
 
     Raises:
         NotFoundError: the device is not in the inventory.
-        DeviceError: it cannot be reached or refuses the login.
+        UnknownPlatform: NAPALM has no driver for its platform.
+        DeviceUnreachable: it cannot be reached or refuses the login.
     """
     import napalm
     from napalm.base.exceptions import ConnectionException, ModuleImportError
@@ -135,14 +139,14 @@ def driver_for(settings: Settings, device_name: str) -> Iterator[Any]:
     try:
         driver_cls = napalm.get_network_driver(platform)
     except ModuleImportError as exc:
-        raise DeviceError(f"{device_name}: no NAPALM driver for platform {platform!r}") from exc
+        raise UnknownPlatform(f"{device_name}: no NAPALM driver for platform {platform!r}") from exc
     driver = driver_cls(**kwargs)
     try:
         driver.open()
     except ConnectionException as exc:
-        raise DeviceError(f"{device_name}: cannot connect: {exc}") from exc
+        raise DeviceUnreachable(f"{device_name}: cannot connect: {exc}") from exc
     except OSError as exc:
-        raise DeviceError(f"{device_name}: cannot connect: {exc.strerror or exc}") from exc
+        raise DeviceUnreachable(f"{device_name}: cannot connect: {exc.strerror or exc}") from exc
     try:
         yield driver
     finally:
@@ -150,49 +154,11 @@ def driver_for(settings: Settings, device_name: str) -> Iterator[Any]:
 
 
 def nornir_for_lab(settings: Settings, num_workers: int = 10) -> Any:
-    """Nornir over the inventory in ``settings.inventory_dir``, credentials injected.
+    """Nornir over the YAML inventory in ``settings.inventory_dir``, credentials injected.
 
-    SimpleInventory (hosts/groups/defaults.yaml), threaded runner. Each host gets its
-    username and password, and (for key logins) ``key_file`` in its own napalm
-    ``optional_args`` and netmiko extras.
+    The pipeline's own Nornir (:func:`netprov.pipeline.nornir_setup.build_nornir` with
+    ``use_netbox=False``): each host's platform injects its credentials.
     """
-    from nornir import InitNornir
-    from nornir.core.inventory import ConnectionOptions
+    from netprov.pipeline.nornir_setup import build_nornir
 
-    inv = settings.inventory_dir
-    nr = InitNornir(
-        runner={"plugin": "threaded", "options": {"num_workers": num_workers}},
-        inventory={"plugin": "SimpleInventory", "options": {
-            "host_file": str(inv / "hosts.yaml"), "group_file": str(inv / "groups.yaml"),
-            "defaults_file": str(inv / "defaults.yaml")}},
-        logging={"enabled": False},
-    )
-    for name, host in nr.inventory.hosts.items():
-        try:
-            creds = credentials_for(settings, name)
-        except ConfigError:
-            continue  # a host without credentials fails when a task connects to it
-        host.username = creds.username
-        host.password = creds.password
-        napalm_opts = host.connection_options.get("napalm")
-        if napalm_opts is None:
-            napalm_opts = ConnectionOptions(extras={})
-            host.connection_options["napalm"] = napalm_opts
-        extras = dict(napalm_opts.extras or {})
-        optional_args = dict(extras.get("optional_args") or {})  # a copy per host
-        optional_args["port"] = host.port
-        if creds.key_file:
-            optional_args["key_file"] = creds.key_file
-        extras["optional_args"] = optional_args
-        napalm_opts.extras = extras
-        nm_opts = host.connection_options.get("netmiko")
-        if nm_opts is not None and creds.password and host.platform == "ios":
-            # the lab switches' enable secret is their login password
-            nm_opts.extras = {**(nm_opts.extras or {}), "secret": creds.password}
-        if creds.key_file:
-            nm = host.connection_options.get("netmiko")
-            if nm is None:
-                nm = ConnectionOptions(extras={})
-                host.connection_options["netmiko"] = nm
-            nm.extras = {**(nm.extras or {}), "use_keys": True, "key_file": creds.key_file}
-    return nr
+    return build_nornir(settings, use_netbox=False, num_workers=num_workers)

@@ -19,6 +19,7 @@ from netprov.errors import NetBoxError
 from netprov.netbox import naming as nm
 from netprov.netbox import seed_diff, seed_fields, seed_network, seed_sync
 from netprov.netbox.client import connect, credentials, netbox_errors
+from netprov.platforms import netbox_model
 from netprov.progress import Progress
 from netprov.settings import Settings
 
@@ -37,7 +38,7 @@ CUSTOM_FIELDS = seed_fields.CUSTOM_FIELDS
 NAPALM_DRIVER_CF = seed_fields.NAPALM_DRIVER_CF
 
 __all__ = [
-    "CUSTOM_FIELDS", "NAPALM_DRIVER_CF", "PAGE", "PLATFORM_MODELS", "ROLE_COLORS", "ROLE_NAMES",
+    "CUSTOM_FIELDS", "NAPALM_DRIVER_CF", "PAGE", "ROLE_COLORS", "ROLE_NAMES",
     "Counts", "NetworkSeeder", "Seeder", "SyncBase", "_norm", "_ref", "_want", "diff",
     "seed_netbox",
 ]
@@ -46,8 +47,6 @@ ROLE_COLORS = {"core": "f44336", "distribution": "ff9800", "cpe": "4caf50",
                "provider": "9e9e9e", "access": "2196f3"}
 ROLE_NAMES = {"core": "Core", "distribution": "Distribution", "cpe": "CPE OPD",
               "provider": "Provider", "access": "Access switch"}
-PLATFORM_MODELS = {"frr": "FRR router (netns)", "bird2": "BIRD 2 router (netns)",
-                   "ios": "IOS switch"}
 
 # ------------------------------------------------------------------------------ the seeder
 
@@ -120,7 +119,7 @@ class Seeder(seed_network.NetworkSeeder):
         platforms = self.sync("platforms", api.dcim.platforms, plats, key=lambda r: r["slug"])
         dtypes_wanted: dict[str, dict[str, Any]] = {}
         for d in topo.devices:
-            model = d.model or PLATFORM_MODELS.get(d.platform, d.platform)
+            model = d.model or netbox_model(d.platform)
             maker = topo.platform(d.platform).manufacturer
             slug = nm.slugify(f"{maker}-{model}")
             dtypes_wanted[slug] = {"manufacturer": mfr[nm.slugify(maker)], "model": model,
@@ -136,7 +135,7 @@ class Seeder(seed_network.NetworkSeeder):
         # devices (primary IPs are set after the addresses exist)
         devs: list[dict[str, Any]] = []
         for d in topo.devices:
-            model = d.model or PLATFORM_MODELS.get(d.platform, d.platform)
+            model = d.model or netbox_model(d.platform)
             maker = topo.platform(d.platform).manufacturer
             site = topo.site(d.site)
             tenant = site.tenant if d.role in ("cpe", "access") else topo.sites[0].tenant

@@ -4,26 +4,30 @@ plain YAML inventory in ``inventory/``; credentials injected from settings, neve
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.filter import F
-from nornir.core.inventory import ConnectionOptions
 
-from netprov.errors import ConfigError
+from netprov.errors import ConfigError, UnknownPlatform
+from netprov.platforms import get_platform
 from netprov.settings import Settings, lab_state
 
-NETMIKO_PLATFORMS = {"ios"}
 
-
-def build_nornir(settings: Settings, *, dry_run: bool = False, use_netbox: bool | None = None) -> Nornir:
+def build_nornir(
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    use_netbox: bool | None = None,
+    num_workers: int = 12,
+) -> Nornir:
     """A threaded Nornir with the device inventory and credentials from settings.
 
     Args:
         use_netbox: force the NetBox inventory (True) or the YAML one (False); default: NetBox
             when ``NETPROV_NETBOX_URL`` is set.
+        num_workers: threads of the runner.
     """
     if use_netbox is None:
         use_netbox = bool(settings.netbox_url and settings.netbox_token)
@@ -43,7 +47,7 @@ def build_nornir(settings: Settings, *, dry_run: bool = False, use_netbox: bool 
             },
         }
     nr = InitNornir(
-        runner={"plugin": "threaded", "options": {"num_workers": 12}},
+        runner={"plugin": "threaded", "options": {"num_workers": num_workers}},
         inventory=inventory,
         logging={"enabled": False},
         dry_run=dry_run,
@@ -59,43 +63,20 @@ def _lab_credentials(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 def inject_credentials(nr: Nornir, settings: Settings) -> None:
-    """Give every host its credentials: settings first, then what the local lab recorded.
+    """Give every host its credentials: each host's platform decides how (settings first,
+    then what the local lab recorded). Hosts of an unknown platform are left alone; a task on
+    them fails with the registry's error.
 
     Each host gets its own ``optional_args`` dict (nornir-napalm writes ``port`` into it).
     """
     lab = _lab_credentials(settings)
     for host in nr.inventory.hosts.values():
-        rec = lab.get(host.name, {})
-        if host.platform in NETMIKO_PLATFORMS:
-            if rec.get("username"):
-                host.username = str(rec["username"])
-            secret_file = rec.get("password_file")
-            if secret_file and Path(str(secret_file)).is_file():
-                host.password = Path(str(secret_file)).read_text(encoding="utf-8").strip()
-                # the lab switches' enable secret is their login password
-                nm = host.connection_options.get("netmiko")
-                if nm is None:
-                    nm = host.connection_options["netmiko"] = ConnectionOptions()
-                nm.extras = {**(nm.extras or {}), "secret": host.password, "fast_cli": False}
-            if host.port is None and rec.get("port"):
-                host.port = int(rec["port"])
+        try:
+            platform = get_platform(host.platform)
+        except UnknownPlatform:
             continue
-        if host.platform in {"frr", "bird2"}:
-            if settings.device_username and not host.username:
-                host.username = settings.device_username
-            if settings.device_password is not None and not host.password:
-                host.password = settings.device_password.get_secret_value()
-            opts = host.connection_options.get("napalm")
-            if opts is not None:
-                extras = dict(opts.extras or {})
-                optional = dict(extras.get("optional_args") or {})
-                if settings.device_key_file and "key_file" not in optional:
-                    optional["key_file"] = str(settings.device_key_file)
-                if host.platform == "bird2":
-                    # napalm-bird2 checks paths on the client unless told (LAB.md)
-                    optional.setdefault("bird_config_path", "/etc/bird/bird.conf")
-                extras["optional_args"] = optional
-                opts.extras = extras
+        rec = lab.get(host.name, {})
+        platform.inject_credentials(host, settings, rec if isinstance(rec, dict) else {})
 
 
 def only(nr: Nornir, devices: Iterable[str]) -> Nornir:

@@ -16,13 +16,13 @@ from pydantic import BaseModel, ConfigDict
 
 from netprov.domain.topology import Topology
 from netprov.errors import NetprovError
+from netprov.platforms import get_platform, platform_names
 from netprov.render.data import build_template_data
 from netprov.render.link import RenderedConfig, render_targets
 from netprov.render.playbook import Playbook, plan_devices
 from netprov.render.samples import Sample
 from netprov.render.validate import LineSender, ValidationResult, validate_config
 
-VENDOR_PLATFORMS = ("ios", "eos", "junos", "routeros")
 VENDOR_ROLES = ("core", "distribution", "cpe", "access")
 
 
@@ -61,9 +61,17 @@ class CheckReport(BaseModel):
     validate_seconds: float
 
 
+def vendor_platforms() -> list[str]:
+    """Platforms rendered for every router role (``Platform.vendor_matrix``), from the registry:
+    provisionable ones first, then validate-only, each by name."""
+    plats = [get_platform(n) for n in platform_names()]
+    chosen = [p for p in plats if p.vendor_matrix]
+    return [p.name for p in sorted(chosen, key=lambda p: (not p.provisionable, p.name))]
+
+
 def platform_overrides() -> list[Mapping[str, str] | None]:
     """The lab's own platforms first, then each vendor platform for every router role."""
-    return [None, *({role: p for role in VENDOR_ROLES} for p in VENDOR_PLATFORMS)]
+    return [None, *({role: p for role in VENDOR_ROLES} for p in vendor_platforms())]
 
 
 def iter_matrix(
@@ -76,7 +84,11 @@ def iter_matrix(
     for s in samples:
         try:
             data = build_template_data(
-                s.request_id, s.letter, s.allocation, topology, form=s.form,
+                s.request_id,
+                s.letter,
+                s.allocation,
+                topology,
+                form=s.form,
                 internet_prefixes=s.internet_prefixes,
             )
             pb = playbooks[s.allocation.service]
@@ -148,22 +160,31 @@ def check_templates(
                 break
             if isinstance(item, tuple):
                 name, what, exc = item
-                rows.append(CheckRow(sample=name, template=what, device="", ok=False,
-                                     seconds=0.0, error=str(exc)))
+                rows.append(
+                    CheckRow(sample=name, template=what, device="", ok=False, seconds=0.0, error=str(exc))
+                )
                 continue
             rendered.add(item.config.template)
             t2 = time.perf_counter()
             results = validate_config(item.config, sw)
             dt = time.perf_counter() - t2
             validate_s += dt
-            rows.append(CheckRow(
-                sample=item.sample, template=item.config.template, device=item.config.device,
-                ok=all(r.ok for r in results), seconds=round(dt, 4), results=tuple(results),
-            ))
+            rows.append(
+                CheckRow(
+                    sample=item.sample,
+                    template=item.config.template,
+                    device=item.config.device,
+                    ok=all(r.ok for r in results),
+                    seconds=round(dt, 4),
+                    results=tuple(results),
+                )
+            )
     uncovered = tuple(t for t in all_templates(templates_dir) if t not in rendered)
     return CheckReport(
         ok=bool(rows) and all(r.ok for r in rows) and not uncovered,
-        rows=tuple(rows), uncovered=uncovered,
+        rows=tuple(rows),
+        uncovered=uncovered,
         seconds=round(time.perf_counter() - t0, 3),
-        render_seconds=round(render_s, 3), validate_seconds=round(validate_s, 3),
+        render_seconds=round(render_s, 3),
+        validate_seconds=round(validate_s, 3),
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from napalm.base.exceptions import CommandErrorException
 
-from netprov.pipeline.bird_commit import BirdCommitError, commit_confirmed, confirm
+from netprov.errors import CommitRefused, ConfirmFailed
+from netprov.platforms.bird2_commit import commit_confirmed, confirm
 
 READING = "BIRD 2.0.12 ready.\nReading configuration from /etc/bird/bird.conf\n"
 SCHEDULED = READING + "Undo scheduled in 3 s\nReconfigured\n"
@@ -46,13 +47,13 @@ def test_commit_asks_bird_for_its_own_undo_timer() -> None:
 @pytest.mark.parametrize("answer", [SYNTAX, CommandErrorException(SYNTAX)])
 def test_a_refused_config_puts_the_old_file_back_and_names_the_error(answer: str | Exception) -> None:
     bird = FakeBird(answer)
-    with pytest.raises(BirdCommitError, match=r"isp-pe1 refused the config: bird.conf:1:1 syntax error"):
+    with pytest.raises(CommitRefused, match=r"isp-pe1 refused the config: bird.conf:1:1 syntax error"):
         commit_confirmed(bird, "/etc/bird/bird.conf", "old", "garbage {", 300, "isp-pe1")
     assert bird.files == {"/etc/bird/bird.conf": "old"}
 
 
 def test_a_commit_without_a_timer_is_refused() -> None:
-    with pytest.raises(ValueError, match="revert_in"):
+    with pytest.raises(CommitRefused, match="revert_in"):
         commit_confirmed(FakeBird(), "/x", "old", "new", 0, "isp-pe1")
 
 
@@ -63,5 +64,5 @@ def test_confirm() -> None:
 
 
 def test_confirm_after_bird_undid_the_change_is_an_error() -> None:
-    with pytest.raises(BirdCommitError, match="isp-pe1 had already undone the commit after 5 s"):
+    with pytest.raises(ConfirmFailed, match="isp-pe1 had already undone the commit after 5 s"):
         confirm(FakeBird(NOTHING), "isp-pe1", revert_in=5)

@@ -73,8 +73,10 @@ def test_junos_ok() -> None:
         (JUNOS_OK.replace("    }\n}\n", "    }\n"), "unclosed"),
         (JUNOS_OK.replace('"PJB-2026-0001 Dinas";', '"PJB;'), "quote"),
         (JUNOS_OK.replace("address 10.250.0.1/30;", "address 10.250.0.1/30"), "does not end"),
-        (JUNOS_OK + "system {\n    root-authentication {\n        plain-text-password;\n"
-                    "    }\n}\n", "unexpected statement"),
+        (
+            JUNOS_OK + "system {\n    root-authentication {\n        plain-text-password;\n    }\n}\n",
+            "unexpected statement",
+        ),
     ],
 )
 def test_junos_problems(text: str, problem: str) -> None:
@@ -107,8 +109,7 @@ def test_routeros_ok() -> None:
         ("/ip address\nadd interface=eth;2\n", "bad value"),
         ("/ip address\nadd interface=ether2 interface=ether3\n", "twice"),
         ("/ip address\nadd reboot\n", "unknown flag"),
-        ('/routing filter rule\nadd chain=X rule="if (dst == 1.2.3.0/24) { accept"\n',
-         "unbalanced"),
+        ('/routing filter rule\nadd chain=X rule="if (dst == 1.2.3.0/24) { accept"\n', "unbalanced"),
         ('/ip address\nadd comment="unterminated\n', "cannot parse"),
     ],
 )

@@ -18,7 +18,7 @@ OLD_NAMES = {
         "host_macros", "host_inventory", "agent_interface", "_clip", "_transient", "_ts", "_detail",
     ],
     "netprov.netbox.seed": [
-        "seed_netbox", "Seeder", "diff", "Counts", "PAGE", "PLATFORM_MODELS", "ROLE_COLORS",
+        "seed_netbox", "Seeder", "diff", "Counts", "PAGE", "ROLE_COLORS",
         "ROLE_NAMES", "CUSTOM_FIELDS", "NAPALM_DRIVER_CF", "_norm", "_want", "_ref",
     ],
     "netprov.cli.request": [

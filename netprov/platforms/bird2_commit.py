@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from netprov.errors import CommitRefused, ConfirmFailed
+
 
 class BirdTransport(Protocol):
     """The two napalm-bird2 transport calls this needs (SSH or control socket)."""
@@ -21,10 +23,6 @@ class BirdTransport(Protocol):
     def write_file(self, path: str, content: str) -> None: ...
 
     def send_bird_command(self, command: str) -> str: ...
-
-
-class BirdCommitError(RuntimeError):
-    """BIRD refused the configuration, or undid it before it was confirmed."""
 
 
 def _first_problem(output: str) -> str:
@@ -40,10 +38,11 @@ def commit_confirmed(
     """Write ``new`` to ``path`` and make BIRD run it, undoing it by itself after ``revert_in`` s.
 
     Raises:
-        BirdCommitError: BIRD refused the file; the previous file is back and BIRD runs it.
+        CommitRefused: BIRD refused the file (the previous file is back and BIRD runs it), or
+            ``revert_in`` is not a positive number of seconds (nothing was sent).
     """
     if revert_in <= 0:
-        raise ValueError("revert_in must be a positive number of seconds")
+        raise CommitRefused(f"{device}: revert_in must be a positive number of seconds")
     transport.write_file(path, new)
     try:
         out = transport.send_bird_command(f"configure timeout {int(revert_in)}")
@@ -52,21 +51,20 @@ def commit_confirmed(
     if "Reconfigured" in out and "Undo scheduled" in out:
         return
     transport.write_file(path, previous)  # BIRD kept running the old config; make the file match
-    raise BirdCommitError(f"{device} refused the config: {_first_problem(out)}")
+    raise CommitRefused(f"{device} refused the config: {_first_problem(out)}")
 
 
 def confirm(transport: BirdTransport, device: str, revert_in: int | None = None) -> None:
     """Make the pending reconfiguration permanent.
 
     Raises:
-        BirdCommitError: nothing was pending: BIRD had already undone the change (its timer ran
+        ConfirmFailed: nothing was pending: BIRD had already undone the change (its timer ran
             out), so the device no longer runs what was verified.
     """
     out = transport.send_bird_command("configure confirm")
     if "Reconfiguration confirmed" in out:
         return
     when = f" after {revert_in} s" if revert_in else ""
-    raise BirdCommitError(
-        f"{device} had already undone the commit{when} before netprov confirmed it "
-        f"({_first_problem(out)})"
+    raise ConfirmFailed(
+        f"{device} had already undone the commit{when} before netprov confirmed it ({_first_problem(out)})"
     )
