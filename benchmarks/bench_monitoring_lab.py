@@ -16,7 +16,8 @@ import ipaddress
 import statistics
 import time
 
-from netprov.monitoring import MonitoredLink, backends_from_settings
+from netprov.app import App
+from netprov.monitoring import MonitoredLink
 from netprov.settings import load_settings
 from netprov_lab import monitoring as mon
 
@@ -49,7 +50,7 @@ def main() -> None:
     mon.down(settings, _quiet)
     _timed_up("lab up monitoring (restart, DB kept)")
 
-    backends = backends_from_settings(load_settings())
+    backends = App(load_settings()).monitors
     times: dict[str, list[float]] = {b.name: [] for b in backends}
     for run in range(args.runs):
         rid = f"BENCH-2026-{9000 + run:04d}"

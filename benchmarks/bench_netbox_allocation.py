@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from netprov.app import App
 from netprov.domain.letters import Letter, parse_letter
 from netprov.netbox.adapter import NetBoxIpam
 from netprov.netbox.inventory import NetBoxInventory, clear_cache
@@ -75,7 +76,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     settings = load_settings()
-    ipam = NetBoxIpam.from_settings(settings)
+    ipam = App(settings).ipam
     rows: dict[str, list[tuple[float, int]]] = {}
     for r in range(args.rounds):
         opd, site = SITES[r % len(SITES)]

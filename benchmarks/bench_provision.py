@@ -19,15 +19,14 @@ from pathlib import Path
 
 from nornir_napalm.plugins.tasks import napalm_configure
 
+from netprov.app import App
 from netprov.domain.letters import load_letter
-from netprov.netbox.adapter import NetBoxIpam
 from netprov.pipeline import device_ops
 from netprov.pipeline.nornir_setup import build_nornir, only
-from netprov.pipeline.provision import STAGES, Provisioner
+from netprov.pipeline.provision import STAGES
 from netprov.platforms import get_platform
 from netprov.render.playbook import load_playbook
 from netprov.settings import load_settings
-from netprov.sop.service import RequestService
 from netprov_lab.demo.scenario import LETTERS, sample_form
 from netprov_lab.reset import reset_devices, reset_netbox
 
@@ -39,9 +38,9 @@ def main(n: int) -> None:
     reset_netbox(load_settings(), lambda msg: None)  # start from the seed and the baseline
     reset_devices(load_settings(), lambda msg: None)
     s = load_settings(data_dir=tmp, id_prefix="BEN")
-    svc = RequestService.from_settings(s)
-    ipam = NetBoxIpam.from_settings(s)
-    prov = Provisioner(s, svc, ipam)
+    app = App(s)
+    svc, ipam = app.service, app.ipam
+    prov = app.provisioner()
     per_stage: dict[str, list[float]] = {st: [] for st in STAGES}
     totals: list[float] = []
     bare: list[float] = []

@@ -43,6 +43,9 @@ class App:
         papers: Papers | None = None,
     ) -> None:
         self._settings = settings
+        from netprov.domain.services import use_playbooks_dir
+
+        use_playbooks_dir(settings.playbooks_dir)  # the services a letter may name
         self._service = service
         self._ipam = ipam
         self._monitors = list(monitors) if monitors is not None else None
@@ -90,6 +93,12 @@ class App:
 
             self._monitors = list(backends_from_settings(self._settings))
         return self._monitors
+
+    def close(self) -> None:
+        """Close what the app opened (NetBox's HTTP session); parts not built are left alone."""
+        close = getattr(self._ipam, "close", None)
+        if callable(close):
+            close()
 
     def monitors_if_configured(self) -> list[MonitoringBackend] | None:
         """The monitoring backends, or ``None`` when none is configured."""

@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
+from netprov.app import App
 from netprov.cli.common import EXIT_ERROR, console, invocation
 from netprov.cli.lab import lab_required
 from netprov.cli.request import print_table
@@ -19,9 +20,6 @@ def register(app: typer.Typer) -> None:
     def demo(ctx: typer.Context) -> None:
         """Bring up the lab (NetBox, routers, Zabbix, Prometheus) and walk four requests through the SOP."""
         from netprov.audit import LiveMonitors, audit_record
-        from netprov.monitoring.factory import backends_from_settings
-        from netprov.netbox.adapter import NetBoxIpam
-        from netprov.sop.service import RequestService
 
         with lab_required():
             from netprov_lab import require_root
@@ -40,12 +38,13 @@ def register(app: typer.Typer) -> None:
         console.rule("a day of the data-center team")
         result = run_scenario(base, say)
         s = demo_settings(load_settings(lab_dir=base.lab_dir))
-        svc = RequestService.from_settings(s)
+        app = App(s)
+        svc = app.service
         console.rule("the register")
         print_table(svc.find())
         console.rule("audit of the finished requests")
-        ipam = NetBoxIpam.from_settings(s)
-        monitors = LiveMonitors(list(backends_from_settings(s)))
+        ipam = app.ipam
+        monitors = LiveMonitors(app.monitors)
         ok = True
         for rid in result.finished:
             rep = audit_record(svc.get(rid), ipam, monitors)

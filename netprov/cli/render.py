@@ -91,23 +91,23 @@ def render_command(
     as_json: bool = typer.Option(False, "--json", help="Print the configs as JSON."),
 ) -> None:
     """Show the configs SOP step 7 would push for a request (writes nothing to devices)."""
+    from netprov.app import App
     from netprov.domain.topology import load_topology
-    from netprov.netbox.adapter import NetBoxIpam
     from netprov.render.link import announced_prefixes, render_link
     from netprov.render.playbook import load_playbook
-    from netprov.sop.service import RequestService
 
     settings = invocation(ctx).settings
-    rec = RequestService.from_settings(settings).get(request_id)
+    app = App(settings)
+    rec = app.service.get(request_id)
     letter = rec.letter
-    ipam = NetBoxIpam.from_settings(settings)
+    ipam = app.ipam
     try:
         # no allocation yet: what allocate would give now (writes nothing)
         alloc = rec.allocation or ipam.plan(request_id, letter)
         playbook = load_playbook(settings, alloc.service)
         announced = announced_prefixes(playbook, ipam.active_prefixes, alloc)
     finally:
-        ipam.close()
+        app.close()
     configs = render_link(
         request_id, letter, alloc, load_topology(settings.topology_file),
         playbook, form=rec.form, internet_prefixes=announced,

@@ -120,6 +120,6 @@ def netbox_feasibility(settings: Settings, record: RequestRecord) -> Feasibility
             "NetBox is not configured: set NETPROV_NETBOX_URL and NETPROV_NETBOX_TOKEN "
             "(or run `netprov lab up netbox`), or record findings with --manual"
         )
-    from netprov.netbox.adapter import NetBoxIpam
+    from netprov.app import App
 
-    return NetBoxIpam.from_settings(settings).check(record.id, record.letter)
+    return App(settings).ipam.check(record.id, record.letter)

@@ -19,9 +19,9 @@ JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 def service(ctx: typer.Context) -> RequestService:
     """The register's service from the invocation's settings."""
-    from netprov.sop.service import RequestService
+    from netprov.app import App
 
-    return RequestService.from_settings(invocation(ctx).settings)
+    return App(invocation(ctx).settings).service
 
 
 def done(record: RequestRecord, json_out: bool, message: str) -> None:

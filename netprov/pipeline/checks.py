@@ -13,9 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from netprov.errors import PipelineError
+from netprov.platforms import Platform, get_platform
 from netprov.render.playbook import ResolvedCheck
 
 Verdict = tuple[bool, str]  # (ok, detail)
+
+
+@dataclass(frozen=True)
+class Device:
+    """What a check runs against: the device's open connection and its platform."""
+
+    name: str
+    conn: Any
+    platform: Platform
 
 
 @dataclass(frozen=True)
@@ -24,12 +34,13 @@ class CheckKind:
 
     Attributes:
         label: one human line naming what is checked (goes into the register's trail).
-        verify: runs the check with the device's NAPALM driver; returns (ok, detail).
+        verify: runs the check on the :class:`Device` (its connection, its platform); returns
+            (ok, detail).
         converges: the check waits for routing to converge (longer timeout).
     """
 
     label: Callable[[ResolvedCheck], str]
-    verify: Callable[[Any, ResolvedCheck], Verdict]
+    verify: Callable[[Device, ResolvedCheck], Verdict]
     converges: bool = False
 
 
@@ -65,8 +76,9 @@ def verify_task(task: Any, check: ResolvedCheck) -> Any:
     """Nornir task: one verification, on the device it names. Result: (ok, detail)."""
     from nornir.core.task import Result
 
-    drv = task.host.get_connection("napalm", task.nornir.config)
-    return Result(host=task.host, result=check_kind(check.kind).verify(drv, check))
+    platform = get_platform(str(task.host.platform))
+    device = Device(task.host.name, platform.open(task), platform)
+    return Result(host=task.host, result=check_kind(check.kind).verify(device, check))
 
 
 # --- the built-in kinds --------------------------------------------------------------------------
@@ -75,7 +87,8 @@ def _ping_label(check: ResolvedCheck) -> str:
     return f"ping {check.from_device}{src} → {check.target}"
 
 
-def _ping(drv: Any, check: ResolvedCheck) -> Verdict:
+def _ping(device: Device, check: ResolvedCheck) -> Verdict:
+    drv = device.conn
     res = drv.ping(str(check.target), source=str(check.source) if check.source else "", count=3, timeout=1)
     ok_part = res.get("success", {})
     ok = bool(ok_part) and ok_part.get("packet_loss", 3) < ok_part.get("probes_sent", 3)
@@ -92,7 +105,8 @@ def _address_label(check: ResolvedCheck) -> str:
     return f"{check.device} {check.interface} has {check.address}"
 
 
-def _address(drv: Any, check: ResolvedCheck) -> Verdict:
+def _address(device: Device, check: ResolvedCheck) -> Verdict:
+    drv = device.conn
     if not (check.interface and check.address):
         raise PipelineError("an interface_address check needs an interface and an address")
     addrs = drv.get_interfaces_ip().get(check.interface, {}).get("ipv4", {})
@@ -105,7 +119,8 @@ def _route_label(check: ResolvedCheck) -> str:
     return f"{check.device} has route {check.prefix} ({check.protocol})"
 
 
-def _route(drv: Any, check: ResolvedCheck) -> Verdict:
+def _route(device: Device, check: ResolvedCheck) -> Verdict:
+    drv = device.conn
     routes = drv.get_route_to(destination=str(check.prefix), protocol=check.protocol or "")
     entries = routes.get(str(check.prefix), [])
     ok = any(r.get("current_active") for r in entries)
@@ -117,12 +132,8 @@ def _bgp_label(check: ResolvedCheck) -> str:
     return f"{check.device} learned {check.prefix} by BGP"
 
 
-def _bgp_announced(drv: Any, check: ResolvedCheck) -> Verdict:
-    # LEAD: switch to the platform seam's `device_ops.bgp_announced` task when merging arch-platforms.
-    out = drv._send_bird_command(f"show route {check.prefix} all")  # napalm-bird2: birdc over SSH
-    ok = str(check.prefix) in out and "BGP" in out
-    first = next((ln.strip() for ln in out.splitlines() if str(check.prefix) in ln), "not in the table")
-    return ok, first[:200]
+def _bgp_announced(device: Device, check: ResolvedCheck) -> Verdict:
+    return device.platform.bgp_announced(device.conn, str(check.prefix), device.name)
 
 
 register_check("ping", CheckKind(_ping_label, _ping, converges=True))

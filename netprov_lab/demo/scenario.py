@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netprov.app import App
 from netprov.domain.letters import CompletenessForm, load_letter
 from netprov.settings import Settings, load_settings
-from netprov.sop.service import RequestService
 
 LETTERS = Path(__file__).parent / "letters"
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
@@ -81,9 +81,9 @@ def reset_lab(settings: Settings, say: Say) -> None:
     mon = labmod.part("monitoring")
     mon.up(settings, progress("monitoring"))
     fresh = load_settings(lab_dir=settings.lab_dir)
-    from netprov.monitoring.factory import backends_from_settings, deregister_all
+    from netprov.monitoring.factory import deregister_all
 
-    backends = backends_from_settings(fresh)
+    backends = App(fresh).monitors
     for rid in sorted(old_ids | {f"PJB-{dt.date.today().year}-{n:04d}" for n in range(1, 10)}):
         deregister_all(backends, rid)
     demo_dir = demo_settings(fresh).data_dir
@@ -97,7 +97,7 @@ def _old_request_ids(settings: Settings) -> set[str]:
     if not db.exists():
         return set()
     try:
-        svc = RequestService.from_settings(demo_settings(settings))
+        svc = App(demo_settings(settings)).service
         return {r.id for r in svc.find()}
     except Exception:  # an old or broken register is simply replaced
         return set()
@@ -105,16 +105,11 @@ def _old_request_ids(settings: Settings) -> set[str]:
 
 def run_scenario(settings: Settings, say: Say, provision_progress: Any = None) -> DemoResult:
     """Walk four requests through the SOP on the (already reset) lab."""
-    from netprov.netbox.adapter import NetBoxIpam
-    from netprov.pipeline.provision import Provisioner
-
     s = demo_settings(settings)
-    svc = RequestService.from_settings(s)
-    ipam = NetBoxIpam.from_settings(s)
-    prov = Provisioner(
-        s,
-        svc,
-        ipam,
+    app = App(s)
+    svc = app.service
+    ipam = app.ipam
+    prov = app.provisioner(
         progress=provision_progress
         or (lambda st, dev, msg: say(f"    {st}{' ' + dev if dev else ''}: {msg}")),
     )

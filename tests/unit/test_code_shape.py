@@ -17,14 +17,7 @@ SKIPPED_DIRS = ("netprov/lab", "netprov/demo")
 
 # Offenders that other branches of issue 12 are splitting: removed when the other branches
 # merge (the lead empties this set; an entry that no longer offends fails the test too).
-PENDING = {
-    "netprov/netbox/adapter.py",  # services helper: NetBoxIpam split
-    "netprov/netbox/adapter.py:_allocate",  # services helper
-    "netprov/netbox/planning.py:evaluate",  # services helper: pure logic into domain
-    "netprov/render/data.py:build_template_data",  # services helper
-    "netprov/pipeline/provision.py",  # saga helper: saga engine + link stages
-    "netprov/documents/samples.py:accepted_context",  # lab helper moves samples out of netprov/
-}
+PENDING: set[str] = set()  # offenders allowed for now: none
 
 
 def _modules() -> list[Path]:

@@ -16,7 +16,7 @@ from netprov.domain.users import load_directory
 from netprov.errors import PipelineError
 from netprov.monitoring.base import ProbeStatus, Registration
 from netprov.pipeline import link_stages as ls
-from netprov.pipeline.checks import CHECK_KINDS, check_kind, check_label, check_timeout
+from netprov.pipeline.checks import CHECK_KINDS, Device, check_kind, check_label, check_timeout
 from netprov.pipeline.provision import STAGES, Provisioner
 from netprov.pipeline.saga import JournalData, Stage
 from netprov.render.playbook import ResolvedCheck
@@ -83,8 +83,17 @@ class FakeDriver:
         return "Table master4:\n10.20.0.0/27  unicast [opd1 10:00] * (100) [AS65001i]\n\tBGP.origin: IGP"
 
 
+class FakeBirdPlatform:
+    """Stands in for the bird2 platform: the bgp check asks the platform, not the driver."""
+
+    def bgp_announced(self, conn: FakeDriver, prefix: str, device: str = "") -> tuple[bool, str]:
+        out = conn._send_bird_command(f"show route {prefix} all")
+        first = next(ln.strip() for ln in out.splitlines() if prefix in ln)
+        return prefix in out and "BGP" in out, first
+
+
 def test_each_check_kind_verifies_with_the_driver() -> None:
-    drv = FakeDriver()
+    drv = Device("d1", FakeDriver(), FakeBirdPlatform())  # type: ignore[arg-type]
     addr = ResolvedCheck(
         kind="interface_address", device="d1", interface="eth1", address=ipaddress.ip_interface("10.9.0.1/30")
     )

@@ -27,8 +27,8 @@ from netprov.render.playbook import (
     plan_devices,
     resolve_checks,
 )
-from netprov.render.samples import DEFAULT_SAMPLES_DIR, load_sample
 from netprov.settings import REPO_ROOT, Settings, load_settings
+from netprov_lab.samples import DEFAULT_SAMPLES_DIR, load_sample
 
 TOPOLOGY = load_topology(load_settings().topology_file)
 INTERNET = load_sample(DEFAULT_SAMPLES_DIR / "dinkes-internet-small.yaml")
@@ -177,7 +177,7 @@ ALLOWED = {
     "netprov/documents/view.py": "document labels per service (hygiene's module)",
     "netprov/documents/samples.py": "sample document data",
 }
-EXCLUDED_DIRS = ("netprov/lab/", "netprov/demo/")
+EXCLUDED_DIRS = ("netprov/store/migrations/",)
 
 
 def _service_literals(path: Path) -> list[str]:
