@@ -76,8 +76,14 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
 
     platform = "frr"
 
-    def __init__(self, hostname: str, username: str, password: str | None = None,
-                 timeout: int = 60, optional_args: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        hostname: str,
+        username: str,
+        password: str | None = None,
+        timeout: int = 60,
+        optional_args: dict[str, Any] | None = None,
+    ) -> None:
         self.hostname = hostname
         self.username = username
         self.password = password
@@ -102,14 +108,20 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
     def open(self) -> None:
         a = self.optional_args
         options = SSHOptions(
-            hostname=self.hostname, username=self.username, password=self.password,
-            port=self.port, key_file=a.get("key_file"), key_passphrase=a.get("key_passphrase"),
-            timeout=float(self.timeout), ssh_config_file=a.get("ssh_config_file"),
+            hostname=self.hostname,
+            username=self.username,
+            password=self.password,
+            port=self.port,
+            key_file=a.get("key_file"),
+            key_passphrase=a.get("key_passphrase"),
+            timeout=float(self.timeout),
+            ssh_config_file=a.get("ssh_config_file"),
             strict_host_keys=_truthy(a.get("ssh_strict", False)),
             known_hosts_file=a.get("known_hosts_file"),
             allow_agent=_truthy(a.get("allow_agent", False)),
             look_for_keys=_truthy(a.get("look_for_keys", False)),
-            keepalive=int(a.get("keepalive", 30)))
+            keepalive=int(a.get("keepalive", 30)),
+        )
         transport = SSHTransport(options)
         transport.open()
         self.transport = transport
@@ -126,8 +138,7 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
     def _wrap(self, command: str) -> str:
         return f"sudo -n sh -c {shlex.quote(command)}" if self.use_sudo else command
 
-    def _exec(self, command: str, stdin: str | None = None, timeout: float | None = None
-              ) -> Result:
+    def _exec(self, command: str, stdin: str | None = None, timeout: float | None = None) -> Result:
         if self.transport is None:
             raise ConnectionClosedException(f"{self.hostname}: call open() first")
         return self.transport.run(self._wrap(command), stdin=stdin, timeout=timeout)
@@ -162,8 +173,7 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
         return parsers.strip_running(self._run(self._vtysh_cmd("show running-config")))
 
     # --- candidate ----------------------------------------------------------------------------------
-    def _read_candidate(self, filename: str | None, config: str | None,
-                        exc: type[Exception]) -> str:
+    def _read_candidate(self, filename: str | None, config: str | None, exc: type[Exception]) -> str:
         if filename:
             try:
                 text = Path(filename).read_text(encoding="utf-8")
@@ -180,20 +190,20 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
     def _validate(self, text: str, exc: type[Exception]) -> None:
         """FRR's own parser (``vtysh --dryrun``) must accept the text; else raise ``exc``."""
         path = self._q(f"{self.workdir}/candidate-{uuid.uuid4().hex[:12]}.conf")
-        res = self._exec(f"umask 077; mkdir -p {self._q(self.workdir)} && cat > {path} && "
-                         f"{self.vtysh} --dryrun -f {path}; rc=$?; rm -f {path}; exit $rc",
-                         stdin=text)
+        res = self._exec(
+            f"umask 077; mkdir -p {self._q(self.workdir)} && cat > {path} && "
+            f"{self.vtysh} --dryrun -f {path}; rc=$?; rm -f {path}; exit $rc",
+            stdin=text,
+        )
         if res.rc != 0:
             raise exc("FRR rejects the candidate: " + _errors(res.stderr + res.stdout))
 
-    def load_replace_candidate(self, filename: str | None = None, config: str | None = None
-                               ) -> None:
+    def load_replace_candidate(self, filename: str | None = None, config: str | None = None) -> None:
         text = self._read_candidate(filename, config, ReplaceConfigException)
         self._validate(text, ReplaceConfigException)
         self._candidate, self._candidate_kind = text, "replace"
 
-    def load_merge_candidate(self, filename: str | None = None, config: str | None = None
-                             ) -> None:
+    def load_merge_candidate(self, filename: str | None = None, config: str | None = None) -> None:
         text = self._read_candidate(filename, config, MergeConfigException)
         self._validate(text, MergeConfigException)
         self._candidate, self._candidate_kind = text, "merge"
@@ -213,41 +223,50 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
         if self._candidate_kind == "replace":
             build = f"cat > {path}"
         else:  # merge: the router's running config followed by the candidate
-            build = (f"{{ {self._vtysh_cmd('show running-config')} | sed -n '/^frr version/,$p'"
-                     f" | grep -v '^end$'; echo '!'; cat; }} > {path}")
-        res = self._exec(f"umask 077; mkdir -p {self._q(self.workdir)} && {build} && "
-                         f"{self.frr_reload} --test --stdout {path} 2>&1; rc=$?; rm -f {path}; "
-                         "exit $rc", stdin=self._candidate)
+            build = (
+                f"{{ {self._vtysh_cmd('show running-config')} | sed -n '/^frr version/,$p'"
+                f" | grep -v '^end$'; echo '!'; cat; }} > {path}"
+            )
+        res = self._exec(
+            f"umask 077; mkdir -p {self._q(self.workdir)} && {build} && "
+            f"{self.frr_reload} --test --stdout {path} 2>&1; rc=$?; rm -f {path}; "
+            "exit $rc",
+            stdin=self._candidate,
+        )
         errors = parsers.reload_errors(res.stdout)
         if errors or res.rc != 0:
-            raise self._exc()("frr-reload.py --test failed: " + _errors("\n".join(errors)
-                                                                         or res.stdout))
+            raise self._exc()("frr-reload.py --test failed: " + _errors("\n".join(errors) or res.stdout))
         return parsers.reload_diff(res.stdout)
 
     # --- commit / confirm / rollback -------------------------------------------------------------
     def _lock_prelude(self) -> str:
         s = self._q(self.state_dir)
-        return (f"S={s}\nmkdir -p \"$S\"\nexec 9>>\"$S/lock\"\n"
-                "flock -w 120 9 || { echo 'LOCK-TIMEOUT'; exit 75; }\n")
+        return (
+            f'S={s}\nmkdir -p "$S"\nexec 9>>"$S/lock"\n'
+            "flock -w 120 9 || { echo 'LOCK-TIMEOUT'; exit 75; }\n"
+        )
 
     def _log_line(self, action: str, message: str) -> str:
         msg = _SAFE_MESSAGE.sub(" ", message)[:300].replace("\t", " ")
         who = _SAFE_MESSAGE.sub(" ", self.username)[:64]
-        return (f"printf '%s\\t%s\\t%s\\t%s\\n' \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" "
-                f"{shlex.quote(action)} {shlex.quote(who)} {shlex.quote(msg)} "
-                ">> \"$S/commit.log\"\n")
+        return (
+            f"printf '%s\\t%s\\t%s\\t%s\\n' \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" "
+            f"{shlex.quote(action)} {shlex.quote(who)} {shlex.quote(msg)} "
+            '>> "$S/commit.log"\n'
+        )
 
     def _write_memory(self) -> str:
         return f"{self._vtysh_cmd('write memory')} >/dev/null 2>&1 || echo 'WRITE-FAILED'\n"
 
     def _reload_rollback(self) -> str:
-        return (f"{self.frr_reload} --reload --stdout \"$S/rollback.conf\" "
-                ">\"$S/rollback-apply.log\" 2>&1\n")
+        return f'{self.frr_reload} --reload --stdout "$S/rollback.conf" >"$S/rollback-apply.log" 2>&1\n'
 
     def _cancel_timer(self) -> str:
-        return ("if [ -f \"$S/pending\" ]; then read pid deadline < \"$S/pending\"; "
-                "kill -TERM -- \"-$pid\" 2>/dev/null || kill -TERM \"$pid\" 2>/dev/null; "
-                "rm -f \"$S/pending\"; fi\n")
+        return (
+            'if [ -f "$S/pending" ]; then read pid deadline < "$S/pending"; '
+            'kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null; '
+            'rm -f "$S/pending"; fi\n'
+        )
 
     def commit_config(self, message: str = "", revert_in: int | None = None) -> None:
         if not self._candidate:
@@ -262,27 +281,25 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
         # one round trip: refuse if a commit awaits confirmation, write + validate the
         # candidate, snapshot the running config, apply
         script = (
-            self._lock_prelude()
-            + "if [ -f \"$S/pending\" ]; then read pid deadline < \"$S/pending\"; "
-            "if kill -0 \"$pid\" 2>/dev/null; then echo PENDING; exit 0; fi; "
-            "rm -f \"$S/pending\"; fi\n"
+            self._lock_prelude() + 'if [ -f "$S/pending" ]; then read pid deadline < "$S/pending"; '
+            'if kill -0 "$pid" 2>/dev/null; then echo PENDING; exit 0; fi; '
+            'rm -f "$S/pending"; fi\n'
             + f"umask 077\nmkdir -p {self._q(self.workdir)}\n"
             + f"cat > {path} <<'{delim}'\n{self._candidate}{delim}\n"
-            + f"if ! {self.vtysh} --dryrun -f {path} >\"$S/validate.log\" 2>&1; then "
-            f"rm -f {path}; echo VALIDATE-FAILED; cat \"$S/validate.log\"; exit 0; fi\n"
+            + f'if ! {self.vtysh} --dryrun -f {path} >"$S/validate.log" 2>&1; then '
+            f'rm -f {path}; echo VALIDATE-FAILED; cat "$S/validate.log"; exit 0; fi\n'
             + f"{self._vtysh_cmd('show running-config')} | sed -n '/^frr version/,$p' "
-            "> \"$S/rollback.conf.new\" || { echo SNAPSHOT-FAILED; exit 0; }\n"
-            + f"{apply} >\"$S/apply.log\" 2>&1; rc=$?\n"
+            '> "$S/rollback.conf.new" || { echo SNAPSHOT-FAILED; exit 0; }\n'
+            + f'{apply} >"$S/apply.log" 2>&1; rc=$?\n'
             + f"rm -f {path}\n"
-            + "echo \"APPLY-RC $rc\"\ncat \"$S/apply.log\"\n"
+            + 'echo "APPLY-RC $rc"\ncat "$S/apply.log"\n'
         )
         res = self._script(script)
         out = res.stdout
         if out.startswith("PENDING"):
             raise CommitError("a commit is pending confirmation: confirm_commit() or rollback()")
         if "VALIDATE-FAILED" in out:
-            raise exc("FRR rejects the candidate: "
-                      + _errors(out.split("VALIDATE-FAILED", 1)[1]))
+            raise exc("FRR rejects the candidate: " + _errors(out.split("VALIDATE-FAILED", 1)[1]))
         if "SNAPSHOT-FAILED" in out or "LOCK-TIMEOUT" in out or res.rc != 0:
             raise exc(f"cannot save the running config before the commit: {out[-300:]}")
         rc_match = re.search(r"APPLY-RC (\d+)", out)
@@ -290,14 +307,17 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
         if rc_match is None or rc_match.group(1) != "0" or parsers.reload_errors(applied):
             # put the saved config back, so a rejected commit leaves nothing behind
             restore = self._script(
-                self._lock_prelude()
-                + f"{self.frr_reload} --reload --stdout \"$S/rollback.conf.new\" "
-                ">\"$S/restore.log\" 2>&1; rc=$?; rm -f \"$S/rollback.conf.new\"\n"
-                + self._log_line("failed", message) + "exit $rc\n")
+                self._lock_prelude() + f'{self.frr_reload} --reload --stdout "$S/rollback.conf.new" '
+                '>"$S/restore.log" 2>&1; rc=$?; rm -f "$S/rollback.conf.new"\n'
+                + self._log_line("failed", message)
+                + "exit $rc\n"
+            )
             note = "" if restore.rc == 0 else " (restoring the previous config failed too)"
-            raise exc(f"FRR rejected the commit{note}: "
-                      + _errors("\n".join(parsers.reload_errors(applied)) or applied))
-        tail = self._lock_prelude() + "mv \"$S/rollback.conf.new\" \"$S/rollback.conf\"\n"
+            raise exc(
+                f"FRR rejected the commit{note}: "
+                + _errors("\n".join(parsers.reload_errors(applied)) or applied)
+            )
+        tail = self._lock_prelude() + 'mv "$S/rollback.conf.new" "$S/rollback.conf"\n'
         if revert_in is not None and int(revert_in) > 0:
             seconds = int(revert_in)
             tail += self._revert_timer_script(seconds)
@@ -315,34 +335,38 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
             "# napalm_frr commit-confirm timer: reload the saved config unless confirmed\n"
             f"sleep {seconds}\n"
             f"S={self._q(self.state_dir)}\n"
-            "exec 9>>\"$S/lock\"\nflock 9\n"
-            "[ -f \"$S/pending\" ] || exit 0\n"
-            f"{self.frr_reload} --reload --stdout \"$S/rollback.conf\" >\"$S/revert.log\" 2>&1\n"
+            'exec 9>>"$S/lock"\nflock 9\n'
+            '[ -f "$S/pending" ] || exit 0\n'
+            f'{self.frr_reload} --reload --stdout "$S/rollback.conf" >"$S/revert.log" 2>&1\n'
             + self._write_memory()
-            + "rm -f \"$S/pending\"\n"
+            + 'rm -f "$S/pending"\n'
             + "printf '%s\\treverted\\t-\\tcommit not confirmed in time\\n' "
-            "\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" >> \"$S/commit.log\"\n"
+            '"$(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$S/commit.log"\n'
         )
         return (
             "cat > \"$S/revert.sh\" <<'NAPALM_FRR_EOF'\n" + revert + "NAPALM_FRR_EOF\n"
-            "setsid sh \"$S/revert.sh\" 9>&- </dev/null >/dev/null 2>&1 &\n"
-            f"echo \"$! $(( $(date +%s) + {seconds} ))\" > \"$S/pending\"\n"
+            'setsid sh "$S/revert.sh" 9>&- </dev/null >/dev/null 2>&1 &\n'
+            f'echo "$! $(( $(date +%s) + {seconds} ))" > "$S/pending"\n'
         )
 
     def has_pending_commit(self) -> bool:
         res = self._script(
             f"S={self._q(self.state_dir)}\n"
-            "if [ -f \"$S/pending\" ]; then read pid deadline < \"$S/pending\"; "
-            "if kill -0 \"$pid\" 2>/dev/null; then echo PENDING; else rm -f \"$S/pending\"; "
-            "echo STALE; fi; else echo NONE; fi\n")
+            'if [ -f "$S/pending" ]; then read pid deadline < "$S/pending"; '
+            'if kill -0 "$pid" 2>/dev/null; then echo PENDING; else rm -f "$S/pending"; '
+            "echo STALE; fi; else echo NONE; fi\n"
+        )
         return "PENDING" in res.stdout
 
     def confirm_commit(self) -> None:
         res = self._script(
             self._lock_prelude()
-            + "if [ ! -f \"$S/pending\" ]; then echo NONE; exit 0; fi\n"
-            + self._cancel_timer() + self._write_memory()
-            + self._log_line("confirmed", "") + "echo CONFIRMED\n")
+            + 'if [ ! -f "$S/pending" ]; then echo NONE; exit 0; fi\n'
+            + self._cancel_timer()
+            + self._write_memory()
+            + self._log_line("confirmed", "")
+            + "echo CONFIRMED\n"
+        )
         if "CONFIRMED" not in res.stdout:
             raise CommitConfirmException("no commit is pending confirmation")
         if "WRITE-FAILED" in res.stdout:
@@ -350,11 +374,16 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
 
     def rollback(self) -> None:
         res = self._script(
-            self._lock_prelude() + self._cancel_timer()
-            + "[ -f \"$S/rollback.conf\" ] || { echo NO-ROLLBACK; exit 0; }\n"
-            + self._reload_rollback() + "rc=$?\n" + self._write_memory()
-            + self._log_line("rollback", "") + "echo \"ROLLBACK-RC $rc\"\n"
-            + "cat \"$S/rollback-apply.log\"\n")
+            self._lock_prelude()
+            + self._cancel_timer()
+            + '[ -f "$S/rollback.conf" ] || { echo NO-ROLLBACK; exit 0; }\n'
+            + self._reload_rollback()
+            + "rc=$?\n"
+            + self._write_memory()
+            + self._log_line("rollback", "")
+            + 'echo "ROLLBACK-RC $rc"\n'
+            + 'cat "$S/rollback-apply.log"\n'
+        )
         if "NO-ROLLBACK" in res.stdout:
             raise CommandErrorException(f"no rollback point in {self.state_dir} on the router")
         errors = parsers.reload_errors(res.stdout)
@@ -364,8 +393,12 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
     # --- getters --------------------------------------------------------------------------------------
     def get_facts(self) -> dict[str, Any]:
         host, uptime, version, links, serial = self._multi(
-            "hostname", "cat /proc/uptime", self._vtysh_cmd("show version"), "ip -j link show",
-            f"cat {SERIAL_FILE} 2>/dev/null || true")
+            "hostname",
+            "cat /proc/uptime",
+            self._vtysh_cmd("show version"),
+            "ip -j link show",
+            f"cat {SERIAL_FILE} 2>/dev/null || true",
+        )
         return parsers.parse_facts(host, uptime, version, links, serial)
 
     def get_interfaces(self) -> dict[str, dict[str, Any]]:
@@ -375,8 +408,9 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
     def get_interfaces_ip(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
         return parsers.parse_interfaces_ip(self._run("ip -j addr show"))
 
-    def get_config(self, retrieve: str = "all", full: bool = False, sanitized: bool = False,
-                   format: str = "text") -> dict[str, str]:
+    def get_config(
+        self, retrieve: str = "all", full: bool = False, sanitized: bool = False, format: str = "text"
+    ) -> dict[str, str]:
         """Running, startup (the saved ``frr.conf``) and candidate configuration, as text.
 
         FRR prints its configuration one way only: ``full`` (defaults included) and any
@@ -399,8 +433,9 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
             out = {k: parsers.sanitize(v) for k, v in out.items()}
         return out
 
-    def get_route_to(self, destination: str = "", protocol: str = "", longer: bool = False
-                     ) -> dict[str, list[dict[str, Any]]]:
+    def get_route_to(
+        self, destination: str = "", protocol: str = "", longer: bool = False
+    ) -> dict[str, list[dict[str, Any]]]:
         cmd = "show ip route"
         if destination:
             try:
@@ -419,12 +454,20 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]
         out = self._run(self._vtysh_cmd("show bgp vrf all neighbors json"))
         return parsers.parse_bgp_neighbors(out)
 
-    def ping(self, destination: str, source: str = "", ttl: int = 255, timeout: int = 2,
-             size: int = 100, count: int = 5, vrf: str = "", source_interface: str = ""
-             ) -> dict[str, Any]:
+    def ping(
+        self,
+        destination: str,
+        source: str = "",
+        ttl: int = 255,
+        timeout: int = 2,
+        size: int = 100,
+        count: int = 5,
+        vrf: str = "",
+        source_interface: str = "",
+    ) -> dict[str, Any]:
         if not re.fullmatch(r"[A-Za-z0-9_.:-]+", destination):
             return {"error": f"invalid destination {destination!r}"}
-        cmd = (f"ping -n -c {int(count)} -W {int(timeout)} -s {int(size)} -t {int(ttl)}")
+        cmd = f"ping -n -c {int(count)} -W {int(timeout)} -s {int(size)} -t {int(ttl)}"
         src = source or source_interface
         if src:
             if not re.fullmatch(r"[A-Za-z0-9_.:-]+", src):

@@ -12,8 +12,7 @@ _SECRET_LINES = [
     (re.compile(r"^(\s*neighbor \S+ password)\s+\S+", re.MULTILINE), r"\1 <removed>"),
     (re.compile(r"^(\s*key-string)\s+\S+", re.MULTILINE), r"\1 <removed>"),
     (re.compile(r"^(\s*ip ospf authentication-key)\s+\S+", re.MULTILINE), r"\1 <removed>"),
-    (re.compile(r"^(\s*ip ospf message-digest-key \d+ md5)\s+\S+", re.MULTILINE),
-     r"\1 <removed>"),
+    (re.compile(r"^(\s*ip ospf message-digest-key \d+ md5)\s+\S+", re.MULTILINE), r"\1 <removed>"),
     (re.compile(r"^(\s*(?:ip rip )?authentication string)\s+\S+", re.MULTILINE), r"\1 <removed>"),
 ]
 
@@ -21,7 +20,7 @@ _SECRET_LINES = [
 def strip_running(text: str) -> str:
     """``show running-config`` without vtysh's "Building configuration..." preamble."""
     m = RUNNING_START.search(text)
-    out = text[m.start():] if m else text
+    out = text[m.start() :] if m else text
     return out if out.endswith("\n") else out + "\n"
 
 
@@ -90,8 +89,9 @@ def natural_key(name: str) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
-def parse_facts(hostname: str, uptime: str, version: str, links_json: str,
-                serial: str = "") -> dict[str, Any]:
+def parse_facts(
+    hostname: str, uptime: str, version: str, links_json: str, serial: str = ""
+) -> dict[str, Any]:
     first = version.strip().splitlines()[0] if version.strip() else ""
     m = re.match(r"FRRouting (\S+)", first)
     os_version = f"FRRouting {m.group(1)}" if m else first
@@ -123,8 +123,7 @@ def parse_interfaces(links_json: str, frr_json: str) -> dict[str, dict[str, Any]
             "is_enabled": "UP" in flags,
             "description": str(info.get("description") or link.get("ifalias") or ""),
             "last_flapped": -1.0,
-            "speed": (float(speed) if isinstance(speed, int | float) and 0 < speed < 4294967295
-                      else -1.0),
+            "speed": (float(speed) if isinstance(speed, int | float) and 0 < speed < 4294967295 else -1.0),
             "mtu": int(link.get("mtu", info.get("mtu", 0)) or 0),
             "mac_address": str(link.get("address") or info.get("hardwareAddress") or "").upper(),
         }
@@ -138,7 +137,8 @@ def parse_interfaces_ip(addr_json: str) -> dict[str, dict[str, dict[str, dict[st
         for a in link.get("addr_info", []):
             fam = "ipv4" if a.get("family") == "inet" else "ipv6"
             out.setdefault(link["ifname"], {}).setdefault(fam, {})[a["local"]] = {
-                "prefix_length": int(a["prefixlen"])}
+                "prefix_length": int(a["prefixlen"])
+            }
     return dict(sorted(out.items(), key=lambda kv: natural_key(kv[0])))
 
 
@@ -161,19 +161,21 @@ def parse_routes(route_json: str, protocol: str = "") -> dict[str, list[dict[str
             selected = bool(r.get("selected"))
             attrs: dict[str, Any] = {"metric": r.get("metric", 0)}
             for nh in r.get("nexthops", []) or [{}]:
-                entries.append({
-                    "protocol": proto,
-                    "current_active": selected,
-                    "last_active": selected,
-                    "age": parse_uptime(str(r.get("uptime", ""))),
-                    "next_hop": str(nh.get("ip", "")),
-                    "outgoing_interface": str(nh.get("interfaceName", "")),
-                    "selected_next_hop": bool(nh.get("fib")) or (selected and bool(nh.get("active"))),
-                    "preference": int(r.get("distance", 0)),
-                    "inactive_reason": "" if selected else "not selected",
-                    "routing_table": str(r.get("vrfName", "default")),
-                    "protocol_attributes": dict(attrs),
-                })
+                entries.append(
+                    {
+                        "protocol": proto,
+                        "current_active": selected,
+                        "last_active": selected,
+                        "age": parse_uptime(str(r.get("uptime", ""))),
+                        "next_hop": str(nh.get("ip", "")),
+                        "outgoing_interface": str(nh.get("interfaceName", "")),
+                        "selected_next_hop": bool(nh.get("fib")) or (selected and bool(nh.get("active"))),
+                        "preference": int(r.get("distance", 0)),
+                        "inactive_reason": "" if selected else "not selected",
+                        "routing_table": str(r.get("vrfName", "default")),
+                        "protocol_attributes": dict(attrs),
+                    }
+                )
         if entries:
             out[prefix] = entries
     return out
@@ -196,8 +198,11 @@ def parse_bgp_neighbors(neighbors_json: str) -> dict[str, dict[str, Any]]:
             for af_name, af in (p.get("addressFamilyInfo") or {}).items():
                 fam = "ipv6" if af_name.startswith("ipv6") else "ipv4"
                 accepted = int(af.get("acceptedPrefixCounter", 0))
-                afs[fam] = {"received_prefixes": accepted, "accepted_prefixes": accepted,
-                            "sent_prefixes": int(af.get("sentPrefixCounter", 0))}
+                afs[fam] = {
+                    "received_prefixes": accepted,
+                    "accepted_prefixes": accepted,
+                    "sent_prefixes": int(af.get("sentPrefixCounter", 0)),
+                }
             state = str(p.get("bgpState", ""))
             up = state == "Established"
             entry["peers"][addr] = {
@@ -227,10 +232,17 @@ def parse_ping(output: str, rc: int) -> dict[str, Any]:
         message = output.strip().splitlines()[-1] if output.strip() else f"ping failed (rc={rc})"
         return {"error": message}
     sent, received = int(stats.group(1)), int(stats.group(2))
-    results = [{"ip_address": m.group(1), "rtt": float(m.group(2))}
-               for m in _PING_REPLY.finditer(output)]
+    results = [{"ip_address": m.group(1), "rtt": float(m.group(2))} for m in _PING_REPLY.finditer(output)]
     rtt = _PING_RTT.search(output)
     mn, avg, mx, dev = (float(x) for x in rtt.groups()) if rtt else (0.0, 0.0, 0.0, 0.0)
-    return {"success": {"probes_sent": sent, "packet_loss": sent - received,
-                        "rtt_min": mn, "rtt_max": mx, "rtt_avg": avg, "rtt_stddev": dev,
-                        "results": results}}
+    return {
+        "success": {
+            "probes_sent": sent,
+            "packet_loss": sent - received,
+            "rtt_min": mn,
+            "rtt_max": mx,
+            "rtt_avg": avg,
+            "rtt_stddev": dev,
+            "results": results,
+        }
+    }

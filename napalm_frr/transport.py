@@ -36,8 +36,7 @@ class Transport(Protocol):
 
     def is_alive(self) -> bool: ...
 
-    def run(self, command: str, stdin: str | None = None, timeout: float | None = None
-            ) -> Result: ...
+    def run(self, command: str, stdin: str | None = None, timeout: float | None = None) -> Result: ...
 
 
 @dataclass
@@ -94,10 +93,19 @@ class SSHTransport:
         policy = paramiko.RejectPolicy() if o.strict_host_keys else paramiko.AutoAddPolicy()
         client.set_missing_host_key_policy(policy)
         try:
-            client.connect(host, port=port, username=user, password=o.password or None,
-                           key_filename=key, passphrase=o.key_passphrase,
-                           allow_agent=o.allow_agent, look_for_keys=o.look_for_keys,
-                           timeout=o.timeout, banner_timeout=o.timeout, auth_timeout=o.timeout)
+            client.connect(
+                host,
+                port=port,
+                username=user,
+                password=o.password or None,
+                key_filename=key,
+                passphrase=o.key_passphrase,
+                allow_agent=o.allow_agent,
+                look_for_keys=o.look_for_keys,
+                timeout=o.timeout,
+                banner_timeout=o.timeout,
+                auth_timeout=o.timeout,
+            )
         except paramiko.AuthenticationException as exc:
             raise ConnectAuthError(f"{user}@{host}:{port}: authentication failed") from exc
         except TimeoutError as exc:
@@ -118,8 +126,7 @@ class SSHTransport:
         t = self.client.get_transport() if self.client else None
         return bool(t and t.is_active())
 
-    def run(self, command: str, stdin: str | None = None, timeout: float | None = None
-            ) -> Result:
+    def run(self, command: str, stdin: str | None = None, timeout: float | None = None) -> Result:
         if self.client is None or not self.is_alive():
             raise ConnectionClosedException(f"{self.options.hostname}: connection is not open")
         tmo = timeout or self.options.timeout

@@ -140,26 +140,43 @@ def status(settings: Settings) -> dict[str, Any]:
     namespaces = set(netns_list())
     devices: list[dict[str, Any]] = []
     for r in plan.routers:
-        devices.append({
-            "name": r.name, "platform": r.platform, "role": r.role, "host": "127.0.0.1",
-            "port": r.port, "username": USERNAME, "credentials": str(key_file(settings)),
-            "netns": r.netns,
-            "state": "up" if r.netns in namespaces and ssh_banner(r.port, 1.0) else "down",
-        })
+        devices.append(
+            {
+                "name": r.name,
+                "platform": r.platform,
+                "role": r.role,
+                "host": "127.0.0.1",
+                "port": r.port,
+                "username": USERNAME,
+                "credentials": str(key_file(settings)),
+                "netns": r.netns,
+                "state": "up" if r.netns in namespaces and ssh_banner(r.port, 1.0) else "down",
+            }
+        )
     for s in plan.switches:
-        devices.append({
-            "name": s.name, "platform": s.platform, "role": s.role, "host": "127.0.0.1",
-            "port": s.port, "username": fs.SWITCH_USER,
-            "credentials": str(fs.password_path(settings.lab_dir)),
-            "state": "up" if ssh_banner(s.port, 1.0) else "down",
-        })
+        devices.append(
+            {
+                "name": s.name,
+                "platform": s.platform,
+                "role": s.role,
+                "host": "127.0.0.1",
+                "port": s.port,
+                "username": fs.SWITCH_USER,
+                "credentials": str(fs.password_path(settings.lab_dir)),
+                "state": "up" if ssh_banner(s.port, 1.0) else "down",
+            }
+        )
     up_count = sum(1 for d in devices if d["state"] == "up")
     probe_wired = plan.probe_ns in namespaces and _probe_link_present(plan)
     return {
         "state": "up" if up_count == len(devices) else ("down" if up_count == 0 else "partial"),
         "devices": devices,
-        "probe": {"namespace": plan.probe_ns, "address": plan.probe_address,
-                  "gateway": plan.probe_gateway, "wired": probe_wired},
+        "probe": {
+            "namespace": plan.probe_ns,
+            "address": plan.probe_address,
+            "gateway": plan.probe_gateway,
+            "wired": probe_wired,
+        },
     }
 
 
@@ -190,8 +207,7 @@ def _prepare_dirs(settings: Settings, r: Router) -> None:
         f.unlink()
     if r.platform == "frr":
         (d / "etc" / "frr.conf").write_text(r.baseline, encoding="utf-8")
-        (d / "etc" / "vtysh.conf").write_text("service integrated-vtysh-config\n",
-                                              encoding="utf-8")
+        (d / "etc" / "vtysh.conf").write_text("service integrated-vtysh-config\n", encoding="utf-8")
         daemons = "".join(f"{dm}=yes\n" for dm in FRR_DAEMONS)
         (d / "etc" / "daemons").write_text(daemons, encoding="utf-8")
         # a fresh baseline: no rollback point, pending timer or commit log of an earlier run
@@ -229,30 +245,38 @@ def _write_sshd_config(settings: Settings, r: Router) -> None:
         "MaxSessions 64\n"
         "SetEnv VTYSH_PAGER=cat\n"
         "Subsystem sftp internal-sftp\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
 
 def _write_start_script(settings: Settings, r: Router) -> None:
     d = router_dir(settings, r.name)
     # the router's own (empty) home on /root: logins skip the host's shell profile
-    lines = ["set -e", f"hostname {r.name}", "mount --make-rprivate /",
-             f"mount --bind {d / 'home'} /root"]
+    lines = ["set -e", f"hostname {r.name}", "mount --make-rprivate /", f"mount --bind {d / 'home'} /root"]
     if r.platform == "frr":
         # daemons (user frr) reach their files only through the bind mounts, so the lab dir
         # need not be traversable by frr
-        lines += [f"mount --bind {d / 'etc'} /etc/frr", f"mount --bind {d / 'run'} /run/frr",
-                  f"mount --bind {d / 'log'} /var/log/frr", "set +e"]
+        lines += [
+            f"mount --bind {d / 'etc'} /etc/frr",
+            f"mount --bind {d / 'run'} /run/frr",
+            f"mount --bind {d / 'log'} /var/log/frr",
+            "set +e",
+        ]
         for dm in FRR_DAEMONS:
-            lines.append(f"/usr/lib/frr/{dm} -d -u frr -g frr -P 0 -i /run/frr/{dm}.pid "
-                         f"--log file:/var/log/frr/{dm}.log || echo FAILED {dm}")
+            lines.append(
+                f"/usr/lib/frr/{dm} -d -u frr -g frr -P 0 -i /run/frr/{dm}.pid "
+                f"--log file:/var/log/frr/{dm}.log || echo FAILED {dm}"
+            )
         lines.append(f"vtysh -b >{d / 'log' / 'vtysh-b.log'} 2>&1 || echo FAILED vtysh -b")
     else:
-        lines += [f"mount --bind {d / 'etc'} /etc/bird", f"mount --bind {d / 'run'} /run/bird",
-                  "set +e",
-                  "/usr/sbin/bird -c /etc/bird/bird.conf -s /run/bird/bird.ctl "
-                  "-P /run/bird/bird.pid || echo FAILED bird"]
-    lines.append(f"/usr/sbin/sshd -f {d / 'sshd_config'} -E {d / 'log' / 'sshd.log'} "
-                 "|| echo FAILED sshd")
+        lines += [
+            f"mount --bind {d / 'etc'} /etc/bird",
+            f"mount --bind {d / 'run'} /run/bird",
+            "set +e",
+            "/usr/sbin/bird -c /etc/bird/bird.conf -s /run/bird/bird.ctl "
+            "-P /run/bird/bird.pid || echo FAILED bird",
+        ]
+    lines.append(f"/usr/sbin/sshd -f {d / 'sshd_config'} -E {d / 'log' / 'sshd.log'} || echo FAILED sshd")
     (d / "start.sh").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -260,16 +284,34 @@ def _create_netns(r: Router) -> None:
     run(["ip", "netns", "add", r.netns])
     run(["ip", "-n", r.netns, "link", "set", "lo", "up"])
     # forwarding on (also IPv6, so FRR's running config shows no "no ipv6 forwarding" line)
-    for key, value in (("net.ipv4.ip_forward", "1"), ("net.ipv4.conf.all.rp_filter", "0"),
-                       ("net.ipv4.conf.default.rp_filter", "0"),
-                       ("net.ipv6.conf.all.forwarding", "1")):
+    for key, value in (
+        ("net.ipv4.ip_forward", "1"),
+        ("net.ipv4.conf.all.rp_filter", "0"),
+        ("net.ipv4.conf.default.rp_filter", "0"),
+        ("net.ipv6.conf.all.forwarding", "1"),
+    ):
         run(["ip", "netns", "exec", r.netns, "sysctl", "-qw", f"{key}={value}"], check=False)
 
 
 def _cable(plan: LabPlan) -> None:
     for v in plan.veths:
-        run(["ip", "link", "add", v.tmp_a, "netns", v.a_ns, "type", "veth",
-             "peer", "name", v.tmp_b, "netns", v.b_ns])
+        run(
+            [
+                "ip",
+                "link",
+                "add",
+                v.tmp_a,
+                "netns",
+                v.a_ns,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                v.tmp_b,
+                "netns",
+                v.b_ns,
+            ]
+        )
         run(["ip", "-n", v.a_ns, "link", "set", v.tmp_a, "name", v.a_if, "up"])
         run(["ip", "-n", v.b_ns, "link", "set", v.tmp_b, "name", v.b_if, "up"])
 
@@ -288,30 +330,36 @@ def _configure_kernel(r: Router) -> None:
 
 def _start_router(settings: Settings, r: Router) -> None:
     d = router_dir(settings, r.name)
-    proc = run(["ip", "netns", "exec", r.netns, "unshare", "--uts", "--mount",
-                "sh", str(d / "start.sh")], check=False, timeout=60)
+    proc = run(
+        ["ip", "netns", "exec", r.netns, "unshare", "--uts", "--mount", "sh", str(d / "start.sh")],
+        check=False,
+        timeout=60,
+    )
     if "FAILED" in proc.stdout or proc.returncode != 0:
-        raise LabError(f"{r.name}: start failed: {(proc.stdout + proc.stderr).strip()[-300:]}"
-                       f" (logs in {d / 'log'})")
+        raise LabError(
+            f"{r.name}: start failed: {(proc.stdout + proc.stderr).strip()[-300:]} (logs in {d / 'log'})"
+        )
 
 
 def _start_socat(settings: Settings, r: Router) -> None:
     d = router_dir(settings, r.name)
     for pid in port_listeners(r.port):
-        raise LabError(f"port 127.0.0.1:{r.port} for {r.name} is taken by pid {pid} "
-                       f"({cmdline(pid)[:60]})")
+        raise LabError(f"port 127.0.0.1:{r.port} for {r.name} is taken by pid {pid} ({cmdline(pid)[:60]})")
     target = f"ip netns exec {r.netns} socat STDIO TCP\\:127.0.0.1\\:{SSH_PORT_IN_NS}"
     with (d / "log" / "socat.log").open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             ["socat", f"TCP-LISTEN:{r.port},bind=127.0.0.1,reuseaddr,fork", f"EXEC:{target}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-            start_new_session=True, close_fds=True)
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+            close_fds=True,
+        )
     (d / "socat.pid").write_text(f"{proc.pid}\n", encoding="ascii")
 
 
 def _probe_link_present(plan: LabPlan) -> bool:
-    proc = run(["ip", "-n", plan.probe_ns, "-o", "addr", "show", "dev", plan.probe_if],
-               check=False)
+    proc = run(["ip", "-n", plan.probe_ns, "-o", "addr", "show", "dev", plan.probe_if], check=False)
     return proc.returncode == 0 and plan.probe_address.split("/")[0] in proc.stdout
 
 
@@ -324,36 +372,93 @@ def _wire_probe(plan: LabPlan) -> None:
         run(["ip", "-n", plan.probe_ns, "link", "del", plan.probe_if], check=False)
         run(["ip", "-n", plan.probe_core, "link", "del", plan.probe_core_if], check=False)
         a, b = PROBE_VETH
-        run(["ip", "link", "add", a, "netns", plan.probe_core, "type", "veth",
-             "peer", "name", b, "netns", plan.probe_ns])
+        run(
+            [
+                "ip",
+                "link",
+                "add",
+                a,
+                "netns",
+                plan.probe_core,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                b,
+                "netns",
+                plan.probe_ns,
+            ]
+        )
         run(["ip", "-n", plan.probe_core, "link", "set", a, "name", plan.probe_core_if, "up"])
         run(["ip", "-n", plan.probe_ns, "link", "set", b, "name", plan.probe_if, "up"])
         run(["ip", "-n", plan.probe_ns, "addr", "add", plan.probe_address, "dev", plan.probe_if])
         # zebra owns the core end's address (baseline config); re-apply it if zebra lost it
         # because the interface was recreated.
-        run(["ip", "netns", "exec", plan.probe_core, "sh", "-c",
-             f"ip -o addr show dev {plan.probe_core_if} | grep -q inet || "
-             f"ip addr add {plan.probe_core_address} dev {plan.probe_core_if}"], check=False)
+        run(
+            [
+                "ip",
+                "netns",
+                "exec",
+                plan.probe_core,
+                "sh",
+                "-c",
+                f"ip -o addr show dev {plan.probe_core_if} | grep -q inet || "
+                f"ip addr add {plan.probe_core_address} dev {plan.probe_core_if}",
+            ],
+            check=False,
+        )
     for prefix in plan.probe_routes:
-        run(["ip", "-n", plan.probe_ns, "route", "replace", prefix, "via", plan.probe_gateway,
-             "dev", plan.probe_if])
+        run(
+            [
+                "ip",
+                "-n",
+                plan.probe_ns,
+                "route",
+                "replace",
+                prefix,
+                "via",
+                plan.probe_gateway,
+                "dev",
+                plan.probe_if,
+            ]
+        )
 
 
 def _record_state(settings: Settings, plan: LabPlan) -> None:
     devices: dict[str, Any] = {}
     for r in plan.routers:
-        devices[r.name] = {"platform": r.platform, "role": r.role, "host": "127.0.0.1",
-                           "port": r.port, "username": USERNAME,
-                           "key_file": str(key_file(settings)), "netns": r.netns}
+        devices[r.name] = {
+            "platform": r.platform,
+            "role": r.role,
+            "host": "127.0.0.1",
+            "port": r.port,
+            "username": USERNAME,
+            "key_file": str(key_file(settings)),
+            "netns": r.netns,
+        }
     for s in plan.switches:
-        devices[s.name] = {"platform": s.platform, "role": s.role, "host": "127.0.0.1",
-                           "port": s.port, "username": fs.SWITCH_USER,
-                           "password_file": str(fs.password_file(settings.lab_dir))}
-    write_state(settings.lab_dir, PART, {
-        "username": USERNAME, "key_file": str(key_file(settings)), "devices": devices,
-        "probe": {"namespace": plan.probe_ns, "address": plan.probe_address,
-                  "gateway": plan.probe_gateway},
-    })
+        devices[s.name] = {
+            "platform": s.platform,
+            "role": s.role,
+            "host": "127.0.0.1",
+            "port": s.port,
+            "username": fs.SWITCH_USER,
+            "password_file": str(fs.password_file(settings.lab_dir)),
+        }
+    write_state(
+        settings.lab_dir,
+        PART,
+        {
+            "username": USERNAME,
+            "key_file": str(key_file(settings)),
+            "devices": devices,
+            "probe": {
+                "namespace": plan.probe_ns,
+                "address": plan.probe_address,
+                "gateway": plan.probe_gateway,
+            },
+        },
+    )
 
 
 def _convergence_checks(plan: LabPlan) -> list[tuple[str, str, str]]:
@@ -385,9 +490,11 @@ def _wait_converged(plan: LabPlan, timeout: float) -> bool:
     pending = _convergence_checks(plan)
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
-        pending = [(ns, dst, proto) for ns, dst, proto in pending
-                   if f"proto {proto}" not in run(["ip", "-n", ns, "route", "show", dst],
-                                                  check=False).stdout]
+        pending = [
+            (ns, dst, proto)
+            for ns, dst, proto in pending
+            if f"proto {proto}" not in run(["ip", "-n", ns, "route", "show", dst], check=False).stdout
+        ]
         if pending:
             time.sleep(0.2)
     return not pending
@@ -400,8 +507,7 @@ def _healthy(settings: Settings, plan: LabPlan) -> bool:
     namespaces = set(netns_list())
     if any(r.netns not in namespaces or not netns_pids(r.netns) for r in plan.routers):
         return False
-    return all(ssh_banner(p, 1.0) for p in
-               [r.port for r in plan.routers] + [s.port for s in plan.switches])
+    return all(ssh_banner(p, 1.0) for p in [r.port for r in plan.routers] + [s.port for s in plan.switches])
 
 
 def _kill_group(pid: int) -> None:

@@ -82,8 +82,7 @@ def pid_file(lab_dir: Path) -> Path:
     return lab_dir / "devices" / "fake-switches.pid"
 
 
-def launch(lab_dir: Path, cache_dir: Path, switches: tuple[Switch, ...]
-           ) -> subprocess.Popen[bytes] | None:
+def launch(lab_dir: Path, cache_dir: Path, switches: tuple[Switch, ...]) -> subprocess.Popen[bytes] | None:
     """Start every switch in one process (returns at once; see :func:`wait_ready`)."""
     if not switches:
         return None
@@ -92,10 +91,22 @@ def launch(lab_dir: Path, cache_dir: Path, switches: tuple[Switch, ...]
     specs = [f"{s.model}:{s.name}:{s.port}" for s in switches]
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.Popen(
-            [str(py), str(SCRIPT), "--user", SWITCH_USER,
-             "--password-file", str(password_file(lab_dir)), "--spec", *specs],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, close_fds=True)
+            [
+                str(py),
+                str(SCRIPT),
+                "--user",
+                SWITCH_USER,
+                "--password-file",
+                str(password_file(lab_dir)),
+                "--spec",
+                *specs,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
     pid_file(lab_dir).write_text(f"{proc.pid}\n", encoding="ascii")
     return proc
 

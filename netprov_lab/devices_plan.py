@@ -142,8 +142,7 @@ def _ospf_interfaces(topo: Topology, name: str) -> set[str]:
 
 def frr_baseline(topo: Topology, device: Device) -> str:
     """The startup ``frr.conf`` of an FRR router (see the module docstring for conventions)."""
-    lines = ["frr defaults traditional", f"hostname {device.name}",
-             "service integrated-vtysh-config", "!"]
+    lines = ["frr defaults traditional", f"hostname {device.name}", "service integrated-vtysh-config", "!"]
     ifaces = _frr_interfaces(topo, device.name)
     ospf_ifs = _ospf_interfaces(topo, device.name)
     networks: list[str] = []
@@ -173,8 +172,7 @@ def frr_baseline(topo: Topology, device: Device) -> str:
     if device.role in ("core", "distribution"):
         # FRR re-originates a router LSA at most every 5 s by default: at start-up, with links
         # coming up one by one, that delays convergence by 10+ s
-        lines += [" timers throttle lsa all 0", " timers throttle spf 0 50 1000",
-                  " timers lsa min-arrival 0"]
+        lines += [" timers throttle lsa all 0", " timers throttle spf 0 50 1000", " timers lsa min-arrival 0"]
     for net in sorted(set(networks), key=lambda n: ipaddress.IPv4Network(n)):
         lines.append(f" network {net} area 0")
     if device.role == "core":
@@ -231,7 +229,7 @@ def bird_baseline(topo: Topology) -> str:
         "\n"
         "protocol device {\n}\n"
         "\n"
-        "protocol direct {\n  ipv4;\n  interface \"lo\", \"eth*\";\n}\n"
+        'protocol direct {\n  ipv4;\n  interface "lo", "eth*";\n}\n'
         "\n"
         "protocol kernel {\n  ipv4 { import none; export where source = RTS_BGP; };\n}\n"
         "\n"
@@ -265,23 +263,54 @@ def build_plan(topo: Topology) -> LabPlan:
         if d.platform == "frr":
             ifaces = tuple(sorted(_frr_interfaces(topo, d.name)))
             dummies = (d.lan_interface,) if d.role == "cpe" and d.lan_interface else ()
-            routers.append(Router(d.name, "frr", d.role, d.ssh_port, netns_name(d.name),
-                                  ifaces, (), dummies, frr_baseline(topo, d)))
+            routers.append(
+                Router(
+                    d.name,
+                    "frr",
+                    d.role,
+                    d.ssh_port,
+                    netns_name(d.name),
+                    ifaces,
+                    (),
+                    dummies,
+                    frr_baseline(topo, d),
+                )
+            )
         elif d.platform == "bird2":
             kernel = [(pe_if, pe_addr)]
             if d.loopback is not None:
                 kernel.append(("lo", str(d.loopback)))
-            routers.append(Router(d.name, "bird2", d.role, d.ssh_port, netns_name(d.name),
-                                  (pe_if,), tuple(kernel), (), bird_baseline(topo)))
+            routers.append(
+                Router(
+                    d.name,
+                    "bird2",
+                    d.role,
+                    d.ssh_port,
+                    netns_name(d.name),
+                    (pe_if,),
+                    tuple(kernel),
+                    (),
+                    bird_baseline(topo),
+                )
+            )
     del provider
     veths: list[Veth] = []
     cables = [(link.a, link.b) for link in topo.backbone_links]
     cables += [(c.dist, c.cpe) for c in topo.cpe_links]
     for i, (a, b) in enumerate(cables, start=1):
-        veths.append(Veth(netns_name(a.device), a.interface, netns_name(b.device), b.interface,
-                          f"{VETH_PREFIX}{i}a", f"{VETH_PREFIX}{i}b"))
-    switches = tuple(Switch(d.name, d.model or "cisco_generic", d.ssh_port)
-                     for d in topo.devices if d.platform == "ios")
+        veths.append(
+            Veth(
+                netns_name(a.device),
+                a.interface,
+                netns_name(b.device),
+                b.interface,
+                f"{VETH_PREFIX}{i}a",
+                f"{VETH_PREFIX}{i}b",
+            )
+        )
+    switches = tuple(
+        Switch(d.name, d.model or "cisco_generic", d.ssh_port) for d in topo.devices if d.platform == "ios"
+    )
     probe = topo.probe
     if probe.core.address is None:
         raise ValueError("topology probe.core needs an address")

@@ -14,16 +14,26 @@ from collections.abc import Iterable, Sequence
 from netprov.errors import LabError
 from netprov_lab.proc import pid_alive
 
-PACKAGES = ("frr", "frr-pythontools", "bird2", "openssh-server", "socat", "iproute2",
-            "iputils-ping", "util-linux")
+PACKAGES = (
+    "frr",
+    "frr-pythontools",
+    "bird2",
+    "openssh-server",
+    "socat",
+    "iproute2",
+    "iputils-ping",
+    "util-linux",
+)
 
 
-def run(cmd: Sequence[str], *, check: bool = True, input_text: str | None = None,
-        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: Sequence[str], *, check: bool = True, input_text: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run a command; on failure raise LabError naming it (its stderr tail, never secrets)."""
     try:
-        proc = subprocess.run(list(cmd), capture_output=True, text=True, input=input_text,
-                              timeout=timeout, check=False)
+        proc = subprocess.run(
+            list(cmd), capture_output=True, text=True, input=input_text, timeout=timeout, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise LabError(f"{' '.join(cmd[:4])}: {exc}") from exc
     if check and proc.returncode != 0:
@@ -43,8 +53,13 @@ def ensure_packages(packages: Iterable[str], progress: object = None) -> list[st
         if callable(progress):
             progress(f"installing Debian packages: {' '.join(missing)}")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        proc = subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *missing],
-                              capture_output=True, text=True, env=env, check=False)
+        proc = subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", *missing],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         if proc.returncode != 0:
             raise LabError(f"apt-get install {' '.join(missing)} failed: {proc.stderr[-400:]}")
     return missing

@@ -28,8 +28,15 @@ from netprov_lab.devices_sys import kill_pids
 DEFAULT_PORT = 2391
 SWITCH_NAME = "sw-validate"
 USER = "admin"
-ERROR_MARKERS = ("% Invalid", "% Incomplete", "% Ambiguous", "% Unknown", "No such command",
-                 "Invalid input", "% Error")
+ERROR_MARKERS = (
+    "% Invalid",
+    "% Incomplete",
+    "% Ambiguous",
+    "% Unknown",
+    "No such command",
+    "Invalid input",
+    "% Error",
+)
 
 
 class SwitchSession:
@@ -39,8 +46,14 @@ class SwitchSession:
         from netmiko import ConnectHandler
 
         self._conn: Any = ConnectHandler(
-            device_type="cisco_ios", host="127.0.0.1", port=port, username=USER,
-            password=password, secret=password, fast_cli=False, conn_timeout=15,
+            device_type="cisco_ios",
+            host="127.0.0.1",
+            port=port,
+            username=USER,
+            password=password,
+            secret=password,
+            fast_cli=False,
+            conn_timeout=15,
         )
         self._conn.enable()
 
@@ -123,10 +136,21 @@ def validation_switch(settings: Settings, port: int = DEFAULT_PORT) -> Iterator[
     log = work / f"fake-switch.{port}.log"
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.Popen(
-            [str(py), str(SCRIPT), "--user", USER, "--password-file", str(pw_file),
-             "--spec", f"cisco_generic:{SWITCH_NAME}:{port}"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, close_fds=True,
+            [
+                str(py),
+                str(SCRIPT),
+                "--user",
+                USER,
+                "--password-file",
+                str(pw_file),
+                "--spec",
+                f"cisco_generic:{SWITCH_NAME}:{port}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
         )
     try:
         deadline = time.monotonic() + 30

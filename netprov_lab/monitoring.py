@@ -113,9 +113,9 @@ def _orphan_markers(settings: Settings) -> list[str]:
     ns = probe_namespace(settings)
     zp, pp = zabbix_paths(settings), prom_paths(settings)
     return [
-        f"-c {zp.server_conf}",                               # zabbix_server
-        f"({zp.etc / 'php-fpm.conf'})",                       # php-fpm: master process (...)
-        f"-c {zp.etc / 'nginx.conf'}",                        # nginx: master process ...
+        f"-c {zp.server_conf}",  # zabbix_server
+        f"({zp.etc / 'php-fpm.conf'})",  # php-fpm: master process (...)
+        f"-c {zp.etc / 'nginx.conf'}",  # nginx: master process ...
         f"--config.file={pp.etc / 'prometheus.yml'}",
         f"--config.file={pp.etc / 'blackbox.yml'}",
         " ".join(proc.forwarder_argv(zbx.SERVER_PORT, ns)),
@@ -127,11 +127,15 @@ def _reap_orphans(settings: Settings, progress: Progress) -> None:
     """Stop our daemons that no pid file knows (pid files lost): they would hold the ports."""
     zp, pp = zabbix_paths(settings), prom_paths(settings)
     known: set[int] = set()
-    for pidfile, marker in ((zp.server_pid, "zabbix_server"), (zp.php_pid, "php-fpm"),
-                            (zp.nginx_pid, "nginx"),
-                            (zp.forward_pid, f"TCP-LISTEN:{zbx.SERVER_PORT}"),
-                            (pp.prom_pid, prom.PROM_MARKER), (pp.blackbox_pid, "blackbox"),
-                            (pp.forward_pid, f"TCP-LISTEN:{prom.BLACKBOX_PORT}")):
+    for pidfile, marker in (
+        (zp.server_pid, "zabbix_server"),
+        (zp.php_pid, "php-fpm"),
+        (zp.nginx_pid, "nginx"),
+        (zp.forward_pid, f"TCP-LISTEN:{zbx.SERVER_PORT}"),
+        (pp.prom_pid, prom.PROM_MARKER),
+        (pp.blackbox_pid, "blackbox"),
+        (pp.forward_pid, f"TCP-LISTEN:{prom.BLACKBOX_PORT}"),
+    ):
         pid = proc.alive(pidfile, marker)
         if pid:
             known.update(proc.descendants(pid))
@@ -149,10 +153,10 @@ def _up(settings: Settings, progress: Progress) -> None:
     ns = probe_namespace(settings)
     _reap_orphans(settings, progress)
     t = time.monotonic()
-    installed = proc.apt_ensure(COMMON_PACKAGES + zbx.PACKAGES + prom.PACKAGES,
-                                monitoring_dir(settings) / "log")
-    t = _step(progress, f"packages: {'installed ' + ' '.join(installed) if installed else 'present'}",
-              t)
+    installed = proc.apt_ensure(
+        COMMON_PACKAGES + zbx.PACKAGES + prom.PACKAGES, monitoring_dir(settings) / "log"
+    )
+    t = _step(progress, f"packages: {'installed ' + ' '.join(installed) if installed else 'present'}", t)
     created = proc.netns_ensure(ns)
     t = _step(progress, f"namespace {ns} {'created' if created else 'present'}", t)
 
@@ -168,13 +172,17 @@ def _up(settings: Settings, progress: Progress) -> None:
     proc.wait_for("the Zabbix API on 127.0.0.1:8081", zbx.api_ready, 90)
     t = _step(progress, "zabbix server, frontend and API up", t)
     fresh = zbx.ensure_token(zp)
-    write_state(settings.lab_dir, "zabbix", {
-        "url": f"http://127.0.0.1:{zbx.WEB_PORT}",
-        "api_url": zbx.api_url(),
-        "token_file": str(zp.token_file),
-        "server": f"127.0.0.1:{zbx.SERVER_PORT}",
-        "namespace": ns,
-    })
+    write_state(
+        settings.lab_dir,
+        "zabbix",
+        {
+            "url": f"http://127.0.0.1:{zbx.WEB_PORT}",
+            "api_url": zbx.api_url(),
+            "token_file": str(zp.token_file),
+            "server": f"127.0.0.1:{zbx.SERVER_PORT}",
+            "namespace": ns,
+        },
+    )
     t = _step(progress, f"API token {'created' if fresh else 'valid'}", t)
 
     prom.ensure_icmp_capability()
@@ -184,12 +192,16 @@ def _up(settings: Settings, progress: Progress) -> None:
     prom.start_prometheus(pp)
     proc.wait_for("the blackbox exporter on 127.0.0.1:9115", prom.blackbox_healthy, 30)
     proc.wait_for("Prometheus on 127.0.0.1:9090", prom.prometheus_ready, 60)
-    write_state(settings.lab_dir, "prometheus", {
-        "url": prom.url(),
-        "sd_dir": str(pp.sd_dir),
-        "blackbox_url": f"http://127.0.0.1:{prom.BLACKBOX_PORT}",
-        "namespace": ns,
-    })
+    write_state(
+        settings.lab_dir,
+        "prometheus",
+        {
+            "url": prom.url(),
+            "sd_dir": str(pp.sd_dir),
+            "blackbox_url": f"http://127.0.0.1:{prom.BLACKBOX_PORT}",
+            "namespace": ns,
+        },
+    )
     _step(progress, "prometheus and blackbox up", t)
 
 
@@ -214,8 +226,9 @@ def down(settings: Settings, progress: Progress) -> None:
                 proc.netns_delete(ns)
                 progress(f"namespace {ns} removed")
             else:
-                progress(f"namespace {ns} kept ({len(pids)} processes, interfaces: "
-                         f"{', '.join(links) or 'lo'})")
+                progress(
+                    f"namespace {ns} kept ({len(pids)} processes, interfaces: {', '.join(links) or 'lo'})"
+                )
 
 
 def wipe(settings: Settings, progress: Progress) -> None:
@@ -244,9 +257,25 @@ def status(settings: Settings) -> dict[str, object]:
     out["namespace"] = ns if proc.netns_exists(ns) else f"{ns} (absent)"
     routes = proc.netns_routes(ns)
     out["namespace_routes"] = routes or ["none: probes cannot leave the namespace"]
-    daemons = [v for k, v in out.items() if k in (
-        "zabbix_server", "zabbix_forwarder", "php_fpm", "nginx", "prometheus", "blackbox",
-        "blackbox_forwarder")]
-    out["state"] = ("up" if all(str(d).startswith("up") for d in daemons)
-                    else "down" if all(d == "down" for d in daemons) else "partial")
+    daemons = [
+        v
+        for k, v in out.items()
+        if k
+        in (
+            "zabbix_server",
+            "zabbix_forwarder",
+            "php_fpm",
+            "nginx",
+            "prometheus",
+            "blackbox",
+            "blackbox_forwarder",
+        )
+    ]
+    out["state"] = (
+        "up"
+        if all(str(d).startswith("up") for d in daemons)
+        else "down"
+        if all(d == "down" for d in daemons)
+        else "partial"
+    )
     return out

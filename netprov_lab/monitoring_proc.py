@@ -34,7 +34,9 @@ def missing_packages(packages: Sequence[str]) -> list[str]:
     for pkg in packages:
         res = subprocess.run(
             ["dpkg-query", "-W", "-f=${Status}", pkg],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if "install ok installed" not in res.stdout:
             missing.append(pkg)
@@ -69,12 +71,26 @@ def apt_ensure(packages: Sequence[str], log_dir: Path) -> list[str]:
             if not lists:
                 subprocess.run(
                     ["apt-get", "-o", "DPkg::Lock::Timeout=900", "update", "-q"],
-                    stdout=out, stderr=subprocess.STDOUT, env=env, check=False,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    check=False,
                 )
             res = subprocess.run(
-                ["apt-get", "-o", "DPkg::Lock::Timeout=900", "install", "-y", "-q",
-                 "--no-install-recommends", *missing],
-                stdout=out, stderr=subprocess.STDOUT, env=env, check=False,
+                [
+                    "apt-get",
+                    "-o",
+                    "DPkg::Lock::Timeout=900",
+                    "install",
+                    "-y",
+                    "-q",
+                    "--no-install-recommends",
+                    *missing,
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                check=False,
             )
     finally:
         if made_policy:
@@ -93,15 +109,18 @@ def alive(pidfile: Path, marker: str) -> int | None:
     return pid if pid_running(pid, marker) else None
 
 
-def start_background(
-    argv: Sequence[str], pidfile: Path, log: Path, env: dict[str, str] | None = None
-) -> int:
+def start_background(argv: Sequence[str], pidfile: Path, log: Path, env: dict[str, str] | None = None) -> int:
     """Start ``argv`` detached (own session, stdin /dev/null, output to ``log``); record its pid."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True, env=env,
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env=env,
         )
     _CHILDREN.append(proc)  # kept referenced: the daemon outlives this call
     pidfile.parent.mkdir(parents=True, exist_ok=True)
@@ -217,21 +236,18 @@ def netns_ensure(name: str) -> bool:
     """Create the namespace (lo up) if missing. Returns True if it was created."""
     created = False
     if not netns_exists(name):
-        res = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True,
-                             check=False)
+        res = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True, check=False)
         if res.returncode != 0 and not netns_exists(name):
             raise LabError(f"cannot create network namespace {name}: {res.stderr.strip()}")
         created = res.returncode == 0
-    subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True,
-                   capture_output=True)
+    subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True, capture_output=True)
     return created
 
 
 def netns_pids(name: str) -> list[int]:
     if not netns_exists(name):
         return []
-    res = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, check=False)
     return [int(p) for p in res.stdout.split() if p.isdigit()]
 
 
@@ -239,8 +255,9 @@ def netns_links(name: str) -> list[str]:
     """Interface names inside the namespace (``lo`` included)."""
     if not netns_exists(name):
         return []
-    res = subprocess.run(["ip", "-n", name, "-o", "link", "show"], capture_output=True,
-                         text=True, check=False)
+    res = subprocess.run(
+        ["ip", "-n", name, "-o", "link", "show"], capture_output=True, text=True, check=False
+    )
     names: list[str] = []
     for line in res.stdout.splitlines():
         parts = line.split(":", 2)
@@ -253,8 +270,9 @@ def netns_routes(name: str) -> list[str]:
     """IPv4 routes inside the namespace, one line each (local/loopback table excluded)."""
     if not netns_exists(name):
         return []
-    res = subprocess.run(["ip", "-n", name, "-4", "route", "show"], capture_output=True,
-                         text=True, check=False)
+    res = subprocess.run(
+        ["ip", "-n", name, "-4", "route", "show"], capture_output=True, text=True, check=False
+    )
     return [line.strip() for line in res.stdout.splitlines() if line.strip()]
 
 

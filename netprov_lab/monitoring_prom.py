@@ -109,8 +109,9 @@ def ensure_icmp_capability() -> None:
     res = subprocess.run(["getcap", BLACKBOX_BIN], capture_output=True, text=True, check=False)
     if "cap_net_raw" in res.stdout and "cap_net_raw-" not in res.stdout:
         return
-    res = subprocess.run(["setcap", "cap_net_raw=ep", BLACKBOX_BIN], capture_output=True,
-                         text=True, check=False)
+    res = subprocess.run(
+        ["setcap", "cap_net_raw=ep", BLACKBOX_BIN], capture_output=True, text=True, check=False
+    )
     if res.returncode != 0:
         raise LabError(f"setcap cap_net_raw=ep {BLACKBOX_BIN} failed: {res.stderr.strip()}")
 
@@ -122,8 +123,9 @@ def write_configs(paths: PromPaths) -> None:
     conf = paths.etc / "prometheus.yml"
     conf.write_text(render_prometheus_conf(paths))
     if shutil.which("promtool"):
-        res = subprocess.run(["promtool", "check", "config", str(conf)], capture_output=True,
-                             text=True, check=False)
+        res = subprocess.run(
+            ["promtool", "check", "config", str(conf)], capture_output=True, text=True, check=False
+        )
         if res.returncode != 0:
             raise LabError(f"promtool rejected {conf}: {(res.stdout + res.stderr).strip()[:400]}")
     for d in (paths.data, paths.log):
@@ -143,10 +145,19 @@ def start_blackbox(paths: PromPaths, netns: str) -> bool:
         return False
     if pid:
         proc.stop_pidfile(paths.blackbox_pid, "blackbox", 15)
-    argv = ["ip", "netns", "exec", netns, *_as_prometheus([
-        BLACKBOX_BIN, f"--config.file={paths.etc / 'blackbox.yml'}",
-        f"--web.listen-address=127.0.0.1:{BLACKBOX_PORT}",
-    ])]
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        netns,
+        *_as_prometheus(
+            [
+                BLACKBOX_BIN,
+                f"--config.file={paths.etc / 'blackbox.yml'}",
+                f"--web.listen-address=127.0.0.1:{BLACKBOX_PORT}",
+            ]
+        ),
+    ]
     proc.start_background(argv, paths.blackbox_pid, paths.log / "blackbox.log")
     return True
 
@@ -155,10 +166,12 @@ def start_forwarder(paths: PromPaths, netns: str) -> bool:
     if proc.alive(paths.forward_pid, f"TCP-LISTEN:{BLACKBOX_PORT}"):
         return False
     if proc.tcp_open("127.0.0.1", BLACKBOX_PORT):
-        raise LabError(f"127.0.0.1:{BLACKBOX_PORT} is taken by another program; "
-                       "the blackbox forwarder needs it")
-    proc.start_background(proc.forwarder_argv(BLACKBOX_PORT, netns), paths.forward_pid,
-                          paths.log / "socat-9115.log")
+        raise LabError(
+            f"127.0.0.1:{BLACKBOX_PORT} is taken by another program; the blackbox forwarder needs it"
+        )
+    proc.start_background(
+        proc.forwarder_argv(BLACKBOX_PORT, netns), paths.forward_pid, paths.log / "socat-9115.log"
+    )
     return True
 
 
@@ -167,11 +180,16 @@ def start_prometheus(paths: PromPaths) -> bool:
         return False
     if proc.tcp_open("127.0.0.1", PROM_PORT):
         raise LabError(f"127.0.0.1:{PROM_PORT} is taken by another program; Prometheus needs it")
-    argv = _as_prometheus([
-        PROM_BIN, f"--config.file={paths.etc / 'prometheus.yml'}",
-        f"--storage.tsdb.path={paths.data}", "--storage.tsdb.retention.time=2d",
-        f"--web.listen-address=127.0.0.1:{PROM_PORT}", "--web.enable-lifecycle",
-    ])
+    argv = _as_prometheus(
+        [
+            PROM_BIN,
+            f"--config.file={paths.etc / 'prometheus.yml'}",
+            f"--storage.tsdb.path={paths.data}",
+            "--storage.tsdb.retention.time=2d",
+            f"--web.listen-address=127.0.0.1:{PROM_PORT}",
+            "--web.enable-lifecycle",
+        ]
+    )
     proc.start_background(argv, paths.prom_pid, paths.log / "prometheus.log")
     return True
 

@@ -122,7 +122,12 @@ def _run(
     full_env = {**os.environ, **(env or {})}
     try:
         proc = subprocess.run(
-            cmd, input=stdin, capture_output=True, text=True, env=full_env, timeout=timeout,
+            cmd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=timeout,
             check=False,
         )
     except FileNotFoundError as exc:
@@ -208,8 +213,12 @@ def _python312() -> str:
         for ver, exe in (("3.12.1", "python3.12"), ("3.12", "python3.12"), ("3.13.0", "python3.13")):
             try:
                 out = subprocess.run(
-                    ["pyenv", "which", exe], capture_output=True, text=True, check=False,
-                    env={**os.environ, "PYENV_VERSION": ver}, timeout=30,
+                    ["pyenv", "which", exe],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    env={**os.environ, "PYENV_VERSION": ver},
+                    timeout=30,
                 )
             except (OSError, subprocess.TimeoutExpired):
                 continue
@@ -223,7 +232,10 @@ def _python312() -> str:
         try:
             out = subprocess.run(
                 [cand, "-c", "import sys; print(sys.version_info >= (3, 12))"],
-                capture_output=True, text=True, check=False, timeout=30,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=30,
             )
         except (OSError, subprocess.TimeoutExpired):
             continue
@@ -249,8 +261,11 @@ def _uv(paths: Paths, progress: Progress) -> str:
         progress("installing uv (from PyPI) for the NetBox venv")
         py = _python312()
         _run([py, "-m", "venv", str(tool)], what="python -m venv (uv)")
-        _run([str(tool / "bin" / "pip"), "install", "-q", "uv"], log=paths.lab / "pip.log",
-             what="pip install uv")
+        _run(
+            [str(tool / "bin" / "pip"), "install", "-q", "uv"],
+            log=paths.lab / "pip.log",
+            what="pip install uv",
+        )
     return str(uv)
 
 
@@ -261,7 +276,10 @@ def _netbox_version(paths: Paths) -> str | None:
     try:
         out = subprocess.run(
             [str(exe), "-c", "import importlib.metadata as m; print(m.version('netbox'))"],
-            capture_output=True, text=True, check=False, timeout=60,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -276,9 +294,12 @@ def _ensure_venv(paths: Paths, progress: Progress) -> None:
     if _netbox_version(paths) == NETBOX_VERSION and (paths.venv / "bin" / "gunicorn").exists():
         if not _has_whitenoise(paths):
             progress("installing whitenoise (serves the web UI's static files)")
-            _run([_uv(paths, progress), "pip", "install", "-q", WHITENOISE],
-                 log=paths.lab / "pip.log", env={"VIRTUAL_ENV": str(paths.venv)},
-                 what="installing whitenoise")
+            _run(
+                [_uv(paths, progress), "pip", "install", "-q", WHITENOISE],
+                log=paths.lab / "pip.log",
+                env={"VIRTUAL_ENV": str(paths.venv)},
+                what="installing whitenoise",
+            )
         return
     py = _python312()
     uv = _uv(paths, progress)
@@ -290,9 +311,20 @@ def _ensure_venv(paths: Paths, progress: Progress) -> None:
     if not (paths.venv / "bin" / "python").exists():
         _run([uv, "venv", "-q", "-p", py, str(paths.venv)], log=log, what="uv venv")
     _run(
-        [uv, "pip", "install", "-q", "--compile-bytecode", "--override", str(overrides),
-         f"netbox=={NETBOX_VERSION}", WHITENOISE],
-        log=log, env={"VIRTUAL_ENV": str(paths.venv)}, what=f"installing netbox=={NETBOX_VERSION}",
+        [
+            uv,
+            "pip",
+            "install",
+            "-q",
+            "--compile-bytecode",
+            "--override",
+            str(overrides),
+            f"netbox=={NETBOX_VERSION}",
+            WHITENOISE,
+        ],
+        log=log,
+        env={"VIRTUAL_ENV": str(paths.venv)},
+        what=f"installing netbox=={NETBOX_VERSION}",
     )
     if _netbox_version(paths) != NETBOX_VERSION:
         raise LabError(f"NetBox venv at {paths.venv} does not hold netbox {NETBOX_VERSION}")
@@ -343,7 +375,7 @@ def _token(sec: dict[str, str]) -> str:
     return f"nbt_{sec['token_key']}.{sec['token_secret']}"
 
 
-CONFIG_TEMPLATE = '''\
+CONFIG_TEMPLATE = """\
 # NetBox {version} lab configuration written by netprov (netprov_lab/netbox.py).
 # Secrets are read from {secrets} (mode 0600), never written here.
 import json
@@ -368,13 +400,17 @@ CENSUS_REPORTING_ENABLED = False
 ISOLATED_DEPLOYMENT = True
 RELEASE_CHECK_URL = None
 TIME_ZONE = "UTC"
-'''
+"""
 
 
 def _write_config(paths: Paths) -> None:
     text = CONFIG_TEMPLATE.format(
-        version=NETBOX_VERSION, secrets=str(paths.secrets), db=DB_NAME, user=DB_USER,
-        pg_port=PG_PORT, redis_port=REDIS_PORT,
+        version=NETBOX_VERSION,
+        secrets=str(paths.secrets),
+        db=DB_NAME,
+        user=DB_USER,
+        pg_port=PG_PORT,
+        redis_port=REDIS_PORT,
     )
     (paths.root / "conf").mkdir(parents=True, exist_ok=True)
     (paths.root / "conf" / "__init__.py").touch()
@@ -408,8 +444,12 @@ def _ensure_static(paths: Paths, progress: Progress) -> None:
         link.symlink_to(static, target_is_directory=True)
     if not marker.exists():
         progress("collecting the web UI's static files (once per machine)")
-        _run([str(paths.venv / "bin" / "netbox"), "collectstatic", "--no-input"],
-             log=paths.lab / "collectstatic.log", env=_nb_env(paths), what="netbox collectstatic")
+        _run(
+            [str(paths.venv / "bin" / "netbox"), "collectstatic", "--no-input"],
+            log=paths.lab / "collectstatic.log",
+            env=_nb_env(paths),
+            what="netbox collectstatic",
+        )
         marker.write_text(NETBOX_VERSION, encoding="utf-8")
     wrapper = paths.root / "netprov_wsgi.py"
     if not wrapper.exists() or wrapper.read_text(encoding="utf-8") != WSGI_WRAPPER:
@@ -426,9 +466,9 @@ def _nb_env(paths: Paths) -> dict[str, str]:
 def _psql_su(sql: str, *, db: str = "postgres", what: str) -> str:
     """Run SQL as the postgres superuser over the local socket (SQL on stdin, not argv)."""
     return _run(
-        ["runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-         "-d", db],
-        stdin=sql, what=what,
+        ["runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db],
+        stdin=sql,
+        what=what,
     )
 
 
@@ -446,8 +486,7 @@ def _ensure_postgres(paths: Paths, progress: Progress) -> None:
         subprocess.run(["pg_ctlcluster", ver, cluster, "start"], capture_output=True, check=False)
     for _ in range(150):
         if _port_open(PG_PORT):
-            ready = subprocess.run(["pg_isready", "-q", "-h", HOST, "-p", str(PG_PORT)],
-                                   check=False)
+            ready = subprocess.run(["pg_isready", "-q", "-h", HOST, "-p", str(PG_PORT)], check=False)
             if ready.returncode == 0:
                 return
         time.sleep(0.1)
@@ -461,9 +500,25 @@ def _ensure_redis(paths: Paths, progress: Progress) -> None:
         raise LabError(f"port {REDIS_PORT} is taken by something that is not Redis")
     progress(f"starting redis-server on {HOST}:{REDIS_PORT}")
     _run(
-        ["redis-server", "--daemonize", "yes", "--port", str(REDIS_PORT), "--bind", HOST,
-         "--save", "", "--appendonly", "no", "--pidfile", str(paths.redis_pid),
-         "--logfile", str(paths.lab / "redis.log"), "--dir", str(paths.lab)],
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--port",
+            str(REDIS_PORT),
+            "--bind",
+            HOST,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--pidfile",
+            str(paths.redis_pid),
+            "--logfile",
+            str(paths.lab / "redis.log"),
+            "--dir",
+            str(paths.lab),
+        ],
         what="redis-server",
     )
     paths.redis_marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"), encoding="utf-8")
@@ -486,23 +541,29 @@ def _redis_flush_cache_db() -> None:
 
 def _db_state() -> tuple[bool, str, bool]:
     """(database exists, its comment, has django_migrations)."""
-    exists = _psql_su(
-        f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'", what="psql"  # noqa: S608
-    ).strip() == "1"
+    exists = (
+        _psql_su(
+            f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'",  # noqa: S608
+            what="psql",
+        ).strip()
+        == "1"
+    )
     if not exists:
         return False, "", False
     comment = "coalesce(shobj_description(oid, 'pg_database'), '')"
     mark_sql = f"SELECT {comment} FROM pg_database WHERE datname = '{DB_NAME}'"  # noqa: S608
     mark = _psql_su(mark_sql, what="psql").strip()
-    schema = _psql_su(
-        "SELECT to_regclass('public.django_migrations') IS NOT NULL", db=DB_NAME, what="psql"
-    ).strip() == "t"
+    schema = (
+        _psql_su(
+            "SELECT to_regclass('public.django_migrations') IS NOT NULL", db=DB_NAME, what="psql"
+        ).strip()
+        == "t"
+    )
     return True, mark, schema
 
 
 def _pg_env(sec: dict[str, str]) -> dict[str, str]:
-    return {"PGPASSWORD": sec["db_password"], "PGHOST": HOST, "PGPORT": str(PG_PORT),
-            "PGUSER": DB_USER}
+    return {"PGPASSWORD": sec["db_password"], "PGHOST": HOST, "PGPORT": str(PG_PORT), "PGUSER": DB_USER}
 
 
 def _ensure_database(paths: Paths, sec: dict[str, str], progress: Progress) -> bool:
@@ -516,8 +577,10 @@ def _ensure_database(paths: Paths, sec: dict[str, str], progress: Progress) -> b
             what="creating the netbox database role",
         )
     except LabError:  # psql may echo the statement: never show the password
-        raise LabError(f"creating or updating PostgreSQL role {DB_USER!r} failed "
-                       f"(run: runuser -u postgres -- psql -c '\\du')") from None
+        raise LabError(
+            f"creating or updating PostgreSQL role {DB_USER!r} failed "
+            f"(run: runuser -u postgres -- psql -c '\\du')"
+        ) from None
     exists, mark, schema = _db_state()
     if mark == READY_MARK:
         return False
@@ -532,9 +595,18 @@ def _ensure_database(paths: Paths, sec: dict[str, str], progress: Progress) -> b
         _psql_su(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", what="drop database")
         _psql_su(f"CREATE DATABASE {DB_NAME} OWNER {DB_USER}", what="create database")
         _run(
-            ["pg_restore", "-d", DB_NAME, "--no-owner", "--single-transaction",
-             "--exit-on-error", str(paths.dump)],
-            log=log, env=env, what="pg_restore",
+            [
+                "pg_restore",
+                "-d",
+                DB_NAME,
+                "--no-owner",
+                "--single-transaction",
+                "--exit-on-error",
+                str(paths.dump),
+            ],
+            log=log,
+            env=env,
+            what="pg_restore",
         )
     else:
         if not exists:
@@ -551,8 +623,12 @@ def _ensure_database(paths: Paths, sec: dict[str, str], progress: Progress) -> b
 
 def _migrate(paths: Paths, progress: Progress) -> None:
     progress("running NetBox migrations (slow: about 4-5 minutes, once per machine)")
-    _run([str(paths.venv / "bin" / "netbox"), "migrate", "--no-input"],
-         log=paths.lab / "migrate.log", env=_nb_env(paths), what="netbox migrate")
+    _run(
+        [str(paths.venv / "bin" / "netbox"), "migrate", "--no-input"],
+        log=paths.lab / "migrate.log",
+        env=_nb_env(paths),
+        what="netbox migrate",
+    )
 
 
 ADMIN_SCRIPT = """\
@@ -576,11 +652,14 @@ print("netprov-admin-ok")
 
 def _ensure_admin_and_token(paths: Paths, progress: Progress) -> None:
     progress("creating the admin user and the API token")
-    script = ADMIN_SCRIPT.format(secrets=str(paths.secrets), admin=ADMIN_USER,
-                                 desc=TOKEN_DESCRIPTION)
-    out = _run([str(paths.venv / "bin" / "netbox"), "shell"], stdin=script,
-               env=_nb_env(paths), what="creating the NetBox admin and token",
-               log=paths.lab / "admin.log")
+    script = ADMIN_SCRIPT.format(secrets=str(paths.secrets), admin=ADMIN_USER, desc=TOKEN_DESCRIPTION)
+    out = _run(
+        [str(paths.venv / "bin" / "netbox"), "shell"],
+        stdin=script,
+        env=_nb_env(paths),
+        what="creating the NetBox admin and token",
+        log=paths.lab / "admin.log",
+    )
     if "netprov-admin-ok" not in out:
         raise LabError(f"creating the NetBox admin and token failed (see {paths.lab / 'admin.log'})")
 
@@ -613,14 +692,36 @@ def _start_gunicorn(paths: Paths, progress: Progress) -> subprocess.Popen[bytes]
     out = (paths.lab / "gunicorn.out").open("ab")
     try:
         return subprocess.Popen(
-            [str(paths.venv / "bin" / "gunicorn"), "netprov_wsgi:application",
-             "--pythonpath", str(paths.root), "--bind", f"{HOST}:{PORT}",
-             "--workers", "2", "--threads", "4", "--timeout", "120", "--keep-alive", "30",
-             "--no-control-socket", "--preload", "--pid", str(paths.gunicorn_pid),
-             "--error-logfile", str(paths.lab / "gunicorn.log"),
-             "--access-logfile", str(paths.lab / "gunicorn-access.log")],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
-            env={**os.environ, **_nb_env(paths)}, cwd=str(paths.lab),
+            [
+                str(paths.venv / "bin" / "gunicorn"),
+                "netprov_wsgi:application",
+                "--pythonpath",
+                str(paths.root),
+                "--bind",
+                f"{HOST}:{PORT}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--keep-alive",
+                "30",
+                "--no-control-socket",
+                "--preload",
+                "--pid",
+                str(paths.gunicorn_pid),
+                "--error-logfile",
+                str(paths.lab / "gunicorn.log"),
+                "--access-logfile",
+                str(paths.lab / "gunicorn-access.log"),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+            env={**os.environ, **_nb_env(paths)},
+            cwd=str(paths.lab),
         )
     finally:
         out.close()

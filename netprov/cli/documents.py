@@ -17,7 +17,7 @@ from rich.markup import escape
 from netprov.cli.common import console, err_console, invocation, print_json
 from netprov.errors import DocumentError, InputError
 
-if TYPE_CHECKING:   # the documents package is imported where used: `netprov --help` stays fast
+if TYPE_CHECKING:  # the documents package is imported where used: `netprov --help` stays fast
     from netprov.documents.store import StoredDocument
     from netprov.settings import Settings
 
@@ -44,8 +44,12 @@ def _row(doc: StoredDocument, settings: Settings) -> dict[str, Any]:
         "letter_number": doc.letter_number,
         "generated_at": doc.generated_at.isoformat(),
         "files": {
-            fmt: {"path": str(locate(f, settings.documents_dir)), "sha256": f.sha256,
-                  "size": f.size, "state": states[fmt]}
+            fmt: {
+                "path": str(locate(f, settings.documents_dir)),
+                "sha256": f.sha256,
+                "size": f.size,
+                "state": states[fmt],
+            }
             for fmt, f in doc.files.items()
         },
         "intact": all(s == "ok" for s in states.values()),
@@ -66,29 +70,37 @@ def documents(
     if not rows:
         console.print(f"{request_id}: no documents yet", highlight=False)
         return
-    console.print(f"{request_id}: {len(rows)} document(s) in "
-                  f"{escape(str(settings.documents_dir / request_id))}", highlight=False)
+    console.print(
+        f"{request_id}: {len(rows)} document(s) in {escape(str(settings.documents_dir / request_id))}",
+        highlight=False,
+    )
     for r in rows:
-        console.print(f"  step {r['step']}  [bold]{r['kind']}[/bold] v{r['version']}  "
-                      f"{escape(r['letter_number'])}", highlight=False)
+        console.print(
+            f"  step {r['step']}  [bold]{r['kind']}[/bold] v{r['version']}  {escape(r['letter_number'])}",
+            highlight=False,
+        )
         for fmt, f in r["files"].items():
             style = _STATE_STYLE[f["state"]]
-            console.print(f"      {fmt:<4} [{style}]{f['state']:<7}[/{style}] "
-                          f"{f['sha256'][:16]}  {escape(Path(f['path']).name)}", highlight=False)
+            console.print(
+                f"      {fmt:<4} [{style}]{f['state']:<7}[/{style}] "
+                f"{f['sha256'][:16]}  {escape(Path(f['path']).name)}",
+                highlight=False,
+            )
     if not all(r["intact"] for r in rows):
-        err_console.print("[red]warning:[/red] some files differ from their recorded hash "
-                          "or are missing", highlight=False)
+        err_console.print(
+            "[red]warning:[/red] some files differ from their recorded hash or are missing", highlight=False
+        )
 
 
 def document(
     ctx: typer.Context,
     request_id: str = typer.Argument(..., help="Request id, e.g. PJB-2026-0001."),
-    kind: str = typer.Argument(..., help="laporan-pemeriksaan | surat-balasan | "
-                               "formulir-kelengkapan | berita-acara"),
+    kind: str = typer.Argument(
+        ..., help="laporan-pemeriksaan | surat-balasan | formulir-kelengkapan | berita-acara"
+    ),
     pdf: bool = typer.Option(False, "--pdf", help="The PDF (the default)."),
     html: bool = typer.Option(False, "--html", help="The HTML page."),
-    yaml_twin: bool = typer.Option(False, "--yaml",
-                                   help="The form's YAML twin (formulir-kelengkapan only)."),
+    yaml_twin: bool = typer.Option(False, "--yaml", help="The form's YAML twin (formulir-kelengkapan only)."),
     out: Path | None = typer.Option(None, "--out", help="Copy to FILE (default: stdout)."),
 ) -> None:
     """Hand out the latest version of one document, after checking its SHA-256."""
@@ -107,18 +119,20 @@ def document(
     path = locate(stored, settings.documents_dir)
     state = check_files(doc, settings.documents_dir)[fmt]
     if state != "ok":
-        raise DocumentError(f"{path}: {state} since it was recorded (sha256 {stored.sha256[:16]}…); "
-                            "not handing it out")
+        raise DocumentError(
+            f"{path}: {state} since it was recorded (sha256 {stored.sha256[:16]}…); not handing it out"
+        )
     if out is not None:
         try:
             shutil.copyfile(path, out)
         except OSError as exc:
             raise DocumentError(f"cannot write {out}: {exc.strerror}") from exc
-        err_console.print(f"{doc_kind.value} v{doc.version} ({fmt}, sha256 {stored.sha256[:16]}…) "
-                          f"→ {out}", highlight=False)
+        err_console.print(
+            f"{doc_kind.value} v{doc.version} ({fmt}, sha256 {stored.sha256[:16]}…) → {out}", highlight=False
+        )
         return
     if fmt == "pdf" and sys.stdout.isatty():
-        console.print(str(path), highlight=False)   # never spray a PDF on a terminal
+        console.print(str(path), highlight=False)  # never spray a PDF on a terminal
         return
     sys.stdout.buffer.write(path.read_bytes())
     sys.stdout.flush()

@@ -57,14 +57,17 @@ def register(
     if allocation is None:
         raise WorkflowError(
             f"{request_id} has no allocation yet (state {record.state.value}): monitoring "
-            "registers a link after step 7 allocated its resources")
+            "registers a link after step 7 allocated its resources"
+        )
     link = MonitoredLink.from_allocation(allocation)
     backends = root.monitors
     regs = register_all(backends, link)
     statuses = status_all(backends, request_id, wait) if wait > 0 else []
     verbs = ", ".join(f"{r.backend} ({'created' if r.created else 'updated'})" for r in regs)
     svc.annotate(
-        request_id, actor, action=ACTION,
+        request_id,
+        actor,
+        action=ACTION,
         note=f"Pemantauan didaftarkan: {verbs}",
         outputs={
             "monitoring": evidence_entries(regs, statuses or None),
@@ -87,7 +90,9 @@ def status(
     ctx: typer.Context,
     request_id: str = typer.Argument(..., help="The request, e.g. PJB-2026-0001."),
     wait: float = typer.Option(
-        30.0, "--wait", min=0,
+        30.0,
+        "--wait",
+        min=0,
         help="Wait up to SECONDS per backend for a value (and for 'up'); 0 = what is known now.",
     ),
     first_value: bool = typer.Option(
@@ -125,14 +130,18 @@ def deregister(
     removed = deregister_all(backends, request_id)
     if known:
         gone = ", ".join(f"{k} ({'removed' if v else 'absent'})" for k, v in removed.items())
-        svc.annotate(request_id, actor, action=ACTION, note=f"Pemantauan dihapus: {gone}",
-                     outputs={"monitoring_deregistered": removed})
+        svc.annotate(
+            request_id,
+            actor,
+            action=ACTION,
+            note=f"Pemantauan dihapus: {gone}",
+            outputs={"monitoring_deregistered": removed},
+        )
     if json_out:
         print_json({"request_id": request_id, "removed": removed})
         return
     for name, was in removed.items():
-        console.print(f"{request_id}: {name}: {'removed' if was else 'was not registered'}",
-                      highlight=False)
+        console.print(f"{request_id}: {name}: {'removed' if was else 'was not registered'}", highlight=False)
 
 
 def _print_registrations(link: MonitoredLink, regs: list[Registration]) -> None:
@@ -145,8 +154,12 @@ def _print_registrations(link: MonitoredLink, regs: list[Registration]) -> None:
     for col in ("backend", "action", "ids", "address"):
         table.add_column(col)
     for r in regs:
-        table.add_row(r.backend, "created" if r.created else "updated",
-                      " ".join(f"{k}={v}" for k, v in r.ids.items()), r.address or "")
+        table.add_row(
+            r.backend,
+            "created" if r.created else "updated",
+            " ".join(f"{k}={v}" for k, v in r.ids.items()),
+            r.address or "",
+        )
     console.print(table)
 
 
@@ -155,12 +168,19 @@ def _print_statuses(statuses: list[ProbeStatus]) -> None:
     for col in ("backend", "state", "since", "last checked", "waited", "detail"):
         table.add_column(col)
     for s in statuses:
-        state = ("[green]UP[/green]" if s.up else "[red]DOWN[/red]" if s.up is False
-                 else "[yellow]UNKNOWN[/yellow]")
+        state = (
+            "[green]UP[/green]"
+            if s.up
+            else "[red]DOWN[/red]"
+            if s.up is False
+            else "[yellow]UNKNOWN[/yellow]"
+        )
         table.add_row(
-            s.backend, state,
+            s.backend,
+            state,
             f"{s.since:%Y-%m-%d %H:%M:%S %Z}" if s.since else "",
             f"{s.last_checked:%H:%M:%S %Z}" if s.last_checked else "",
-            f"{s.waited_seconds:.1f}s", escape(s.detail),
+            f"{s.waited_seconds:.1f}s",
+            escape(s.detail),
         )
     console.print(table)

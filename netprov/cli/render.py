@@ -44,9 +44,7 @@ def check(
         raise NetprovError(f"no samples (*.yaml) in {samples_dir or DEFAULT_SAMPLES_DIR}")
     playbooks = load_playbooks(settings.playbooks_dir)  # every service found
     switch = None if no_switch else validation_switch(settings)
-    report = check_templates(
-        samples, topology, playbooks, _templates_dir(settings.templates_dir), switch
-    )
+    report = check_templates(samples, topology, playbooks, _templates_dir(settings.templates_dir), switch)
     if as_json:
         print_json(report)
     else:
@@ -56,11 +54,12 @@ def check(
         for row in report.rows:
             validators = ", ".join(r.validator for r in row.results) or "-"
             problems = [m for r in row.results for m in r.messages if not r.ok]
-            result = "[green]ok[/green]" if row.ok else "[red]FAIL[/red] " + (
-                row.error or "; ".join(problems[:3])
+            result = (
+                "[green]ok[/green]" if row.ok else "[red]FAIL[/red] " + (row.error or "; ".join(problems[:3]))
             )
-            table.add_row(row.sample, row.template, row.device, validators, result,
-                          f"{row.seconds * 1000:.0f}")
+            table.add_row(
+                row.sample, row.template, row.device, validators, result, f"{row.seconds * 1000:.0f}"
+            )
         Console(width=max(console.width, 150)).print(table)
         for t in report.uncovered:
             console.print(f"[red]FAIL[/red] template {t} is not rendered by any sample")
@@ -109,9 +108,15 @@ def render_command(
     finally:
         app.close()
     configs = render_link(
-        request_id, letter, alloc, load_topology(settings.topology_file),
-        playbook, form=rec.form, internet_prefixes=announced,
-        templates_dir=_templates_dir(settings.templates_dir), device=device,
+        request_id,
+        letter,
+        alloc,
+        load_topology(settings.topology_file),
+        playbook,
+        form=rec.form,
+        internet_prefixes=announced,
+        templates_dir=_templates_dir(settings.templates_dir),
+        device=device,
     )
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -122,8 +127,7 @@ def render_command(
         return
     if out is not None:
         for c in configs:
-            console.print(f"{out / c.filename}  ({c.role}, {c.template}, {c.mode})",
-                          highlight=False)
+            console.print(f"{out / c.filename}  ({c.role}, {c.template}, {c.mode})", highlight=False)
         return
     for c in configs:
         console.rule(f"{c.device}  {c.role}  {c.template}  ({c.mode})")

@@ -111,7 +111,6 @@ def show(ctx: typer.Context, request_id: str, json_out: bool = JSON) -> None:
         console.print(dt_table)
 
 
-
 def sla(ctx: typer.Context, json_out: bool = JSON) -> None:
     """Steps past their deadline (one working day each), oldest first."""
     records = service(ctx).sla()

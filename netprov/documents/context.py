@@ -28,10 +28,10 @@ class _Frozen(BaseModel):
 class DocumentKind(StrEnum):
     """The papers the SOP produces, named as files are (``<kind>-v<N>.pdf``)."""
 
-    LAPORAN_PEMERIKSAAN = "laporan-pemeriksaan"   # step 4
-    SURAT_BALASAN = "surat-balasan"               # step 5 (draft reply letter)
+    LAPORAN_PEMERIKSAAN = "laporan-pemeriksaan"  # step 4
+    SURAT_BALASAN = "surat-balasan"  # step 5 (draft reply letter)
     FORMULIR_KELENGKAPAN = "formulir-kelengkapan"  # step 6
-    BERITA_ACARA = "berita-acara"                 # step 8
+    BERITA_ACARA = "berita-acara"  # step 8
 
     @property
     def step(self) -> int:
@@ -78,7 +78,7 @@ class Person(_Frozen):
 
     name: str
     nip: str | None = None
-    title: str | None = None       # jabatan; defaults to the role's title
+    title: str | None = None  # jabatan; defaults to the role's title
     username: str | None = None
 
 
@@ -87,7 +87,7 @@ class TimelineEntry(_Frozen):
 
     step: int
     action: str
-    actor: str                      # username
+    actor: str  # username
     actor_name: str | None = None
     role: Role
     at: AwareDatetime
@@ -100,7 +100,7 @@ class DeviceChange(_Record):
     name: str
     platform: str = ""
     diff: str = ""
-    committed_at: AwareDatetime | None = None    # None: nothing changed on this device
+    committed_at: AwareDatetime | None = None  # None: nothing changed on this device
 
     @field_validator("diff", mode="before")
     @classmethod
@@ -120,9 +120,9 @@ class VerificationResult(_Record):
 
 
 class MonitoringRegistration(_Record):
-    backend: str                    # "zabbix", "prometheus"
-    id: str                         # host id / target name
-    status: str                     # e.g. "up", "down", "registered"
+    backend: str  # "zabbix", "prometheus"
+    id: str  # host id / target name
+    status: str  # e.g. "up", "down", "registered"
     waited_seconds: float | None = None
     detail: str = ""
 
@@ -147,14 +147,14 @@ class ProvisioningEvidence(_Frozen):
     verification: list[VerificationResult] = []
     monitoring: list[MonitoringRegistration] = []
     manual: ManualEvidence | None = None
-    unreadable: list[str] = []      # step-7 outputs that were malformed (shown, not fatal)
+    unreadable: list[str] = []  # step-7 outputs that were malformed (shown, not fatal)
 
 
 class DocumentContext(_Frozen):
     """Everything any document of one request may show."""
 
     request_id: str
-    seq: int = 0                    # derived from request_id when not given
+    seq: int = 0  # derived from request_id when not given
     letter: Letter
     form: CompletenessForm | None = None
     feasibility: Feasibility | None = None

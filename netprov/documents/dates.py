@@ -19,23 +19,56 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from netprov.errors import ConfigError
 
 BULAN = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 )
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 _ROMAN = (
-    (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-    (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
 )
 _SATUAN = (
-    "nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
-    "sepuluh", "sebelas",
+    "nol",
+    "satu",
+    "dua",
+    "tiga",
+    "empat",
+    "lima",
+    "enam",
+    "tujuh",
+    "delapan",
+    "sembilan",
+    "sepuluh",
+    "sebelas",
 )
 # Indonesian time zones by IANA name; anything else shows the zone's own abbreviation.
 _ZONE_ABBR = {
-    "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT",
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
 }
 
 
@@ -77,8 +110,12 @@ def terbilang(n: int) -> str:
     if n < 100:
         rest = n % 10
         return f"{_SATUAN[n // 10]} puluh" + (f" {_SATUAN[rest]}" if rest else "")
-    for unit, word, single in ((10**9, "miliar", None), (10**6, "juta", None),
-                               (1000, "ribu", "seribu"), (100, "ratus", "seratus")):
+    for unit, word, single in (
+        (10**9, "miliar", None),
+        (10**6, "juta", None),
+        (1000, "ribu", "seribu"),
+        (100, "ratus", "seratus"),
+    ):
         if n >= unit:
             head, rest = divmod(n, unit)
             text = single if head == 1 and single else f"{terbilang(head)} {word}"

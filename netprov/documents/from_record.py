@@ -95,16 +95,15 @@ def evidence_from_outputs(outputs: Mapping[str, Any]) -> ProvisioningEvidence:
     ev = outputs.get("evidence")
     if outputs.get("mode") == "manual" and isinstance(ev, Mapping):
         try:
-            manual = ManualEvidence(file_name=str(ev.get("name") or ev.get("file") or "?"),
-                                    sha256=str(ev.get("sha256", "")))
+            manual = ManualEvidence(
+                file_name=str(ev.get("name") or ev.get("file") or "?"), sha256=str(ev.get("sha256", ""))
+            )
         except ValidationError:
             unreadable.append("evidence")
     return ProvisioningEvidence(
         devices=_items(outputs.get("devices"), DeviceChange, "devices", unreadable),
-        verification=_items(outputs.get("verification"), VerificationResult, "verification",
-                            unreadable),
-        monitoring=_items(outputs.get("monitoring"), MonitoringRegistration, "monitoring",
-                          unreadable),
+        verification=_items(outputs.get("verification"), VerificationResult, "verification", unreadable),
+        monitoring=_items(outputs.get("monitoring"), MonitoringRegistration, "monitoring", unreadable),
         manual=manual,
         unreadable=unreadable,
     )
@@ -118,16 +117,26 @@ def _timeline(events: Sequence[Any], directory: Directory | None) -> list[Timeli
         except ValueError:
             continue
         user = directory.find(e.actor) if directory is not None else None
-        out.append(TimelineEntry(step=e.step, action=e.action, actor=e.actor,
-                                 actor_name=user.name if user else None, role=role,
-                                 at=e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC),
-                                 note=e.note or None))
+        out.append(
+            TimelineEntry(
+                step=e.step,
+                action=e.action,
+                actor=e.actor,
+                actor_name=user.name if user else None,
+                role=role,
+                at=e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC),
+                note=e.note or None,
+            )
+        )
     return out
 
 
-def context_from_record(record: RecordLike, directory: Directory | None,
-                        extra: Mapping[str, Any] | None = None,
-                        now: dt.datetime | None = None) -> DocumentContext:
+def context_from_record(
+    record: RecordLike,
+    directory: Directory | None,
+    extra: Mapping[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> DocumentContext:
     """Everything the register knows about a request, plus what the current step brings."""
     extra = extra or {}
     outputs: Mapping[str, Any] = extra.get("outputs") or {}
@@ -150,8 +159,14 @@ def context_from_record(record: RecordLike, directory: Directory | None,
                 break
     timeline = _timeline(record.events, directory)
     return DocumentContext(
-        request_id=record.id, letter=record.letter, form=form, feasibility=feasibility,
-        allocation=allocation, rejection_reasons=reasons, timeline=timeline,
-        people=people_by_role(directory, timeline, opd=record.letter.opd), evidence=evidence,
+        request_id=record.id,
+        letter=record.letter,
+        form=form,
+        feasibility=feasibility,
+        allocation=allocation,
+        rejection_reasons=reasons,
+        timeline=timeline,
+        people=people_by_role(directory, timeline, opd=record.letter.opd),
+        evidence=evidence,
         generated_at=now or dt.datetime.now(dt.UTC),
     )

@@ -13,8 +13,9 @@ import re
 
 MASK = "********"
 SECRET_WORDS = frozenset({"password", "passwd", "secret", "key", "community", "token"})
-_KEEP = re.compile(r"^(\d|md5|sha1|sha256|sha384|sha512|hmac-sha-?\d+|encrypted|plain(text)?)$",
-                   re.IGNORECASE)
+_KEEP = re.compile(
+    r"^(\d|md5|sha1|sha256|sha384|sha512|hmac-sha-?\d+|encrypted|plain(text)?)$", re.IGNORECASE
+)
 _TOKEN = re.compile(r"\S+")
 _ASSIGN = re.compile(r"^([^=\s]+)=(.+)$")
 _TRAILING = re.compile(r"[;,]+$")
@@ -41,7 +42,7 @@ def mask_line(line: str) -> str:
     for i, tok in enumerate(tokens):
         text = tok.group()
         m = _ASSIGN.match(text)
-        if m and _is_secret_name(m.group(1)):          # password=foo; api_key="x"
+        if m and _is_secret_name(m.group(1)):  # password=foo; api_key="x"
             trail = _TRAILING.search(m.group(2))
             end = trail.group() if trail and trail.start() > 0 else ""
             return line[: tok.start()] + f"{m.group(1)}={MASK}{end}"
@@ -51,8 +52,8 @@ def mask_line(line: str) -> str:
         while j < len(tokens) - 1 and _KEEP.match(tokens[j].group()):
             j += 1
         if j >= len(tokens):
-            return line                                  # "no password": nothing to hide
-        rest = line[tokens[j].start():].rstrip()
+            return line  # "no password": nothing to hide
+        rest = line[tokens[j].start() :].rstrip()
         trail = _TRAILING.search(rest)
         end = trail.group() if trail and trail.start() > 0 else ""
         return line[: tokens[j].start()] + MASK + end
@@ -65,5 +66,6 @@ def mask_secrets(text: str) -> str:
     >>> mask_secrets("+snmp-server community s3cr3t RO\\r\\n ip address 10.0.0.1/30\\n")
     '+snmp-server community ********\\r\\n ip address 10.0.0.1/30\\n'
     """
-    return "".join(mask_line(ln.rstrip("\r\n")) + ln[len(ln.rstrip("\r\n")):]
-                   for ln in text.splitlines(keepends=True))
+    return "".join(
+        mask_line(ln.rstrip("\r\n")) + ln[len(ln.rstrip("\r\n")) :] for ln in text.splitlines(keepends=True)
+    )

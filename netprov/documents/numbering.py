@@ -45,7 +45,11 @@ def letter_number(fmt: str, *, seq: int, code: str, kind: str, on: dt.date) -> s
             f"known: {', '.join(sorted(FIELDS))}"
         )
     values: dict[str, Any] = {
-        "seq": seq, "code": code, "kind": kind, "roman_month": roman(on.month), "year": on.year,
+        "seq": seq,
+        "code": code,
+        "kind": kind,
+        "roman_month": roman(on.month),
+        "year": on.year,
     }
     try:
         return fmt.format(**values)

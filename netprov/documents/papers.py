@@ -21,8 +21,9 @@ from netprov.settings import Settings
 class RegisterPapers:
     """Render a step's paper from a register record; store it; hand back its event record."""
 
-    def __init__(self, settings: Settings, users: Directory | None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, users: Directory | None, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
         self.settings = settings
         self.users = users
         self.clock = clock

@@ -13,8 +13,9 @@ def person_of(user: User) -> Person:
     return Person(name=user.name, nip=user.nip or None, username=user.username)
 
 
-def people_by_role(directory: Directory | None, timeline: Sequence[TimelineEntry] = (),
-                   opd: str | None = None) -> dict[Role, Person]:
+def people_by_role(
+    directory: Directory | None, timeline: Sequence[TimelineEntry] = (), opd: str | None = None
+) -> dict[Role, Person]:
     """One signer per role: whoever of that role acted last on the request, else the first
     user of that role in the users file. For the department (role ``opd``) only a user whose
     ``opd`` is the requesting department counts."""

@@ -60,8 +60,9 @@ def document_kind(kind: DocumentKind | str) -> DocumentKind:
         raise InputError([f"kind: {kind!r} is not one of {known}"], source="document") from None
 
 
-def html_for(kind: DocumentKind | str, ctx: DocumentContext, settings: Settings,
-             version: int | None = None) -> str:
+def html_for(
+    kind: DocumentKind | str, ctx: DocumentContext, settings: Settings, version: int | None = None
+) -> str:
     """The document as one self-contained HTML page (pure: writes nothing)."""
     kind = document_kind(kind)
     env = environment(settings.templates_dir)
@@ -90,7 +91,7 @@ def _fetcher() -> Any:
     """A fetcher that only reads ``data:`` URLs: no network, no local files."""
     from weasyprint import urls
 
-    if hasattr(urls, "URLFetcher"):          # WeasyPrint >= 66
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint >= 66
         return urls.URLFetcher(allowed_protocols={"data"}, timeout=1)
     return _refuse_fetch
 
@@ -100,10 +101,11 @@ def pdf_from_html(html: str) -> bytes:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: pango/harfbuzz libraries missing
-        raise DocumentError(f"WeasyPrint cannot start (Debian libpango-1.0-0 and "
-                            f"libpangoft2-1.0-0 are needed): {exc}") from exc
+        raise DocumentError(
+            f"WeasyPrint cannot start (Debian libpango-1.0-0 and libpangoft2-1.0-0 are needed): {exc}"
+        ) from exc
     quiet = logging.getLogger("weasyprint")
-    if quiet.level == logging.NOTSET:   # its CSS/fetch warnings are noise on a user's terminal
+    if quiet.level == logging.NOTSET:  # its CSS/fetch warnings are noise on a user's terminal
         quiet.setLevel(logging.ERROR)
     try:
         pdf = weasyprint.HTML(string=html, url_fetcher=_fetcher()).write_pdf()
@@ -116,15 +118,14 @@ def pdf_from_html(html: str) -> bytes:
     return pdf
 
 
-def render_document(kind: DocumentKind | str, ctx: DocumentContext,
-                    settings: Settings) -> StoredDocument:
+def render_document(kind: DocumentKind | str, ctx: DocumentContext, settings: Settings) -> StoredDocument:
     """Render ``kind`` for ``ctx`` to HTML and PDF under ``documents_dir/<request_id>/``.
 
     Each call makes a new version (``<kind>-v<N>``); nothing is overwritten. The
     completeness form also gets its YAML twin (``formulir-kelengkapan-v<N>.yaml``).
     """
     kind = document_kind(kind)
-    html_for(kind, ctx, settings)        # fail on template/setting problems before claiming
+    html_for(kind, ctx, settings)  # fail on template/setting problems before claiming
     docs_dir = settings.documents_dir
     folder = request_dir(docs_dir, ctx.request_id)
     try:
@@ -140,13 +141,17 @@ def render_document(kind: DocumentKind | str, ctx: DocumentContext,
             twin = form_twin_yaml(ctx.request_id, ctx.letter).encode("utf-8")
             files["yaml"] = write_file(html_path.with_suffix(".yaml"), twin, docs_dir)
     except BaseException:
-        for suffix in (".html", ".pdf", ".yaml"):     # give the version back, leave no half
+        for suffix in (".html", ".pdf", ".yaml"):  # give the version back, leave no half
             html_path.with_suffix(suffix).unlink(missing_ok=True)
         raise
     doc = StoredDocument(
-        request_id=ctx.request_id, kind=kind, step=kind.step, version=version,
+        request_id=ctx.request_id,
+        kind=kind,
+        step=kind.step,
+        version=version,
         letter_number=doc_view(kind, ctx, settings).number,
-        generated_at=ctx.generated_at, files=files,
+        generated_at=ctx.generated_at,
+        files=files,
     )
     log.info("document %s v%d for %s written", kind.value, version, ctx.request_id)
     return doc

@@ -27,8 +27,8 @@ _VERSIONED = re.compile(r"^(?P<kind>[a-z-]+)-v(?P<version>\d+)\.html$")
 class StoredFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    path: str          # absolute, as written
-    name: str          # relative to the documents dir: "<request_id>/<file>"
+    path: str  # absolute, as written
+    name: str  # relative to the documents dir: "<request_id>/<file>"
     sha256: str
     size: int
 
@@ -44,7 +44,7 @@ class StoredDocument(BaseModel):
     version: int
     letter_number: str
     generated_at: AwareDatetime
-    files: dict[str, StoredFile]       # "html", "pdf", and "yaml" for the form twin
+    files: dict[str, StoredFile]  # "html", "pdf", and "yaml" for the form twin
 
     @property
     def html_path(self) -> Path:
@@ -83,8 +83,7 @@ def sha256_file(path: Path) -> str:
 def request_dir(documents_dir: Path, request_id: str) -> Path:
     """The request's folder; the id is validated so it cannot leave the documents dir."""
     if not REQUEST_ID_RE.match(request_id):
-        raise InputError([f"{request_id!r} is not a request id such as 'PJB-2026-0001'"],
-                         source="request id")
+        raise InputError([f"{request_id!r} is not a request id such as 'PJB-2026-0001'"], source="request id")
     return documents_dir / request_id
 
 
@@ -129,8 +128,10 @@ def write_file(path: Path, data: bytes, documents_dir: Path) -> StoredFile:
         tmp.unlink(missing_ok=True)
         raise DocumentError(f"cannot write {path}: {exc.strerror}") from exc
     return StoredFile(
-        path=str(path), name=path.relative_to(documents_dir).as_posix(),
-        sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        path=str(path),
+        name=path.relative_to(documents_dir).as_posix(),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
     )
 
 

@@ -33,16 +33,28 @@ CHECK_LABELS = {
 }
 SERVICE_LABELS = {"intranet": "Jaringan Intranet Pemerintah Kota", "internet": "Akses Internet"}
 ACTION_LABELS = {
-    "submit": "Surat permohonan diterima", "dispose": "Disposisi ke Kepala Bidang",
-    "assign": "Penunjukan Staf / Tim Data Center", "check": "Pemeriksaan kelayakan",
-    "reject": "Permohonan ditolak", "accept": "Permohonan diterima, formulir dikirim",
-    "form": "Formulir kelengkapan diterima", "provision": "Koneksi dibuat dan dimonitor",
-    "report": "Berita Acara dibuat", "forward": "Dilaporkan ke Kepala Dinas",
-    "review": "Direview Kepala Dinas", "return": "Dikembalikan untuk perbaikan",
+    "submit": "Surat permohonan diterima",
+    "dispose": "Disposisi ke Kepala Bidang",
+    "assign": "Penunjukan Staf / Tim Data Center",
+    "check": "Pemeriksaan kelayakan",
+    "reject": "Permohonan ditolak",
+    "accept": "Permohonan diterima, formulir dikirim",
+    "form": "Formulir kelengkapan diterima",
+    "provision": "Koneksi dibuat dan dimonitor",
+    "report": "Berita Acara dibuat",
+    "forward": "Dilaporkan ke Kepala Dinas",
+    "review": "Direview Kepala Dinas",
+    "return": "Dikembalikan untuk perbaikan",
     "close": "Selesai",
 }
-_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-         ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
+_MIME = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class Signer:
 class Agency:
     government: str
     name: str
-    region: str          # "Kota Batam"
+    region: str  # "Kota Batam"
     address: str
     contact: str
     city: str
@@ -69,10 +81,10 @@ class DocView:
     kind: DocumentKind
     title: str
     number: str
-    date: str            # "29 November 2026"
-    day: str             # "Minggu"
+    date: str  # "29 November 2026"
+    day: str  # "Minggu"
     date_words: dict[str, str] = field(default_factory=dict)
-    refs: dict[str, str] = field(default_factory=dict)   # other documents' numbers
+    refs: dict[str, str] = field(default_factory=dict)  # other documents' numbers
 
 
 def logo_data_uri(path: Path | None) -> str | None:
@@ -93,9 +105,13 @@ def agency(settings: Settings) -> Agency:
     gov = settings.agency_government
     region = gov.removeprefix("Pemerintah ").strip() if gov.startswith("Pemerintah ") else gov
     return Agency(
-        government=gov, name=settings.agency_name, region=region,
-        address=settings.agency_address, contact=settings.agency_contact,
-        city=settings.agency_city, logo_data_uri=logo_data_uri(settings.agency_logo_file),
+        government=gov,
+        name=settings.agency_name,
+        region=region,
+        address=settings.agency_address,
+        contact=settings.agency_contact,
+        city=settings.agency_city,
+        logo_data_uri=logo_data_uri(settings.agency_logo_file),
     )
 
 
@@ -105,22 +121,35 @@ def _step_date(ctx: DocumentContext, step: int, settings: Settings) -> dt.date:
     return local(at, zone(settings.timezone)).date()
 
 
-def number_for(kind: DocumentKind, ctx: DocumentContext, settings: Settings,
-               on: dt.date) -> str:
-    return letter_number(settings.letter_number_format, seq=ctx.seq, code=settings.agency_code,
-                         kind=kind.code, on=on)
+def number_for(kind: DocumentKind, ctx: DocumentContext, settings: Settings, on: dt.date) -> str:
+    return letter_number(
+        settings.letter_number_format, seq=ctx.seq, code=settings.agency_code, kind=kind.code, on=on
+    )
 
 
 def doc_view(kind: DocumentKind, ctx: DocumentContext, settings: Settings) -> DocView:
     on = local(ctx.generated_at, zone(settings.timezone)).date()
     refs = {
         k.value: number_for(k, ctx, settings, _step_date(ctx, k.step, settings))
-        for k in DocumentKind if k is not kind
+        for k in DocumentKind
+        if k is not kind
     }
-    words = {"day": hari(on), "date": terbilang(on.day), "month": tanggal(on).split()[1],
-             "year": terbilang(on.year), "numeric": on.strftime("%d-%m-%Y")}
-    return DocView(kind=kind, title=kind.label, number=number_for(kind, ctx, settings, on),
-                   date=tanggal(on), day=hari(on), date_words=words, refs=refs)
+    words = {
+        "day": hari(on),
+        "date": terbilang(on.day),
+        "month": tanggal(on).split()[1],
+        "year": terbilang(on.year),
+        "numeric": on.strftime("%d-%m-%Y"),
+    }
+    return DocView(
+        kind=kind,
+        title=kind.label,
+        number=number_for(kind, ctx, settings, on),
+        date=tanggal(on),
+        day=hari(on),
+        date_words=words,
+        refs=refs,
+    )
 
 
 def signers(ctx: DocumentContext) -> dict[str, Signer]:
@@ -131,9 +160,12 @@ def signers(ctx: DocumentContext) -> dict[str, Signer]:
         title = title_of(role, person)
         if role is Role.OPD and (person is None or not person.title):
             title = f"Kepala {ctx.letter.opd}"
-        out[role.value] = Signer(role=role.value, title=title,
-                                 name=person.name if person else None,
-                                 nip=person.nip if person else None)
+        out[role.value] = Signer(
+            role=role.value,
+            title=title,
+            name=person.name if person else None,
+            nip=person.nip if person else None,
+        )
     return out
 
 

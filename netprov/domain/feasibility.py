@@ -35,31 +35,32 @@ def _opd(r: _Result, survey: Survey, letter: Letter) -> None:
     if survey.tenant is None:
         r.add("opd", False, f"OPD '{letter.opd}' tidak terdaftar sebagai tenant di NetBox")
     else:
-        r.add("opd", True,
-              f"OPD terdaftar: tenant {survey.tenant.name} ({survey.tenant.slug})")
+        r.add("opd", True, f"OPD terdaftar: tenant {survey.tenant.name} ({survey.tenant.slug})")
 
 
 def _site(r: _Result, survey: Survey, letter: Letter) -> None:
     site, tenant = survey.site, survey.tenant
     if site is None:
-        r.add("site", False,
-              f"lokasi '{letter.site.name}' tidak ada di NetBox (belum disurvei/dikabel)")
+        r.add("site", False, f"lokasi '{letter.site.name}' tidak ada di NetBox (belum disurvei/dikabel)")
     elif tenant is not None and site.tenant_slug and site.tenant_slug != tenant.slug:
-        r.add("site", False,
-              f"lokasi {site.name} milik tenant {site.tenant_slug}, bukan {tenant.slug}")
+        r.add("site", False, f"lokasi {site.name} milik tenant {site.tenant_slug}, bukan {tenant.slug}")
     else:
         r.add("site", True, f"lokasi ditemukan: {site.name}")
 
 
 def _specification(r: _Result, letter: Letter, length: int) -> None:
     if length < MIN_LAN_PREFIXLEN:
-        r.add("specification", False,
-              f"{letter.hosts} host butuh /{length}, lebih besar dari batas "
-              f"/{MIN_LAN_PREFIXLEN} per LAN OPD")
+        r.add(
+            "specification",
+            False,
+            f"{letter.hosts} host butuh /{length}, lebih besar dari batas /{MIN_LAN_PREFIXLEN} per LAN OPD",
+        )
     else:
-        r.add("specification", True,
-              f"{letter.hosts} host -> LAN /{length}, layanan {letter.service}, "
-              f"{letter.bandwidth_mbps} Mbps")
+        r.add(
+            "specification",
+            True,
+            f"{letter.hosts} host -> LAN /{length}, layanan {letter.service}, {letter.bandwidth_mbps} Mbps",
+        )
 
 
 def _first_fit_in(pools: tuple[PoolRow, ...], length: int) -> tuple[PoolRow, object] | None:
@@ -85,8 +86,7 @@ def _lan_prefix(r: _Result, survey: Survey, letter: Letter, length: int) -> None
     names = ", ".join(str(p.prefix) for p in survey.pools)
     biggest = largest_free(n for p in survey.pools for n in p.available)
     rest = f"blok bebas terbesar /{biggest}" if biggest is not None else "pool penuh"
-    r.add("prefix", False,
-          f"pool {names} ({letter.service}) tidak punya /{length} bebas ({rest})")
+    r.add("prefix", False, f"pool {names} ({letter.service}) tidak punya /{length} bebas ({rest})")
 
 
 def _transfer_prefix(r: _Result, survey: Survey) -> None:
@@ -106,21 +106,26 @@ def _transfer_prefix(r: _Result, survey: Survey) -> None:
 def _port(r: _Result, survey: Survey) -> None:
     link = survey.link
     if survey.site is not None and link is None:
-        r.add("port", False,
-              f"lokasi {survey.site.name} belum punya port terkabel ke router distribusi")
+        r.add("port", False, f"lokasi {survey.site.name} belum punya port terkabel ke router distribusi")
         return
     if link is None:
         return
-    r.candidate.update(dist_device=link.dist_device, dist_interface=link.dist_interface,
-                       cpe_device=link.cpe_device)
+    r.candidate.update(
+        dist_device=link.dist_device, dist_interface=link.dist_interface, cpe_device=link.cpe_device
+    )
     if link.dist_mark and link.dist_mark != survey.request_id:
-        r.add("port", False,
-              f"port {link.dist_device} {link.dist_interface} sudah dipakai permohonan "
-              f"{link.dist_mark}")
+        r.add(
+            "port",
+            False,
+            f"port {link.dist_device} {link.dist_interface} sudah dipakai permohonan {link.dist_mark}",
+        )
     else:
-        r.add("port", True,
-              f"port tersedia: {link.dist_device} {link.dist_interface} -> "
-              f"{link.cpe_device} {link.cpe_interface}")
+        r.add(
+            "port",
+            True,
+            f"port tersedia: {link.dist_device} {link.dist_interface} -> "
+            f"{link.cpe_device} {link.cpe_interface}",
+        )
 
 
 def _vlan(r: _Result, survey: Survey) -> None:
@@ -131,9 +136,11 @@ def _vlan(r: _Result, survey: Survey) -> None:
     if group is None:
         return
     if group.port_vlan_holder and group.port_vlan_holder != survey.request_id:
-        r.add("vlan", False,
-              f"VLAN lokasi ini di {group.name} sudah dipakai permohonan "
-              f"{group.port_vlan_holder}")
+        r.add(
+            "vlan",
+            False,
+            f"VLAN lokasi ini di {group.name} sudah dipakai permohonan {group.port_vlan_holder}",
+        )
     elif group.first_free_vid is None:
         r.add("vlan", False, f"VLAN group {group.name} penuh")
     else:
@@ -145,25 +152,37 @@ def _bandwidth(r: _Result, survey: Survey, letter: Letter) -> None:
     if not survey.uplinks:
         # an area-scoped uplink is only known once the site's link is
         if survey.link is not None or survey.uplink_scope == "global":
-            r.add("bandwidth", False,
-                  f"kapasitas uplink layanan {letter.service} tidak tercatat di NetBox "
-                  "(custom field uplink_capacity_mbps)")
+            r.add(
+                "bandwidth",
+                False,
+                f"kapasitas uplink layanan {letter.service} tidak tercatat di NetBox "
+                "(custom field uplink_capacity_mbps)",
+            )
         return
     capacity = sum(u.capacity_mbps for u in survey.uplinks)
     first = survey.uplinks[0]
     r.uplink = up = UplinkHeadroom(
-        device=first.device, interface=first.interface, capacity_mbps=capacity,
-        committed_mbps=survey.committed_mbps, requested_mbps=letter.bandwidth_mbps)
+        device=first.device,
+        interface=first.interface,
+        capacity_mbps=capacity,
+        committed_mbps=survey.committed_mbps,
+        requested_mbps=letter.bandwidth_mbps,
+    )
     where = f"{first.device} {first.interface}"
     used = f"uplink {where} {capacity} Mbps, terpakai {survey.committed_mbps} Mbps"
     if up.headroom_mbps >= letter.bandwidth_mbps:
-        r.add("bandwidth", True,
-              f"bandwidth cukup: {used}, sisa {up.headroom_mbps} Mbps >= "
-              f"{letter.bandwidth_mbps} Mbps")
+        r.add(
+            "bandwidth",
+            True,
+            f"bandwidth cukup: {used}, sisa {up.headroom_mbps} Mbps >= {letter.bandwidth_mbps} Mbps",
+        )
     else:
-        r.add("bandwidth", False,
-              f"bandwidth tidak cukup: {used}, sisa {up.headroom_mbps} Mbps < "
-              f"diminta {letter.bandwidth_mbps} Mbps")
+        r.add(
+            "bandwidth",
+            False,
+            f"bandwidth tidak cukup: {used}, sisa {up.headroom_mbps} Mbps < "
+            f"diminta {letter.bandwidth_mbps} Mbps",
+        )
 
 
 def evaluate(survey: Survey, letter: Letter) -> Feasibility:

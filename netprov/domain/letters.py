@@ -166,9 +166,7 @@ def parse_yaml_text(text: str, source: str) -> Any:
     return data
 
 
-def parse_letter(
-    data: Any, source: str = "letter", services: Collection[str] | None = None
-) -> Letter:
+def parse_letter(data: Any, source: str = "letter", services: Collection[str] | None = None) -> Letter:
     """Validate a letter; raise InputError with one problem per bad field.
 
     Args:

@@ -127,8 +127,7 @@ class MonitoringBackend(Protocol):
         """Remove what register made; False if there was nothing."""
         ...
 
-    def status(self, request_id: str, wait_seconds: float = 0.0,
-               until_up: bool = True) -> ProbeStatus:
+    def status(self, request_id: str, wait_seconds: float = 0.0, until_up: bool = True) -> ProbeStatus:
         """Whether the probe sees the link; wait up to ``wait_seconds`` for a value.
 
         With ``until_up`` the wait continues while the value says down (the pipeline's last

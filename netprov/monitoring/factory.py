@@ -23,7 +23,8 @@ def backends_from_settings(settings: Settings) -> list[MonitoringBackend]:
         if settings.zabbix_token is None or not settings.zabbix_token.get_secret_value():
             raise ConfigError(
                 "NETPROV_ZABBIX_URL is set but no Zabbix API token is: set NETPROV_ZABBIX_TOKEN "
-                "or NETPROV_ZABBIX_TOKEN_FILE")
+                "or NETPROV_ZABBIX_TOKEN_FILE"
+            )
         backends.append(ZabbixBackend(settings.zabbix_url, settings.zabbix_token))
     if settings.prometheus_sd_dir:
         backends.append(PrometheusBackend(settings.prometheus_sd_dir, settings.prometheus_url))
@@ -31,7 +32,8 @@ def backends_from_settings(settings: Settings) -> list[MonitoringBackend]:
         raise ConfigError(
             "no monitoring backend is configured: set NETPROV_ZABBIX_URL (+ NETPROV_ZABBIX_TOKEN"
             " or NETPROV_ZABBIX_TOKEN_FILE) and/or NETPROV_PROMETHEUS_SD_DIR (+ "
-            "NETPROV_PROMETHEUS_URL for status), or run `netprov lab up monitoring`")
+            "NETPROV_PROMETHEUS_URL for status), or run `netprov lab up monitoring`"
+        )
     return backends
 
 
@@ -55,8 +57,9 @@ def deregister_all(backends: list[MonitoringBackend], request_id: str) -> dict[s
     return {b.name: b.deregister(request_id) for b in backends}
 
 
-def status_all(backends: list[MonitoringBackend], request_id: str, wait_seconds: float = 0.0,
-               until_up: bool = True) -> list[ProbeStatus]:
+def status_all(
+    backends: list[MonitoringBackend], request_id: str, wait_seconds: float = 0.0, until_up: bool = True
+) -> list[ProbeStatus]:
     """Each backend's view of the link, asked in parallel: the wait bound is for all together.
 
     Results are in the order of ``backends``; a backend's MonitoringError is re-raised.
@@ -68,8 +71,9 @@ def status_all(backends: list[MonitoringBackend], request_id: str, wait_seconds:
         return [f.result() for f in futures]
 
 
-def evidence_entries(registrations: list[Registration],
-                     statuses: list[ProbeStatus] | None = None) -> list[dict[str, str]]:
+def evidence_entries(
+    registrations: list[Registration], statuses: list[ProbeStatus] | None = None
+) -> list[dict[str, str]]:
     """``[{backend, id, status}]`` for the step-7 event outputs (the Berita Acara lists them).
 
     ``id`` is the Zabbix host id or the Prometheus target file name; ``status`` is "up",
@@ -78,10 +82,8 @@ def evidence_entries(registrations: list[Registration],
     by_backend = {s.backend: s for s in statuses or []}
     out: list[dict[str, str]] = []
     for reg in registrations:
-        ident = reg.ids.get("hostid") or reg.ids.get("file", "").rsplit("/", 1)[-1] \
-            or reg.request_id
+        ident = reg.ids.get("hostid") or reg.ids.get("file", "").rsplit("/", 1)[-1] or reg.request_id
         st = by_backend.get(reg.backend)
-        state = ("registered" if st is None else "up" if st.up
-                 else "down" if st.up is False else "no data")
+        state = "registered" if st is None else "up" if st.up else "down" if st.up is False else "no data"
         out.append({"backend": reg.backend, "id": ident, "status": state})
     return out

@@ -39,8 +39,9 @@ def target_groups(link: MonitoredLink) -> list[dict[str, Any]]:
 class PrometheusBackend:
     """A :class:`~netprov.monitoring.base.MonitoringBackend` on Prometheus file_sd + blackbox."""
 
-    def __init__(self, sd_dir: Path, url: str | None = None, timeout: float = 10.0,
-                 poll_interval: float = 1.0) -> None:
+    def __init__(
+        self, sd_dir: Path, url: str | None = None, timeout: float = 10.0, poll_interval: float = 1.0
+    ) -> None:
         self.sd_dir = Path(sd_dir)
         self.url = url.rstrip("/") if url else None
         self.timeout = timeout
@@ -62,16 +63,15 @@ class PrometheusBackend:
         if not self.sd_dir.is_dir():
             raise MonitoringError(
                 f"Prometheus file_sd directory {self.sd_dir} does not exist "
-                "(NETPROV_PROMETHEUS_SD_DIR); run `netprov lab up monitoring` for the lab")
+                "(NETPROV_PROMETHEUS_SD_DIR); run `netprov lab up monitoring` for the lab"
+            )
         path = self.target_file(link.request_id)
         created = not path.exists()
         content = json.dumps(target_groups(link), indent=2, ensure_ascii=False) + "\n"
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.sd_dir, prefix=f".{link.request_id}.",
-                                       suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(dir=self.sd_dir, prefix=f".{link.request_id}.", suffix=".tmp")
         except OSError as exc:
-            raise MonitoringError(
-                f"cannot write target files in {self.sd_dir}: {exc.strerror}") from None
+            raise MonitoringError(f"cannot write target files in {self.sd_dir}: {exc.strerror}") from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(content)
@@ -85,12 +85,13 @@ class PrometheusBackend:
             raise MonitoringError(f"cannot write target file {path}: {exc.strerror}") from None
         return self._registration(link.request_id, target_groups(link), created)
 
-    def _registration(self, request_id: str, groups: list[dict[str, Any]],
-                      created: bool) -> Registration:
+    def _registration(self, request_id: str, groups: list[dict[str, Any]], created: bool) -> Registration:
         group = groups[0] if groups else {"targets": [], "labels": {}}
         targets = [str(t) for t in group.get("targets", [])]
         return Registration(
-            backend=self.name, request_id=request_id, created=created,
+            backend=self.name,
+            request_id=request_id,
+            created=created,
             ids={"file": str(self.target_file(request_id))},
             address=targets[0] if targets else None,
             labels={str(k): str(v) for k, v in (group.get("labels") or {}).items()},
@@ -122,18 +123,19 @@ class PrometheusBackend:
         """An instant query; the result vector (or matrix) as Prometheus returns it."""
         if not self.url:
             raise MonitoringError(
-                "the Prometheus URL is not set (NETPROV_PROMETHEUS_URL): cannot read probe "
-                "results")
+                "the Prometheus URL is not set (NETPROV_PROMETHEUS_URL): cannot read probe results"
+            )
         try:
-            resp = requests.get(f"{self.url}/api/v1/query", params={"query": promql},
-                                timeout=self.timeout)
+            resp = requests.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=self.timeout)
         except requests.Timeout:
             raise MonitoringError(
-                f"Prometheus at {self.url} did not answer within {self.timeout:.0f}s") from None
+                f"Prometheus at {self.url} did not answer within {self.timeout:.0f}s"
+            ) from None
         except requests.RequestException as exc:
             raise MonitoringError(
                 f"Prometheus at {self.url} is not reachable ({type(exc).__name__}); is it up "
-                "(`netprov lab status`)?") from None
+                "(`netprov lab status`)?"
+            ) from None
         try:
             data = resp.json()
         except ValueError:
@@ -141,19 +143,23 @@ class PrometheusBackend:
         if resp.status_code != 200 or data.get("status") != "success":
             raise MonitoringError(
                 f"Prometheus at {self.url} refused the query {promql!r}: "
-                f"HTTP {resp.status_code} {data.get('error', '')}".strip())
+                f"HTTP {resp.status_code} {data.get('error', '')}".strip()
+            )
         return list(data.get("data", {}).get("result", []))
 
-    def status(self, request_id: str, wait_seconds: float = 0.0,
-               until_up: bool = True) -> ProbeStatus:
+    def status(self, request_id: str, wait_seconds: float = 0.0, until_up: bool = True) -> ProbeStatus:
         """``probe_success`` for the link; waits for the target's first sample (and for up)."""
         t0 = time.monotonic()
         deadline = t0 + max(0.0, wait_seconds)
         selector = f'{METRIC}{{request_id="{check_request_id(request_id)}"}}'
         if not self.target_file(request_id).exists():
             # samples of a removed target linger until Prometheus drops it: not a status
-            return ProbeStatus(backend=self.name, request_id=request_id, up=None,
-                               detail="not registered in Prometheus (no target file)")
+            return ProbeStatus(
+                backend=self.name,
+                request_id=request_id,
+                up=None,
+                detail="not registered in Prometheus (no target file)",
+            )
         while True:
             result = self.query(selector)
             waited = round(time.monotonic() - t0, 1)
@@ -163,18 +169,28 @@ class PrometheusBackend:
                 up = value >= 1.0
                 if up or not until_up or time.monotonic() >= deadline:
                     return ProbeStatus(
-                        backend=self.name, request_id=request_id, up=up,
-                        since=self._since(selector, raw), last_value=value,
+                        backend=self.name,
+                        request_id=request_id,
+                        up=up,
+                        since=self._since(selector, raw),
+                        last_value=value,
                         last_checked=dt.datetime.fromtimestamp(float(ts), tz=dt.UTC),
                         waited_seconds=waited,
                         detail=f"{METRIC}={raw}: "
-                               + ("answers ping from the blackbox exporter in the probe "
-                                  "namespace" if up else "no ping reply in the probe namespace"),
+                        + (
+                            "answers ping from the blackbox exporter in the probe namespace"
+                            if up
+                            else "no ping reply in the probe namespace"
+                        ),
                     )
             elif time.monotonic() >= deadline:
-                return ProbeStatus(backend=self.name, request_id=request_id, up=None,
-                                   waited_seconds=waited,
-                                   detail=f"no {METRIC} sample yet after {wait_seconds:.0f}s")
+                return ProbeStatus(
+                    backend=self.name,
+                    request_id=request_id,
+                    up=None,
+                    waited_seconds=waited,
+                    detail=f"no {METRIC} sample yet after {wait_seconds:.0f}s",
+                )
             time.sleep(min(self.poll_interval, max(0.05, deadline - time.monotonic())))
 
     def _since(self, selector: str, value: str) -> dt.datetime | None:

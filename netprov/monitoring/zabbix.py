@@ -48,10 +48,28 @@ from netprov.monitoring.zabbix_data import (
 )
 
 __all__ = [
-    "GROUP_PREFIX", "HISTORY_UNSIGNED", "MACRO_PREFIX", "MANAGED_TAG", "PING_KEY",
-    "TASK_CHECK_NOW", "TEMPLATE_NAME", "_INVENTORY_LIMITS", "_TRANSIENT", "ZabbixBackend",
-    "ZabbixClient", "_clip", "_detail", "_transient", "_ts", "agent_interface", "group_name",
-    "host_inventory", "host_macros", "host_name", "host_tags", "visible_name",
+    "GROUP_PREFIX",
+    "HISTORY_UNSIGNED",
+    "MACRO_PREFIX",
+    "MANAGED_TAG",
+    "PING_KEY",
+    "TASK_CHECK_NOW",
+    "TEMPLATE_NAME",
+    "_INVENTORY_LIMITS",
+    "_TRANSIENT",
+    "ZabbixBackend",
+    "ZabbixClient",
+    "_clip",
+    "_detail",
+    "_transient",
+    "_ts",
+    "agent_interface",
+    "group_name",
+    "host_inventory",
+    "host_macros",
+    "host_name",
+    "host_tags",
+    "visible_name",
 ]
 
 
@@ -79,11 +97,14 @@ class ZabbixBackend(ZabbixClient):
             ids["groupid"] = str(groups[0]["groupid"])
         if interfaces:
             ids["interfaceid"] = str(interfaces[0]["interfaceid"])
-        labels = {t["tag"]: t["value"] for t in host.get("tags") or []
-                  if t["tag"] != MANAGED_TAG[0]}
+        labels = {t["tag"]: t["value"] for t in host.get("tags") or [] if t["tag"] != MANAGED_TAG[0]}
         return Registration(
-            backend=self.name, request_id=str(host["host"]), created=created, ids=ids,
-            address=str(interfaces[0]["ip"]) if interfaces else None, labels=labels,
+            backend=self.name,
+            request_id=str(host["host"]),
+            created=created,
+            ids=ids,
+            address=str(interfaces[0]["ip"]) if interfaces else None,
+            labels=labels,
         )
 
     def register(self, link: MonitoredLink) -> Registration:
@@ -116,8 +137,7 @@ class ZabbixBackend(ZabbixClient):
                     if winner is not None and str(winner["hostid"]) != mine:
                         # Zabbix 6.0 let a concurrent register create the same host name:
                         # the lowest id wins, this call removes its own and updates that one.
-                        self.call("host.delete", [mine],
-                                  f"remove duplicate host {link.request_id}")
+                        self.call("host.delete", [mine], f"remove duplicate host {link.request_id}")
                         self._update_host(link, winner, group_id, template_id)
                         created = False
                 except MonitoringError as exc:
@@ -138,57 +158,70 @@ class ZabbixBackend(ZabbixClient):
             raise
         host = self._host(link.request_id)
         if host is None:
-            raise MonitoringError(f"Zabbix at {self.url} lost host {link.request_id} "
-                                  "right after registering it")
+            raise MonitoringError(
+                f"Zabbix at {self.url} lost host {link.request_id} right after registering it"
+            )
         return self._registration(host, created=created)
 
     def _create_host(self, link: MonitoredLink, group_id: str, template_id: str) -> str:
-        made = self.call("host.create", {
-            "host": host_name(link),
-            "name": visible_name(link),
-            "groups": [{"groupid": group_id}],
-            "templates": [{"templateid": template_id}],
-            "interfaces": [agent_interface(link)],
-            "tags": host_tags(link),
-            "macros": host_macros(link),
-            "inventory_mode": 0,
-            "inventory": host_inventory(link),
-            "description": f"netprov: {link.opd_name}, {link.site}; circuit {link.circuit}",
-        }, f"create host {link.request_id}")
+        made = self.call(
+            "host.create",
+            {
+                "host": host_name(link),
+                "name": visible_name(link),
+                "groups": [{"groupid": group_id}],
+                "templates": [{"templateid": template_id}],
+                "interfaces": [agent_interface(link)],
+                "tags": host_tags(link),
+                "macros": host_macros(link),
+                "inventory_mode": 0,
+                "inventory": host_inventory(link),
+                "description": f"netprov: {link.opd_name}, {link.site}; circuit {link.circuit}",
+            },
+            f"create host {link.request_id}",
+        )
         return str(made["hostids"][0])
 
-    def _update_host(self, link: MonitoredLink, host: dict[str, Any], group_id: str,
-                     template_id: str) -> None:
+    def _update_host(
+        self, link: MonitoredLink, host: dict[str, Any], group_id: str, template_id: str
+    ) -> None:
         hostid = str(host["hostid"])
         old_groups = [str(g["groupid"]) for g in host.get("groups") or []]
-        templates = [{"templateid": str(t["templateid"])}
-                     for t in host.get("parentTemplates") or []]
+        templates = [{"templateid": str(t["templateid"])} for t in host.get("parentTemplates") or []]
         if template_id not in {t["templateid"] for t in templates}:
             templates.append({"templateid": template_id})
         update: dict[str, Any] = {"hostid": hostid}
         if str(host.get("name")) != visible_name(link):
             update["name"] = visible_name(link)  # only when it changes: see register()
-        self.call("host.update", {
-            **update,
-            "status": 0,
-            "groups": [{"groupid": group_id}],
-            "templates": templates,
-            "tags": host_tags(link),
-            "macros": host_macros(link),
-            "inventory_mode": 0,
-            "inventory": host_inventory(link),
-            "description": f"netprov: {link.opd_name}, {link.site}; circuit {link.circuit}",
-        }, f"update host {link.request_id}")
+        self.call(
+            "host.update",
+            {
+                **update,
+                "status": 0,
+                "groups": [{"groupid": group_id}],
+                "templates": templates,
+                "tags": host_tags(link),
+                "macros": host_macros(link),
+                "inventory_mode": 0,
+                "inventory": host_inventory(link),
+                "description": f"netprov: {link.opd_name}, {link.site}; circuit {link.circuit}",
+            },
+            f"update host {link.request_id}",
+        )
         interfaces = host.get("interfaces") or []
-        main = next((i for i in interfaces if str(i.get("type")) == "1"
-                     and str(i.get("main")) == "1"), None)
+        main = next((i for i in interfaces if str(i.get("type")) == "1" and str(i.get("main")) == "1"), None)
         if main is None:
-            self.call("hostinterface.create", {"hostid": hostid, **agent_interface(link)},
-                      f"add the interface of {link.request_id}")
+            self.call(
+                "hostinterface.create",
+                {"hostid": hostid, **agent_interface(link)},
+                f"add the interface of {link.request_id}",
+            )
         elif str(main["ip"]) != str(link.address):
-            self.call("hostinterface.update",
-                      {"interfaceid": str(main["interfaceid"]), "ip": str(link.address)},
-                      f"change the address of {link.request_id}")
+            self.call(
+                "hostinterface.update",
+                {"interfaceid": str(main["interfaceid"]), "ip": str(link.address)},
+                f"change the address of {link.request_id}",
+            )
         for old in old_groups:
             if old != group_id:
                 self._delete_group_if_empty(old)
@@ -203,17 +236,30 @@ class ZabbixBackend(ZabbixClient):
         return True
 
     def _ping_item(self, hostid: str) -> dict[str, Any] | None:
-        items = self.call("item.get", {
-            "hostids": [hostid], "filter": {"key_": PING_KEY},
-            "output": ["itemid", "lastvalue", "lastclock", "state", "error", "status"],
-        }, "read the icmpping item")
+        items = self.call(
+            "item.get",
+            {
+                "hostids": [hostid],
+                "filter": {"key_": PING_KEY},
+                "output": ["itemid", "lastvalue", "lastclock", "state", "error", "status"],
+            },
+            "read the icmpping item",
+        )
         return dict(items[0]) if items else None
 
     def _since(self, itemid: str, value: str) -> dt.datetime | None:
-        history = self.call("history.get", {
-            "itemids": [itemid], "history": HISTORY_UNSIGNED, "sortfield": "clock",
-            "sortorder": "DESC", "limit": 500, "output": ["clock", "value"],
-        }, "read the icmpping history")
+        history = self.call(
+            "history.get",
+            {
+                "itemids": [itemid],
+                "history": HISTORY_UNSIGNED,
+                "sortfield": "clock",
+                "sortorder": "DESC",
+                "limit": 500,
+                "output": ["clock", "value"],
+            },
+            "read the icmpping history",
+        )
         since: str | None = None
         for row in history:
             if str(row["value"]) != value:
@@ -221,42 +267,51 @@ class ZabbixBackend(ZabbixClient):
             since = str(row["clock"])
         return _ts(since)
 
-    def status(self, request_id: str, wait_seconds: float = 0.0,
-               until_up: bool = True) -> ProbeStatus:
+    def status(self, request_id: str, wait_seconds: float = 0.0, until_up: bool = True) -> ProbeStatus:
         """Check now on ``icmpping`` until it has a value (and, with ``until_up``, says up)."""
         t0 = time.monotonic()
         deadline = t0 + max(0.0, wait_seconds)
         host = self._host(check_request_id(request_id))
         if host is None:
-            return ProbeStatus(backend=self.name, request_id=request_id, up=None,
-                               detail="not registered in Zabbix")
+            return ProbeStatus(
+                backend=self.name, request_id=request_id, up=None, detail="not registered in Zabbix"
+            )
         hostid = str(host["hostid"])
         last_task = -1e9
         while True:
             item = self._ping_item(hostid)
             if item is None:
-                return ProbeStatus(backend=self.name, request_id=request_id, up=None,
-                                   waited_seconds=round(time.monotonic() - t0, 1),
-                                   detail=f"host has no {PING_KEY} item (template missing?)")
+                return ProbeStatus(
+                    backend=self.name,
+                    request_id=request_id,
+                    up=None,
+                    waited_seconds=round(time.monotonic() - t0, 1),
+                    detail=f"host has no {PING_KEY} item (template missing?)",
+                )
             has_value = int(item.get("lastclock") or 0) > 0
             if has_value:
                 value = str(item["lastvalue"])
                 up = value == "1"
                 if up or not until_up or time.monotonic() >= deadline:
                     return ProbeStatus(
-                        backend=self.name, request_id=request_id, up=up,
+                        backend=self.name,
+                        request_id=request_id,
+                        up=up,
                         since=self._since(str(item["itemid"]), value),
-                        last_value=float(value), last_checked=_ts(str(item["lastclock"])),
+                        last_value=float(value),
+                        last_checked=_ts(str(item["lastclock"])),
                         waited_seconds=round(time.monotonic() - t0, 1),
                         detail=_detail(up, item, host),
                     )
             elif time.monotonic() >= deadline:
                 error = str(item.get("error") or "")
                 return ProbeStatus(
-                    backend=self.name, request_id=request_id, up=None,
+                    backend=self.name,
+                    request_id=request_id,
+                    up=None,
                     waited_seconds=round(time.monotonic() - t0, 1),
                     detail=f"no {PING_KEY} value yet after {wait_seconds:.0f}s"
-                           + (f": {error}" if error else ""),
+                    + (f": {error}" if error else ""),
                 )
             now = time.monotonic()
             if now - last_task >= 2 * self.poll_interval:
@@ -267,8 +322,9 @@ class ZabbixBackend(ZabbixClient):
     def _check_now(self, itemid: str) -> None:
         """Ask the server to poll the item now (ignored until the item is in its cache)."""
         try:
-            self.call("task.create", [{"type": TASK_CHECK_NOW, "request": {"itemid": itemid}}],
-                      "request check now")
+            self.call(
+                "task.create", [{"type": TASK_CHECK_NOW, "request": {"itemid": itemid}}], "request check now"
+            )
         except MonitoringError as exc:
             if "authorized" in str(exc).lower() or "not reachable" in str(exc):
                 raise

@@ -20,8 +20,9 @@ from netprov.monitoring.zabbix_data import GROUP_PREFIX, TEMPLATE_NAME
 class ZabbixClient:
     """One Zabbix server reached with one API token (connected on first use)."""
 
-    def __init__(self, url: str, token: SecretStr | str, timeout: int = 15,
-                 poll_interval: float = 2.0) -> None:
+    def __init__(
+        self, url: str, token: SecretStr | str, timeout: int = 15, poll_interval: float = 2.0
+    ) -> None:
         self.url = url.rstrip("/")
         self._token = token.get_secret_value() if isinstance(token, SecretStr) else token
         self.timeout = timeout
@@ -42,21 +43,23 @@ class ZabbixClient:
             data = str(getattr(exc, "data", "") or "").strip()
             raw = f"{message} {data}".strip() or str(exc)
             if "not authorized" in raw.lower() or "session terminated" in raw.lower():
-                return MonitoringError(self._scrub(
-                    f"Zabbix at {self.url} refused the API token while trying to {action} "
-                    "(Not authorized): set a valid NETPROV_ZABBIX_TOKEN / "
-                    "NETPROV_ZABBIX_TOKEN_FILE, or run `netprov lab up monitoring` for the lab"
-                ))
-            return MonitoringError(self._scrub(
-                f"Zabbix at {self.url} refused to {action}: {raw}"))
+                return MonitoringError(
+                    self._scrub(
+                        f"Zabbix at {self.url} refused the API token while trying to {action} "
+                        "(Not authorized): set a valid NETPROV_ZABBIX_TOKEN / "
+                        "NETPROV_ZABBIX_TOKEN_FILE, or run `netprov lab up monitoring` for the lab"
+                    )
+                )
+            return MonitoringError(self._scrub(f"Zabbix at {self.url} refused to {action}: {raw}"))
         if isinstance(exc, TimeoutError):
             return MonitoringError(
-                f"Zabbix at {self.url} did not answer within {self.timeout}s while trying to "
-                f"{action}")
+                f"Zabbix at {self.url} did not answer within {self.timeout}s while trying to {action}"
+            )
         reason = self._scrub(" ".join(str(a) for a in getattr(exc, "args", ()) if a) or str(exc))
         return MonitoringError(
             f"Zabbix API at {self.url} is not reachable while trying to {action} "
-            f"({type(exc).__name__}: {reason}); is the server up (`netprov lab status`)?")
+            f"({type(exc).__name__}: {reason}); is the server up (`netprov lab status`)?"
+        )
 
     def _connect(self, action: str) -> ZabbixAPI:
         if self._api is None:
@@ -78,28 +81,38 @@ class ZabbixClient:
     # --- lookups -------------------------------------------------------------------------------
 
     def _template_id(self) -> str:
-        found = self.call("template.get", {"filter": {"host": TEMPLATE_NAME},
-                                           "output": ["templateid"]}, "find the ICMP template")
+        found = self.call(
+            "template.get",
+            {"filter": {"host": TEMPLATE_NAME}, "output": ["templateid"]},
+            "find the ICMP template",
+        )
         if not found:
-            found = self.call("template.get", {"filter": {"name": TEMPLATE_NAME},
-                                               "output": ["templateid"]},
-                              "find the ICMP template")
+            found = self.call(
+                "template.get",
+                {"filter": {"name": TEMPLATE_NAME}, "output": ["templateid"]},
+                "find the ICMP template",
+            )
         if not found:
             raise MonitoringError(
                 f"Zabbix at {self.url} has no template named {TEMPLATE_NAME!r}; import it "
-                "(it ships with Zabbix 6.0) before registering links")
+                "(it ships with Zabbix 6.0) before registering links"
+            )
         return str(found[0]["templateid"])
 
     def _hosts(self, request_id: str) -> list[dict[str, Any]]:
         """Hosts named ``request_id``, lowest id first (more than one only in a race)."""
-        hosts = self.call("host.get", {
-            "filter": {"host": request_id},
-            "output": ["hostid", "host", "name", "status"],
-            "selectInterfaces": ["interfaceid", "ip", "type", "main"],
-            "selectGroups": ["groupid", "name"],
-            "selectParentTemplates": ["templateid", "name"],
-            "selectTags": ["tag", "value"],
-        }, f"look up host {request_id}")
+        hosts = self.call(
+            "host.get",
+            {
+                "filter": {"host": request_id},
+                "output": ["hostid", "host", "name", "status"],
+                "selectInterfaces": ["interfaceid", "ip", "type", "main"],
+                "selectGroups": ["groupid", "name"],
+                "selectParentTemplates": ["templateid", "name"],
+                "selectTags": ["tag", "value"],
+            },
+            f"look up host {request_id}",
+        )
         return sorted((dict(h) for h in hosts), key=lambda h: int(h["hostid"]))
 
     def _host(self, request_id: str) -> dict[str, Any] | None:
@@ -107,8 +120,9 @@ class ZabbixClient:
         return hosts[0] if hosts else None
 
     def _groups_named(self, name: str) -> list[str]:
-        found = self.call("hostgroup.get", {"filter": {"name": name}, "output": ["groupid"]},
-                          f"look up host group {name!r}")
+        found = self.call(
+            "hostgroup.get", {"filter": {"name": name}, "output": ["groupid"]}, f"look up host group {name!r}"
+        )
         return sorted((str(g["groupid"]) for g in found), key=int)
 
     def _group(self, name: str) -> tuple[str, bool]:
@@ -139,10 +153,16 @@ class ZabbixClient:
     def _delete_group_if_empty(self, group_id: str) -> None:
         """Remove a department group netprov made once no host is left in it (best effort)."""
         try:
-            groups = self.call("hostgroup.get", {"groupids": [group_id], "output": ["name"],
-                                                 "selectHosts": "count"}, "check a host group")
-            if (groups and str(groups[0]["name"]).startswith(GROUP_PREFIX)
-                    and int(groups[0].get("hosts", 0)) == 0):
+            groups = self.call(
+                "hostgroup.get",
+                {"groupids": [group_id], "output": ["name"], "selectHosts": "count"},
+                "check a host group",
+            )
+            if (
+                groups
+                and str(groups[0]["name"]).startswith(GROUP_PREFIX)
+                and int(groups[0].get("hosts", 0)) == 0
+            ):
                 self.call("hostgroup.delete", [group_id], "delete an empty host group")
         except MonitoringError:
             pass

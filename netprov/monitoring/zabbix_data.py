@@ -22,8 +22,15 @@ HISTORY_UNSIGNED = 3
 
 # Inventory fields that exist in Zabbix 6.0 (host inventory, manual mode) and their lengths.
 _INVENTORY_LIMITS = {
-    "name": 128, "type": 64, "tag": 64, "contact": 2000, "location": 2000,
-    "site_address_a": 128, "site_city": 128, "host_networks": 2000, "notes": 2000,
+    "name": 128,
+    "type": 64,
+    "tag": 64,
+    "contact": 2000,
+    "location": 2000,
+    "site_address_a": 128,
+    "site_city": 128,
+    "host_networks": 2000,
+    "notes": 2000,
     "deployment_status": 64,
 }
 
@@ -58,13 +65,15 @@ def host_tags(link: MonitoredLink) -> list[dict[str, str]]:
 
 def host_macros(link: MonitoredLink) -> list[dict[str, str]]:
     facts = {
-        "REQUEST_ID": link.request_id, "OPD": link.opd, "SITE": link.site,
-        "SERVICE": link.service, "BANDWIDTH_MBPS": str(link.bandwidth_mbps),
+        "REQUEST_ID": link.request_id,
+        "OPD": link.opd,
+        "SITE": link.site,
+        "SERVICE": link.service,
+        "BANDWIDTH_MBPS": str(link.bandwidth_mbps),
         "CIRCUIT": link.circuit,
     }
     return [
-        {"macro": "{$" + MACRO_PREFIX + k + "}", "value": _clip(v, 2048),
-         "description": "netprov"}
+        {"macro": "{$" + MACRO_PREFIX + k + "}", "value": _clip(v, 2048), "description": "netprov"}
         for k, v in facts.items()
     ]
 
@@ -80,19 +89,17 @@ def host_inventory(link: MonitoredLink) -> dict[str, str]:
         "site_city": "Batam",
         "host_networks": str(link.network) if link.network else "",
         "notes": f"{link.service} {link.bandwidth_mbps} Mbps; circuit {link.circuit}; "
-                 f"request {link.request_id}",
+        f"request {link.request_id}",
         "deployment_status": "Production",
     }
     return {k: _clip(v, _INVENTORY_LIMITS[k]) for k, v in values.items()}
 
 
 def agent_interface(link: MonitoredLink) -> dict[str, Any]:
-    return {"type": 1, "main": 1, "useip": 1, "ip": str(link.address), "dns": "",
-            "port": "10050"}
+    return {"type": 1, "main": 1, "useip": 1, "ip": str(link.address), "dns": "", "port": "10050"}
 
 
-_TRANSIENT = ("already exists", "database is not working properly",
-              "SQL statement execution has failed")
+_TRANSIENT = ("already exists", "database is not working properly", "SQL statement execution has failed")
 
 
 def _transient(exc: MonitoringError) -> bool:
@@ -124,5 +131,6 @@ def _detail(up: bool, item: dict[str, Any], host: dict[str, Any]) -> str:
     if up:
         return f"{PING_KEY}=1: {ip} answers ping from the probe namespace"
     error = str(item.get("error") or "")
-    return (f"{PING_KEY}=0: {ip} does not answer ping from the probe namespace"
-            + (f" ({error})" if error else ""))
+    return f"{PING_KEY}=0: {ip} does not answer ping from the probe namespace" + (
+        f" ({error})" if error else ""
+    )

@@ -45,10 +45,15 @@ def service_rules(playbooks: dict[str, Playbook], topology: Topology | None) -> 
             if pb.lan_pool not in topology.pools:
                 raise ConfigError(
                     f"playbook {service}: pool {pb.lan_pool!r} is not in the topology "
-                    f"(pools: {', '.join(topology.pools.names())})")
+                    f"(pools: {', '.join(topology.pools.names())})"
+                )
             role = topology.pools[pb.lan_pool].role
-        out[service] = ServiceRule(pool_role=role, uplink_scope=pb.uplink.scope,
-                                   uplink_service=pb.uplink_service, announced=pb.announced)
+        out[service] = ServiceRule(
+            pool_role=role,
+            uplink_scope=pb.uplink.scope,
+            uplink_service=pb.uplink_service,
+            announced=pb.announced,
+        )
     return out
 
 
@@ -69,8 +74,9 @@ class NetBoxIpam(NetBoxAllocator):
             log.warning("topology file unreadable; pool roles are the pool names")
         rules = service_rules(load_playbooks(settings.playbooks_dir), topo)
         api, counter = connect(url, token)
-        return cls(api, counter, rules=rules, transfer_role=transfer_role,
-                   transfer_length=transfer_length, url=url)
+        return cls(
+            api, counter, rules=rules, transfer_role=transfer_role, transfer_length=transfer_length, url=url
+        )
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

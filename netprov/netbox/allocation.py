@@ -44,8 +44,9 @@ class _Ctx:
     common: dict[str, Any]  # tenant, tags, custom fields
 
     def desc(self, what: str = "") -> str:
-        return nm.allocation_description(self.request_id, self.tenant.name, self.site.name,
-                                         *([what] if what else []))
+        return nm.allocation_description(
+            self.request_id, self.tenant.name, self.site.name, *([what] if what else [])
+        )
 
 
 class NetBoxAllocator(NetBoxLifecycle):
@@ -58,8 +59,11 @@ class NetBoxAllocator(NetBoxLifecycle):
             return by_slug[nm.TAG], by_slug[slug], False
         with netbox_errors(f"creating tag {request_id}"):
             tag = self._api.extras.tags.create(
-                name=request_id, slug=slug, color=nm.REQUEST_TAG_COLOR,
-                description=f"Objects reserved for request {request_id}")
+                name=request_id,
+                slug=slug,
+                color=nm.REQUEST_TAG_COLOR,
+                description=f"Objects reserved for request {request_id}",
+            )
         return by_slug[nm.TAG], int(tag.id), True
 
     def allocate(self, request_id: str, letter: Letter) -> Allocation:
@@ -96,23 +100,39 @@ class NetBoxAllocator(NetBoxLifecycle):
                 self._undo(undo)
                 raise
 
-    def _allocate(self, request_id: str, letter: Letter, tenant: TenantRow, site: SiteRow,
-                  link: LinkRow, recs: dict[str, Any], known_tags: dict[str, int],
-                  undo: Undo) -> Allocation:
+    def _allocate(
+        self,
+        request_id: str,
+        letter: Letter,
+        tenant: TenantRow,
+        site: SiteRow,
+        link: LinkRow,
+        recs: dict[str, Any],
+        known_tags: dict[str, int],
+        undo: Undo,
+    ) -> Allocation:
         netprov_tag, req_tag, tag_created = self._ensure_tag(request_id, known_tags)
         if tag_created:
             undo.append(("tag", req_tag))
         tags = [netprov_tag, req_tag]
         cfs = {nm.CF_REQUEST: request_id}
-        ctx = _Ctx(request_id, letter, tenant, site, link,
-                   {"tenant": tenant.id, "tags": tags, "custom_fields": cfs})
+        ctx = _Ctx(
+            request_id, letter, tenant, site, link, {"tenant": tenant.id, "tags": tags, "custom_fields": cfs}
+        )
         vlan = self._reserve_vlan(ctx, recs["vlan_group"], undo)
         lan, transfer = self._reserve_prefixes(ctx, recs, int(vlan.id), undo)
         tips, gws = self._reserve_addresses(ctx, lan, transfer, undo)
         with netbox_errors(f"marking {link.dist_device} {link.dist_interface}"):
-            self._api.dcim.interfaces.update([{
-                "id": link.dist_interface_id, "description": ctx.desc(), "tags": tags,
-                "custom_fields": cfs}])
+            self._api.dcim.interfaces.update(
+                [
+                    {
+                        "id": link.dist_interface_id,
+                        "description": ctx.desc(),
+                        "tags": tags,
+                        "custom_fields": cfs,
+                    }
+                ]
+            )
         undo.append(("mark", link.dist_interface_id))
         ids = {
             "prefix": [int(lan.id), int(transfer.id)],
@@ -124,11 +144,20 @@ class NetBoxAllocator(NetBoxLifecycle):
         self._journal_ids(ids, f"{request_id} · langkah 7: dialokasikan (reserved) oleh netprov")
         dist_ip, cpe_ip = sorted((iface(i.address) for i in tips), key=lambda a: int(a.ip))
         return build_allocation(
-            request_id=request_id, service=letter.service, bandwidth_mbps=letter.bandwidth_mbps,
-            tenant=tenant, site=site, link=link, lan_prefix=net(lan.prefix),
-            lan_gateway_address=iface(gws[0].address), transfer_prefix=net(transfer.prefix),
-            dist_address=dist_ip, cpe_address=cpe_ip, vlan_id=int(vlan.vid),
-            vlan_name_=str(vlan.name), netbox_ids=ids,
+            request_id=request_id,
+            service=letter.service,
+            bandwidth_mbps=letter.bandwidth_mbps,
+            tenant=tenant,
+            site=site,
+            link=link,
+            lan_prefix=net(lan.prefix),
+            lan_gateway_address=iface(gws[0].address),
+            transfer_prefix=net(transfer.prefix),
+            dist_address=dist_ip,
+            cpe_address=cpe_ip,
+            vlan_id=int(vlan.vid),
+            vlan_name_=str(vlan.name),
+            netbox_ids=ids,
         )
 
     def _reserve_vlan(self, ctx: _Ctx, group: Any, undo: Undo) -> Any:
@@ -136,65 +165,81 @@ class NetBoxAllocator(NetBoxLifecycle):
         vname = nm.vlan_name(ctx.site.slug)
         try:
             vlan = group.available_vlans.create(
-                {"name": vname, "status": "reserved", "description": ctx.desc(), **ctx.common})
+                {"name": vname, "status": "reserved", "description": ctx.desc(), **ctx.common}
+            )
         except AllocationError as exc:
             raise NotFeasibleError(f"VLAN group {group.name} is full ({ctx.request_id})") from exc
         except RequestError as exc:
             if exc.req.status_code == 400 and "name" in str(exc.error).lower():
-                holder = self._list(self._api.ipam.vlans, "reading VLANs",
-                                    group_id=int(group.id), name=vname)
+                holder = self._list(self._api.ipam.vlans, "reading VLANs", group_id=int(group.id), name=vname)
                 who = str(cf(holder[0], nm.CF_REQUEST)) if holder else "another request"
                 raise NotFeasibleError(
                     f"port {ctx.link.dist_device} {ctx.link.dist_interface} for "
-                    f"{ctx.site.name} is already reserved by {who}") from exc
+                    f"{ctx.site.name} is already reserved by {who}"
+                ) from exc
             raise NetBoxError(f"NetBox: reserving a VLAN: {describe(exc)}") from exc
         undo.append(("vlan", int(vlan.id)))
         return vlan
 
-    def _reserve_prefixes(self, ctx: _Ctx, recs: dict[str, Any], vlan_id: int,
-                          undo: Undo) -> tuple[Any, Any]:
+    def _reserve_prefixes(self, ctx: _Ctx, recs: dict[str, Any], vlan_id: int, undo: Undo) -> tuple[Any, Any]:
         """The LAN prefix (from the playbook's pool) and the transfer net, one POST each."""
         letter = ctx.letter
         scope = {"status": "reserved", "scope_type": "dcim.site", "scope_id": ctx.site.id}
-        lan = self._carve(recs["pools"], lan_prefix_length(letter.hosts), ctx.request_id, {
-            **ctx.common, **scope, "vlan": vlan_id, "description": ctx.desc(),
-            "role": {"slug": self._rule(letter.service).pool_role},
-            "custom_fields": {**ctx.common["custom_fields"],
-                              nm.CF_BANDWIDTH: letter.bandwidth_mbps,
-                              nm.CF_SERVICE: letter.service},
-        }, undo)
-        transfer = self._carve(recs["transfer_pools"], self.transfer_length, ctx.request_id, {
-            **ctx.common, **scope, "description": ctx.desc("transfer"),
-            "role": {"slug": self.transfer_role},
-        }, undo)
+        lan = self._carve(
+            recs["pools"],
+            lan_prefix_length(letter.hosts),
+            ctx.request_id,
+            {
+                **ctx.common,
+                **scope,
+                "vlan": vlan_id,
+                "description": ctx.desc(),
+                "role": {"slug": self._rule(letter.service).pool_role},
+                "custom_fields": {
+                    **ctx.common["custom_fields"],
+                    nm.CF_BANDWIDTH: letter.bandwidth_mbps,
+                    nm.CF_SERVICE: letter.service,
+                },
+            },
+            undo,
+        )
+        transfer = self._carve(
+            recs["transfer_pools"],
+            self.transfer_length,
+            ctx.request_id,
+            {
+                **ctx.common,
+                **scope,
+                "description": ctx.desc("transfer"),
+                "role": {"slug": self.transfer_role},
+            },
+            undo,
+        )
         return lan, transfer
 
-    def _reserve_addresses(self, ctx: _Ctx, lan: Any, transfer: Any,
-                           undo: Undo) -> tuple[list[Any], list[Any]]:
+    def _reserve_addresses(
+        self, ctx: _Ctx, lan: Any, transfer: Any, undo: Undo
+    ) -> tuple[list[Any], list[Any]]:
         """One list-POST for both transfer ends, one for the LAN gateway."""
         link = ctx.link
-        ends = [f"{link.dist_device} {link.dist_interface}",
-                f"{link.cpe_device} {link.cpe_interface}"]
+        ends = [f"{link.dist_device} {link.dist_interface}", f"{link.cpe_device} {link.cpe_interface}"]
         try:
             with netbox_errors(f"reserving transfer addresses in {transfer.prefix}"):
-                tips = transfer.available_ips.create([
-                    {"status": "reserved", "description": ctx.desc(d), **ctx.common}
-                    for d in ends])
+                tips = transfer.available_ips.create(
+                    [{"status": "reserved", "description": ctx.desc(d), **ctx.common} for d in ends]
+                )
             for ip in tips:
                 undo.append(("ip", int(ip.id)))
             gw_desc = ctx.desc(f"gateway {link.cpe_device} {link.cpe_lan_interface}")
             with netbox_errors(f"reserving the LAN gateway in {lan.prefix}"):
-                gws = lan.available_ips.create(
-                    [{"status": "reserved", "description": gw_desc, **ctx.common}])
+                gws = lan.available_ips.create([{"status": "reserved", "description": gw_desc, **ctx.common}])
             for ip in gws:
                 undo.append(("ip", int(ip.id)))
         except AllocationError as exc:
-            raise NotFeasibleError(
-                f"no free addresses for {ctx.request_id}: {describe(exc)}") from exc
+            raise NotFeasibleError(f"no free addresses for {ctx.request_id}: {describe(exc)}") from exc
         return list(tips), list(gws)
 
-    def _carve(self, pools: list[Any], length: int, request_id: str, body: dict[str, Any],
-               undo: Undo) -> Any:
+    def _carve(self, pools: list[Any], length: int, request_id: str, body: dict[str, Any], undo: Undo) -> Any:
         """One ``available-prefixes`` POST per pool until one has room (409 = full)."""
         for pool in pools:
             try:

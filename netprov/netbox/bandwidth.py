@@ -38,19 +38,24 @@ class NetBoxSurvey(NetBoxReads):
 
     def _uplinks(self, service: str, link: LinkRow | None) -> tuple[UplinkRow, ...]:
         rule = self._rule(service)
-        rows = self._list(self._api.dcim.interfaces, "reading uplinks",
-                          fields="id,name,device,custom_fields",
-                          **{f"cf_{nm.CF_SERVICE}": rule.uplink_service})
+        rows = self._list(
+            self._api.dcim.interfaces,
+            "reading uplinks",
+            fields="id,name,device,custom_fields",
+            **{f"cf_{nm.CF_SERVICE}": rule.uplink_service},
+        )
         out = []
         for r in rows:
             cap = cf(r, nm.CF_UPLINK_CAPACITY)
             if not isinstance(cap, int):
                 continue
             if rule.uplink_scope == "area" and (
-                    link is None or obj_id(r.get("device")) != link.dist_device_id):
+                link is None or obj_id(r.get("device")) != link.dist_device_id
+            ):
                 continue
-            out.append(UplinkRow(device=str(r["device"]["name"]), interface=str(r["name"]),
-                                 capacity_mbps=cap))
+            out.append(
+                UplinkRow(device=str(r["device"]["name"]), interface=str(r["name"]), capacity_mbps=cap)
+            )
         return tuple(out)
 
     def _committed(self, service: str, site: SiteRow | None) -> int:
@@ -72,15 +77,19 @@ class NetBoxSurvey(NetBoxReads):
         pools, tpools = self._pools(letter.service)
         vg = self._vlan_group(link, site) if (link is not None and site is not None) else None
         survey = Survey(
-            request_id=request_id, service=letter.service, tenant=tenant, site=site, link=link,
+            request_id=request_id,
+            service=letter.service,
+            tenant=tenant,
+            site=site,
+            link=link,
             pools=tuple(self._pool_row(p) for p in pools),
             transfer_pools=tuple(self._pool_row(p) for p in tpools),
-            vlan_group=vg[1] if vg else None, uplinks=self._uplinks(letter.service, link),
+            vlan_group=vg[1] if vg else None,
+            uplinks=self._uplinks(letter.service, link),
             committed_mbps=self._committed(letter.service, site),
             uplink_scope=self._rule(letter.service).uplink_scope,
         )
-        return survey, {"pools": pools, "transfer_pools": tpools,
-                        "vlan_group": vg[0] if vg else None}
+        return survey, {"pools": pools, "transfer_pools": tpools, "vlan_group": vg[0] if vg else None}
 
     def check(self, request_id: str, letter: Letter) -> Feasibility:
         """Step 4: tenant, site, free prefix, port, VLAN and bandwidth. Writes nothing."""
@@ -101,9 +110,17 @@ class NetBoxSurvey(NetBoxReads):
         assert cand.lan_prefix and cand.transfer_prefix and cand.vlan_id is not None
         dist, cpe = transfer_addresses(cand.transfer_prefix)
         return build_allocation(
-            request_id=request_id, service=letter.service, bandwidth_mbps=letter.bandwidth_mbps,
-            tenant=survey.tenant, site=survey.site, link=survey.link,
-            lan_prefix=cand.lan_prefix, lan_gateway_address=lan_gateway(cand.lan_prefix),
-            transfer_prefix=cand.transfer_prefix, dist_address=dist, cpe_address=cpe,
-            vlan_id=cand.vlan_id, vlan_name_=nm.vlan_name(survey.site.slug),
+            request_id=request_id,
+            service=letter.service,
+            bandwidth_mbps=letter.bandwidth_mbps,
+            tenant=survey.tenant,
+            site=survey.site,
+            link=survey.link,
+            lan_prefix=cand.lan_prefix,
+            lan_gateway_address=lan_gateway(cand.lan_prefix),
+            transfer_prefix=cand.transfer_prefix,
+            dist_address=dist,
+            cpe_address=cpe,
+            vlan_id=cand.vlan_id,
+            vlan_name_=nm.vlan_name(survey.site.slug),
         )

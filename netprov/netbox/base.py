@@ -16,28 +16,37 @@ class NetBoxBase:
     """API handle, per-service rules (from the playbooks) and the low-level reads."""
 
     _KIND_TYPES: ClassVar[dict[str, str]] = {
-        "prefix": "ipam.prefix", "ip": "ipam.ipaddress", "vlan": "ipam.vlan",
+        "prefix": "ipam.prefix",
+        "ip": "ipam.ipaddress",
+        "vlan": "ipam.vlan",
         "interface": "dcim.interface",
     }
 
-    def __init__(self, api: Any, counter: Any, *, pool_roles: dict[str, str] | None = None,
-                 transfer_role: str, transfer_length: int = 30, url: str = "",
-                 rules: dict[str, ServiceRule] | None = None) -> None:
+    def __init__(
+        self,
+        api: Any,
+        counter: Any,
+        *,
+        pool_roles: dict[str, str] | None = None,
+        transfer_role: str,
+        transfer_length: int = 30,
+        url: str = "",
+        rules: dict[str, ServiceRule] | None = None,
+    ) -> None:
         """Args:
-            api: a pynetbox API.
-            counter: counts HTTP calls (``.count``).
-            pool_roles: service -> NetBox prefix role of its LAN pool (old form of ``rules``;
-                each service's uplink is then area-scoped and tagged with its own name).
-            transfer_role, transfer_length: the transfer pool's role and prefix length.
-            url: NetBox's URL (for links in documents).
-            rules: service -> :class:`~netprov.domain.planning.ServiceRule` (from playbooks).
+        api: a pynetbox API.
+        counter: counts HTTP calls (``.count``).
+        pool_roles: service -> NetBox prefix role of its LAN pool (old form of ``rules``;
+            each service's uplink is then area-scoped and tagged with its own name).
+        transfer_role, transfer_length: the transfer pool's role and prefix length.
+        url: NetBox's URL (for links in documents).
+        rules: service -> :class:`~netprov.domain.planning.ServiceRule` (from playbooks).
         """
         self._api = api
         self._counter = counter
         self._lock_tags = NetBoxLockTags(api)
         if rules is None:
-            rules = {s: ServiceRule(pool_role=r, uplink_service=s)
-                     for s, r in (pool_roles or {}).items()}
+            rules = {s: ServiceRule(pool_role=r, uplink_service=s) for s, r in (pool_roles or {}).items()}
         self.rules = dict(rules)
         self.pool_roles = {s: r.pool_role for s, r in self.rules.items()}
         self.transfer_role = transfer_role
@@ -54,8 +63,9 @@ class NetBoxBase:
 
     def _sharing(self, uplink_service: str) -> list[str]:
         """The services whose bandwidth counts against uplinks tagged ``uplink_service``."""
-        return sorted({s for s in self.rules if self._rule(s).uplink_service == uplink_service}
-                      | {uplink_service})
+        return sorted(
+            {s for s in self.rules if self._rule(s).uplink_service == uplink_service} | {uplink_service}
+        )
 
     @property
     def api_calls(self) -> int:
@@ -71,9 +81,17 @@ class NetBoxBase:
             return list(endpoint.filter(limit=PAGE, **filters))
 
     def _journal_ids(self, ids: dict[str, list[int]], comments: str, kind: str = "info") -> None:
-        entries = [{"assigned_object_type": self._KIND_TYPES[k], "assigned_object_id": i,
-                    "kind": kind, "comments": comments}
-                   for k, v in ids.items() if k in self._KIND_TYPES for i in v]
+        entries = [
+            {
+                "assigned_object_type": self._KIND_TYPES[k],
+                "assigned_object_id": i,
+                "kind": kind,
+                "comments": comments,
+            }
+            for k, v in ids.items()
+            if k in self._KIND_TYPES
+            for i in v
+        ]
         if entries:
             with netbox_errors("writing journal entries"):
                 self._api.extras.journal_entries.create(entries)

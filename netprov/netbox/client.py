@@ -42,8 +42,7 @@ class _TimeoutSession(requests.Session):
         super().__init__()
         self._timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,
-                **kwargs: Any) -> requests.Response:
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
         return super().request(method, url, *args, **kwargs)
 
@@ -52,9 +51,14 @@ def connect(url: str, token: str, timeout: float = 60) -> tuple[Any, CallCounter
     """A pynetbox API with call counting, pooled keep-alive connections and GET retries."""
     api = pynetbox.api(url, token=token)
     session = _TimeoutSession(timeout)
-    retry = Retry(total=3, connect=3, read=2, backoff_factor=0.2,
-                  allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
-                  status_forcelist=(502, 503, 504))
+    retry = Retry(
+        total=3,
+        connect=3,
+        read=2,
+        backoff_factor=0.2,
+        allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
+        status_forcelist=(502, 503, 504),
+    )
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -74,9 +78,7 @@ def credentials(settings: Settings) -> tuple[str, str]:
             "NETPROV_NETBOX_TOKEN_FILE), or start the lab with `netprov lab up netbox`"
         )
     if not token:
-        raise ConfigError(
-            f"no NetBox token for {url}: set NETPROV_NETBOX_TOKEN or NETPROV_NETBOX_TOKEN_FILE"
-        )
+        raise ConfigError(f"no NetBox token for {url}: set NETPROV_NETBOX_TOKEN or NETPROV_NETBOX_TOKEN_FILE")
     return url.rstrip("/"), token
 
 

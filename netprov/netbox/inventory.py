@@ -57,8 +57,9 @@ class HostSpec:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def host_specs(devices: Iterable[Mapping[str, Any]],
-               platforms: Iterable[Mapping[str, Any]]) -> list[HostSpec]:
+def host_specs(
+    devices: Iterable[Mapping[str, Any]], platforms: Iterable[Mapping[str, Any]]
+) -> list[HostSpec]:
     """Turn NetBox device and platform rows into host specs (pure)."""
     drivers: dict[int, str] = {}
     for p in platforms:
@@ -79,25 +80,28 @@ def host_specs(devices: Iterable[Mapping[str, Any]],
             v = row.get(key)
             return str(v.get("slug")) if isinstance(v, dict) and v.get("slug") else None
 
-        out.append(HostSpec(
-            name=str(d["name"]),
-            hostname=hostname,
-            port=int(port) if isinstance(port, int) else None,
-            platform=drivers.get(int(plat["id"])) or str(plat.get("slug") or "") or None,
-            data={
-                "role": slug("role"),
-                "site": slug("site"),
-                "tenant": slug("tenant"),
-                "platform_slug": slug("platform"),
-                "netbox_id": int(d["id"]),
-                "primary_ip4": address or None,
-            },
-        ))
+        out.append(
+            HostSpec(
+                name=str(d["name"]),
+                hostname=hostname,
+                port=int(port) if isinstance(port, int) else None,
+                platform=drivers.get(int(plat["id"])) or str(plat.get("slug") or "") or None,
+                data={
+                    "role": slug("role"),
+                    "site": slug("site"),
+                    "tenant": slug("tenant"),
+                    "platform_slug": slug("platform"),
+                    "netbox_id": int(d["id"]),
+                    "primary_ip4": address or None,
+                },
+            )
+        )
     return sorted(out, key=lambda h: h.name)
 
 
-def build_inventory(specs: Iterable[HostSpec], *, username: str | None = None,
-                    password: str | None = None) -> Inventory:
+def build_inventory(
+    specs: Iterable[HostSpec], *, username: str | None = None, password: str | None = None
+) -> Inventory:
     """A Nornir Inventory with per-host ports (groups by role, never holding a port)."""
     defaults = Defaults(username=username, password=password)
     groups = Groups()
@@ -111,13 +115,18 @@ def build_inventory(specs: Iterable[HostSpec], *, username: str | None = None,
                 groups[gname] = Group(name=gname, data={"role": role}, defaults=defaults)
             parent.append(groups[gname])
         options: dict[str, ConnectionOptions] = {
-            "napalm": ConnectionOptions(
-                extras={"optional_args": {"port": spec.port} if spec.port else {}}),
+            "napalm": ConnectionOptions(extras={"optional_args": {"port": spec.port} if spec.port else {}}),
             "netmiko": ConnectionOptions(port=spec.port),
         }
         hosts[spec.name] = Host(
-            name=spec.name, hostname=spec.hostname, port=spec.port, platform=spec.platform,
-            groups=parent, data=dict(spec.data), connection_options=options, defaults=defaults,
+            name=spec.name,
+            hostname=spec.hostname,
+            port=spec.port,
+            platform=spec.platform,
+            groups=parent,
+            data=dict(spec.data),
+            connection_options=options,
+            defaults=defaults,
         )
     return Inventory(hosts=hosts, groups=groups, defaults=defaults)
 
@@ -125,18 +134,26 @@ def build_inventory(specs: Iterable[HostSpec], *, username: str | None = None,
 class NetBoxInventory:
     """Nornir inventory plugin: devices from NetBox, cached briefly."""
 
-    def __init__(self, url: str | None = None, token: str | None = None,
-                 cache_ttl: float = 60, cache_file: str | None = None,
-                 filters: dict[str, Any] | None = None, settings: Settings | None = None,
-                 username: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        cache_ttl: float = 60,
+        cache_file: str | None = None,
+        filters: dict[str, Any] | None = None,
+        settings: Settings | None = None,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
         self.settings = settings or load_settings()
         if url and token:
             self.url, self.token = url.rstrip("/"), token
         else:
             self.url, self.token = credentials(self.settings)
         self.cache_ttl = float(cache_ttl)
-        self.cache_file = Path(cache_file) if cache_file else (
-            self.settings.cache_dir / "netbox-inventory.json")
+        self.cache_file = (
+            Path(cache_file) if cache_file else (self.settings.cache_dir / "netbox-inventory.json")
+        )
         self.filters = dict(filters or {})
         self.username = username or self.settings.device_username
         pw = self.settings.device_password
@@ -149,8 +166,11 @@ class NetBoxInventory:
     def _fetch(self) -> list[HostSpec]:
         api, counter = connect(self.url, self.token)
         with netbox_errors("reading devices for the Nornir inventory"):
-            rows = (api.dcim.devices.filter(limit=PAGE, **self.filters) if self.filters
-                    else api.dcim.devices.all(limit=PAGE))
+            rows = (
+                api.dcim.devices.filter(limit=PAGE, **self.filters)
+                if self.filters
+                else api.dcim.devices.all(limit=PAGE)
+            )
             devices = [dict(d) for d in rows]
             platforms = [dict(p) for p in api.dcim.platforms.all(limit=PAGE)]
         self.api_calls += counter.count
@@ -169,8 +189,10 @@ class NetBoxInventory:
         try:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.cache_file.with_name(f".{self.cache_file.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"key": key, "at": time.time(),
-                                       "hosts": [asdict(s) for s in specs]}), encoding="utf-8")
+            tmp.write_text(
+                json.dumps({"key": key, "at": time.time(), "hosts": [asdict(s) for s in specs]}),
+                encoding="utf-8",
+            )
             tmp.replace(self.cache_file)
         except OSError:
             pass

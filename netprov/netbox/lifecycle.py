@@ -24,9 +24,12 @@ class NetBoxLifecycle(NetBoxSurvey):
         tags = self._list(self._api.extras.tags, "reading tags", slug=nm.TAG)
         keep = [int(tags[0]["id"])] if tags else []
         with netbox_errors("clearing port marks"):
-            self._api.dcim.interfaces.update([
-                {"id": i, "description": "", "tags": keep, "custom_fields": {nm.CF_REQUEST: None}}
-                for i in ids])
+            self._api.dcim.interfaces.update(
+                [
+                    {"id": i, "description": "", "tags": keep, "custom_fields": {nm.CF_REQUEST: None}}
+                    for i in ids
+                ]
+            )
 
     def release(self, request_id: str) -> list[str]:
         """Delete the request's addresses, prefixes and VLAN, clear its port mark, drop its tag."""
@@ -45,8 +48,7 @@ class NetBoxLifecycle(NetBoxSurvey):
                 done += [f"vlan {v['vid']} {v['name']}" for v in objs["vlan"]]
         if objs["interface"]:
             self._clear_marks(int(i["id"]) for i in objs["interface"])
-            done += [f"interface {i['device']['name']} {i['name']} (mark cleared)"
-                     for i in objs["interface"]]
+            done += [f"interface {i['device']['name']} {i['name']} (mark cleared)" for i in objs["interface"]]
         tags = self._list(api.extras.tags, "reading tags", slug=nm.request_tag_slug(request_id))
         if tags:
             with netbox_errors(f"deleting tag {request_id}"):
@@ -56,9 +58,12 @@ class NetBoxLifecycle(NetBoxSurvey):
 
     def _ip_updates(self, a: Allocation, ips: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """reserved -> active, each address assigned to its interface."""
-        ifaces = self._list(self._api.dcim.interfaces, "reading link interfaces",
-                            device=[a.dist_device, a.cpe_device],
-                            name=[a.dist_interface, a.cpe_interface, a.cpe_lan_interface])
+        ifaces = self._list(
+            self._api.dcim.interfaces,
+            "reading link interfaces",
+            device=[a.dist_device, a.cpe_device],
+            name=[a.dist_interface, a.cpe_interface, a.cpe_lan_interface],
+        )
         by_name = {(str(i["device"]["name"]), str(i["name"])): int(i["id"]) for i in ifaces}
         where = {
             str(a.dist_address): by_name.get((a.dist_device, a.dist_interface)),
@@ -83,10 +88,8 @@ class NetBoxLifecycle(NetBoxSurvey):
         ip_updates = self._ip_updates(a, objs["ip"])
         with netbox_errors(f"activating {a.request_id}"):
             self._api.ipam.ip_addresses.update(ip_updates)
-            self._api.ipam.prefixes.update(
-                [{"id": int(p["id"]), "status": "active"} for p in objs["prefix"]])
-            self._api.ipam.vlans.update(
-                [{"id": int(v["id"]), "status": "active"} for v in objs["vlan"]])
+            self._api.ipam.prefixes.update([{"id": int(p["id"]), "status": "active"} for p in objs["prefix"]])
+            self._api.ipam.vlans.update([{"id": int(v["id"]), "status": "active"} for v in objs["vlan"]])
         ids = {k: [int(o["id"]) for o in v] for k, v in objs.items()}
         self._journal_ids(ids, f"{a.request_id} · langkah {step}: aktif · {note}")
 
@@ -99,10 +102,10 @@ class NetBoxLifecycle(NetBoxSurvey):
     def tagged_objects(self, request_id: str) -> list[dict[str, object]]:
         """The request's objects for the audit: kind, id, display, url, journaled."""
         objs = self._request_objects(request_id)
-        entries = self._list(self._api.extras.journal_entries, "reading journal entries",
-                             q=request_id)
-        journaled = {(str(e.get("assigned_object_type")),
-                      obj_id({"id": e.get("assigned_object_id")})) for e in entries}
+        entries = self._list(self._api.extras.journal_entries, "reading journal entries", q=request_id)
+        journaled = {
+            (str(e.get("assigned_object_type")), obj_id({"id": e.get("assigned_object_id")})) for e in entries
+        }
         return [
             {
                 "kind": kind,
@@ -111,14 +114,19 @@ class NetBoxLifecycle(NetBoxSurvey):
                 "url": str(r.get("display_url") or r.get("url") or ""),
                 "journaled": (self._KIND_TYPES[kind], int(r["id"])) in journaled,
             }
-            for kind, rows in objs.items() for r in rows
+            for kind, rows in objs.items()
+            for r in rows
         ]
 
     def active_prefixes(self, service: str) -> list[ipaddress.IPv4Network]:
         """LAN prefixes of ``service`` that are reserved or active (what the border announces
         for a playbook with ``announce: provider``), sorted."""
-        rows = self._list(self._api.ipam.prefixes, f"reading {service} prefixes",
-                          **{f"cf_{nm.CF_SERVICE}": service}, status=ACTIVE_STATUSES)
+        rows = self._list(
+            self._api.ipam.prefixes,
+            f"reading {service} prefixes",
+            **{f"cf_{nm.CF_SERVICE}": service},
+            status=ACTIVE_STATUSES,
+        )
         nets = {net(r["prefix"]) for r in rows}
         return sorted(nets, key=lambda n: (int(n.network_address), n.prefixlen))
 

@@ -28,7 +28,22 @@ from netprov.domain.planning import (
 )
 
 __all__ = [
-    "LinkRow", "Net", "PoolRow", "ServiceRule", "SiteRow", "Survey", "TenantRow", "UplinkRow",
-    "VlanGroupRow", "build_allocation", "committed_bandwidth", "evaluate", "first_fit",
-    "interface_sort_key", "lan_gateway", "largest_free", "match_tenant", "transfer_addresses",
+    "LinkRow",
+    "Net",
+    "PoolRow",
+    "ServiceRule",
+    "SiteRow",
+    "Survey",
+    "TenantRow",
+    "UplinkRow",
+    "VlanGroupRow",
+    "build_allocation",
+    "committed_bandwidth",
+    "evaluate",
+    "first_fit",
+    "interface_sort_key",
+    "lan_gateway",
+    "largest_free",
+    "match_tenant",
+    "transfer_addresses",
 ]

@@ -26,17 +26,23 @@ from netprov.netbox.records import cf, iface, net, obj_id, raw, role_slug
 Objects = dict[str, list[dict[str, Any]]]
 
 
-def _access_behind(lan: dict[str, Any] | None, ifaces: list[dict[str, Any]],
-                   local_devices: set[int | None]) -> tuple[str | None, str | None, list[str]]:
+def _access_behind(
+    lan: dict[str, Any] | None, ifaces: list[dict[str, Any]], local_devices: set[int | None]
+) -> tuple[str | None, str | None, list[str]]:
     """The access switch behind the CPE's LAN port: (switch, its uplink, its other ports)."""
     if lan is None:
         return None, None, []
     for sp in lan.get("link_peers") or []:
         if isinstance(sp, dict) and obj_id(sp.get("device")) in local_devices:
             switch, uplink, sw_id = str(sp["device"]["name"]), str(sp["name"]), obj_id(sp.get("device"))
-            ports = sorted((str(i["name"]) for i in ifaces
-                            if obj_id(i.get("device")) == sw_id and str(i["name"]) != uplink),
-                           key=interface_sort_key)
+            ports = sorted(
+                (
+                    str(i["name"])
+                    for i in ifaces
+                    if obj_id(i.get("device")) == sw_id and str(i["name"]) != uplink
+                ),
+                key=interface_sort_key,
+            )
             return switch, uplink, ports
     return None, None, []
 
@@ -69,31 +75,47 @@ class NetBoxReads(NetBoxBase):
     @staticmethod
     def _site_row(r: dict[str, Any]) -> SiteRow:
         tenant = r.get("tenant") or {}
-        return SiteRow(id=int(r["id"]), slug=str(r["slug"]), name=str(r["name"]),
-                       tenant_slug=tenant.get("slug") if isinstance(tenant, dict) else None,
-                       region_id=obj_id(r.get("region")))
+        return SiteRow(
+            id=int(r["id"]),
+            slug=str(r["slug"]),
+            name=str(r["name"]),
+            tenant_slug=tenant.get("slug") if isinstance(tenant, dict) else None,
+            region_id=obj_id(r.get("region")),
+        )
 
     def _link(self, site: SiteRow) -> LinkRow | None:
         """The site's department link, read from cables in NetBox (3 calls)."""
-        ifaces = self._list(self._api.dcim.interfaces, "reading site interfaces", site_id=site.id,
-                            fields="id,name,label,device,link_peers,custom_fields")
+        ifaces = self._list(
+            self._api.dcim.interfaces,
+            "reading site interfaces",
+            site_id=site.id,
+            fields="id,name,label,device,link_peers,custom_fields",
+        )
         local_devices = {obj_id(i.get("device")) for i in ifaces}
-        uplinks = [(i, peer) for i in ifaces for peer in i.get("link_peers") or []
-                   if isinstance(peer, dict) and obj_id(peer.get("device")) not in local_devices]
+        uplinks = [
+            (i, peer)
+            for i in ifaces
+            for peer in i.get("link_peers") or []
+            if isinstance(peer, dict) and obj_id(peer.get("device")) not in local_devices
+        ]
         if not uplinks:
             return None
-        uplinks.sort(key=lambda ip: (str(ip[0]["device"]["name"]),
-                                     interface_sort_key(str(ip[0]["name"]))))
+        uplinks.sort(key=lambda ip: (str(ip[0]["device"]["name"]), interface_sort_key(str(ip[0]["name"]))))
         cpe_if, peer = uplinks[0]
         cpe_dev = cpe_if["device"]
-        dist_ifs = self._list(self._api.dcim.interfaces, "reading the distribution port",
-                              id=int(peer["id"]), fields="id,name,device,custom_fields")
+        dist_ifs = self._list(
+            self._api.dcim.interfaces,
+            "reading the distribution port",
+            id=int(peer["id"]),
+            fields="id,name,device,custom_fields",
+        )
         if not dist_ifs:
             return None
         dist_if = dist_ifs[0]
         dist_dev_id = obj_id(dist_if.get("device"))
-        dist_devs = self._list(self._api.dcim.devices, "reading the distribution router",
-                               id=dist_dev_id, fields="id,name,site")
+        dist_devs = self._list(
+            self._api.dcim.devices, "reading the distribution router", id=dist_dev_id, fields="id,name,site"
+        )
         lan = _cpe_lan([i for i in ifaces if obj_id(i.get("device")) == obj_id(cpe_dev)])
         switch, uplink, ports = _access_behind(lan, ifaces, local_devices)
         return LinkRow(
@@ -117,8 +139,12 @@ class NetBoxReads(NetBoxBase):
     def _pools(self, service: str) -> tuple[list[Any], list[Any]]:
         """Container prefixes of the service's pool and of the transfer pool (records)."""
         role = self._rule(service).pool_role
-        recs = self._records(self._api.ipam.prefixes, "reading prefix pools",
-                             role=[role, self.transfer_role], status="container")
+        recs = self._records(
+            self._api.ipam.prefixes,
+            "reading prefix pools",
+            role=[role, self.transfer_role],
+            status="container",
+        )
         key = lambda r: int(ipaddress.IPv4Network(str(r.prefix)).network_address)  # noqa: E731
         service_pools = sorted((r for r in recs if role_slug(r) == role), key=key)
         transfer_pools = sorted((r for r in recs if role_slug(r) == self.transfer_role), key=key)
@@ -126,28 +152,29 @@ class NetBoxReads(NetBoxBase):
 
     def _pool_row(self, rec: Any) -> PoolRow:
         with netbox_errors(f"reading free space in {rec.prefix}"):
-            avail = [ipaddress.IPv4Network(str(raw(a).get("prefix")))
-                     for a in rec.available_prefixes.list()]
-        return PoolRow(id=int(rec.id), prefix=net(rec.prefix), role=role_slug(rec),
-                       available=tuple(avail))
+            avail = [ipaddress.IPv4Network(str(raw(a).get("prefix"))) for a in rec.available_prefixes.list()]
+        return PoolRow(id=int(rec.id), prefix=net(rec.prefix), role=role_slug(rec), available=tuple(avail))
 
     def _vlan_group(self, link: LinkRow, site: SiteRow) -> tuple[Any, VlanGroupRow] | None:
         if link.dist_site_id is None:
             return None
-        groups = self._records(self._api.ipam.vlan_groups, "reading VLAN groups",
-                               site=link.dist_site_id)
+        groups = self._records(self._api.ipam.vlan_groups, "reading VLAN groups", site=link.dist_site_id)
         if not groups:
             return None
         group = groups[0]
         with netbox_errors(f"reading free VLANs of {group.name}"):
             free = [raw(v) for v in group.available_vlans.list()]
         vids = sorted(int(v["vid"]) for v in free if "vid" in v)
-        holders = self._list(self._api.ipam.vlans, "reading VLANs", group_id=int(group.id),
-                             name=nm.vlan_name(site.slug))
+        holders = self._list(
+            self._api.ipam.vlans, "reading VLANs", group_id=int(group.id), name=nm.vlan_name(site.slug)
+        )
         holder = str(cf(holders[0], nm.CF_REQUEST) or "?") if holders else None
-        return group, VlanGroupRow(id=int(group.id), name=str(group.name),
-                                   first_free_vid=vids[0] if vids else None,
-                                   port_vlan_holder=holder)
+        return group, VlanGroupRow(
+            id=int(group.id),
+            name=str(group.name),
+            first_free_vid=vids[0] if vids else None,
+            port_vlan_holder=holder,
+        )
 
     # ------------------------------------------------------------------- a request's objects
 
@@ -158,15 +185,22 @@ class NetBoxReads(NetBoxBase):
             "prefix": self._list(self._api.ipam.prefixes, "reading the request's prefixes", **f),
             "ip": self._list(self._api.ipam.ip_addresses, "reading the request's addresses", **f),
             "vlan": self._list(self._api.ipam.vlans, "reading the request's VLAN", **f),
-            "interface": self._list(self._api.dcim.interfaces, "reading the request's port",
-                                    fields="id,name,display,display_url,device,custom_fields",
-                                    **f),
+            "interface": self._list(
+                self._api.dcim.interfaces,
+                "reading the request's port",
+                fields="id,name,display,display_url,device,custom_fields",
+                **f,
+            ),
         }
 
     @staticmethod
     def _complete(objs: Objects) -> bool:
-        return (len(objs["prefix"]) == 2 and len(objs["ip"]) == 3 and len(objs["vlan"]) == 1
-                and len(objs["interface"]) == 1)
+        return (
+            len(objs["prefix"]) == 2
+            and len(objs["ip"]) == 3
+            and len(objs["vlan"]) == 1
+            and len(objs["interface"]) == 1
+        )
 
     def _service_of(self, lan: dict[str, Any]) -> str:
         """The LAN prefix's service: its custom field, else the service whose pool role it has."""
@@ -193,10 +227,16 @@ class NetBoxReads(NetBoxBase):
         if gw is None or len(tips) != 2:
             raise NetBoxError(f"NetBox holds an incomplete allocation for {request_id}")
         tenant_d = lan.get("tenant") or {}
-        tenant = TenantRow(id=int(tenant_d.get("id", 0)), slug=str(tenant_d.get("slug", "")),
-                           name=str(tenant_d.get("name", "")))
-        site_rows = self._list(self._api.dcim.sites, "reading the request's site",
-                               id=int(lan.get("scope_id") or (lan.get("scope") or {}).get("id") or 0))
+        tenant = TenantRow(
+            id=int(tenant_d.get("id", 0)),
+            slug=str(tenant_d.get("slug", "")),
+            name=str(tenant_d.get("name", "")),
+        )
+        site_rows = self._list(
+            self._api.dcim.sites,
+            "reading the request's site",
+            id=int(lan.get("scope_id") or (lan.get("scope") or {}).get("id") or 0),
+        )
         if not site_rows:
             raise NetBoxError(f"the LAN prefix of {request_id} has no site scope")
         site = self._site_row(site_rows[0])
@@ -205,12 +245,19 @@ class NetBoxReads(NetBoxBase):
             raise NetBoxError(f"site {site.name} of {request_id} has no cabled department link")
         vlan = objs["vlan"][0]
         return build_allocation(
-            request_id=request_id, service=self._service_of(lan),
+            request_id=request_id,
+            service=self._service_of(lan),
             bandwidth_mbps=int(cf(lan, nm.CF_BANDWIDTH) or 0),
-            tenant=tenant, site=site, link=link,
-            lan_prefix=lan_net, lan_gateway_address=gw, transfer_prefix=t_net,
-            dist_address=tips[0], cpe_address=tips[1],
-            vlan_id=int(vlan["vid"]), vlan_name_=str(vlan["name"]),
+            tenant=tenant,
+            site=site,
+            link=link,
+            lan_prefix=lan_net,
+            lan_gateway_address=gw,
+            transfer_prefix=t_net,
+            dist_address=tips[0],
+            cpe_address=tips[1],
+            vlan_id=int(vlan["vid"]),
+            vlan_name_=str(vlan["name"]),
             netbox_ids={
                 "prefix": [int(lan["id"]), int(transfer["id"])],
                 "ip": [int(i["id"]) for a, i in ips if a.ip in t_net]

@@ -22,8 +22,14 @@ class SyncBase:
         self.counts = Counts()
         self.ids: dict[str, dict[Hashable, int]] = {}
 
-    def sync(self, kind: str, endpoint: Any, desired: list[dict[str, Any]],
-             key: Callable[[dict[str, Any]], Hashable], **list_filters: Any) -> dict[Hashable, int]:
+    def sync(
+        self,
+        kind: str,
+        endpoint: Any,
+        desired: list[dict[str, Any]],
+        key: Callable[[dict[str, Any]], Hashable],
+        **list_filters: Any,
+    ) -> dict[Hashable, int]:
         """Create missing objects, update differing ones; return key -> id."""
         with netbox_errors(f"reading {kind}"):
             existing = {key(dict(r)): dict(r) for r in endpoint.filter(limit=PAGE, **list_filters)}

@@ -20,8 +20,7 @@ def _check_pool(alloc: Allocation, topology: Topology, playbook: Playbook) -> No
     pool = topology.pools[name].prefix
     if not alloc.lan_prefix.subnet_of(pool):
         raise RenderError(
-            f"lan_prefix {alloc.lan_prefix} of a {alloc.service} link is not inside its "
-            f"pool {name} ({pool})"
+            f"lan_prefix {alloc.lan_prefix} of a {alloc.service} link is not inside its pool {name} ({pool})"
         )
 
 
@@ -42,8 +41,12 @@ def _check_allocation(alloc: Allocation) -> None:
 
 
 def check_inputs(
-    rid: str, letter: Letter, allocation: Allocation, topology: Topology,
-    form: CompletenessForm | None, playbook: Playbook | None,
+    rid: str,
+    letter: Letter,
+    allocation: Allocation,
+    topology: Topology,
+    form: CompletenessForm | None,
+    playbook: Playbook | None,
 ) -> Playbook:
     """Check that the request's parts agree; return the playbook to render with."""
     if allocation.request_id != rid:
@@ -56,8 +59,7 @@ def check_inputs(
         raise RenderError(f"completeness form is for {form.request!r}, not {rid!r}")
     pb = playbook or default_playbook(allocation.service)
     if pb.service != allocation.service:
-        raise RenderError(
-            f"playbook is for {pb.service} links, the allocation is {allocation.service}")
+        raise RenderError(f"playbook is for {pb.service} links, the allocation is {allocation.service}")
     _check_allocation(allocation)
     _check_pool(allocation, topology, pb)
     return pb

@@ -196,7 +196,9 @@ def private_lan_pool(topology: Topology) -> ipaddress.IPv4Network:
 
 
 def _announced(
-    alloc: Allocation, topology: Topology, playbook: Playbook,
+    alloc: Allocation,
+    topology: Topology,
+    playbook: Playbook,
     internet_prefixes: Iterable[ipaddress.IPv4Network | str],
 ) -> tuple[set[ipaddress.IPv4Network], int]:
     try:
@@ -214,7 +216,9 @@ def _announced(
 
 
 def _routing(
-    alloc: Allocation, topology: Topology, playbook: Playbook,
+    alloc: Allocation,
+    topology: Topology,
+    playbook: Playbook,
     internet_prefixes: Iterable[ipaddress.IPv4Network | str],
 ) -> Routing:
     core = topology.core()
@@ -313,16 +317,19 @@ def build_template_data(
             location=_location(letter, form),
         ),
         bandwidth=Bandwidth(
-            mbps=bw, kbps=bw * 1000, bps=bw * 1_000_000, burst_bytes=burst,
+            mbps=bw,
+            kbps=bw * 1000,
+            bps=bw * 1_000_000,
+            burst_bytes=burst,
             burst_kbytes=max(1, burst // 1000),
         ),
-        lan=Lan(
-            **_net_fields(a.lan_prefix), gateway=a.lan_gateway, gateway_ip=a.lan_gateway.ip
-        ),
+        lan=Lan(**_net_fields(a.lan_prefix), gateway=a.lan_gateway, gateway_ip=a.lan_gateway.ip),
         transfer=Transfer(
             **_net_fields(a.transfer_prefix),
-            dist=a.dist_address, dist_ip=a.dist_address.ip,
-            cpe=a.cpe_address, cpe_ip=a.cpe_address.ip,
+            dist=a.dist_address,
+            dist_ip=a.dist_address.ip,
+            cpe=a.cpe_address,
+            cpe_ip=a.cpe_address.ip,
         ),
         vlan=Vlan(id=a.vlan_id, name=check_name(a.vlan_name, "vlan_name", VLAN_NAME_RE)),
         dist=Endpoint(

@@ -103,9 +103,7 @@ def render_template(env: jinja2.Environment, template: str, variables: dict[str,
         m = _UNDEFINED_RE.search(str(exc))
         var = (m.group(1) or m.group(2)) if m else str(exc)
         detail = "" if exc.message == f"'{var}' is undefined" else f" ({exc.message})"
-        raise RenderError(
-            f"template {_where(exc, template)}: variable '{var}' is undefined{detail}"
-        ) from exc
+        raise RenderError(f"template {_where(exc, template)}: variable '{var}' is undefined{detail}") from exc
     except UnsafeValueError as exc:
         raise RenderError(f"template {_where(exc, template)}: {exc}") from exc
     except jinja2.TemplateError as exc:

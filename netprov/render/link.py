@@ -72,8 +72,12 @@ def render_targets(
     variables = data.variables()
     return [
         RenderedConfig(
-            device=t.device, platform=t.platform, role=t.role, template=t.template,
-            mode=t.mode, text=render_template(env, t.template, variables),
+            device=t.device,
+            platform=t.platform,
+            role=t.role,
+            template=t.template,
+            mode=t.mode,
+            text=render_template(env, t.template, variables),
         )
         for t in targets
     ]
@@ -107,8 +111,13 @@ def render_link(
         NotFoundError: ``device`` is not touched by this link.
     """
     data = build_template_data(
-        request_id, letter, allocation, topology, form=form,
-        internet_prefixes=internet_prefixes, playbook=playbook,
+        request_id,
+        letter,
+        allocation,
+        topology,
+        form=form,
+        internet_prefixes=internet_prefixes,
+        playbook=playbook,
     )
     targets = plan_devices(playbook, allocation, topology, platforms)
     if device is not None:

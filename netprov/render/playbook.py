@@ -169,8 +169,7 @@ def parse_playbook(data: object, source: str = "playbook") -> Playbook:
         return Playbook.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(document)'}: {e['msg']}"
-            for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or '(document)'}: {e['msg']}" for e in exc.errors()
         )
         raise ConfigError(f"{source} is invalid: {problems}") from exc
 
@@ -218,8 +217,7 @@ def default_playbook(service: str) -> Playbook:
     playbooks = _cached_playbooks(str(directory), files_stamp(directory))
     if service not in playbooks:
         known = ", ".join(sorted(playbooks)) or "(none)"
-        raise NotFoundError(
-            f"no playbook for service {service!r} in {directory} (services: {known})")
+        raise NotFoundError(f"no playbook for service {service!r} in {directory} (services: {known})")
     return playbooks[service]
 
 
@@ -275,9 +273,7 @@ def plan_devices(
         RenderError: a required device is missing from the allocation or the topology.
     """
     if playbook.service != allocation.service:
-        raise RenderError(
-            f"playbook is for {playbook.service} links, the allocation is {allocation.service}"
-        )
+        raise RenderError(f"playbook is for {playbook.service} links, the allocation is {allocation.service}")
     out: list[DeviceTarget] = []
     for t in playbook.targets:
         name = _device_name(t, allocation, topology)
@@ -297,8 +293,11 @@ def plan_devices(
         check_name(platform, f"platform of {name}", SLUG_RE)
         out.append(
             DeviceTarget(
-                device=name, platform=platform, role=t.role,
-                template=f"{platform}/{t.template}.j2", mode=t.mode,
+                device=name,
+                platform=platform,
+                role=t.role,
+                template=f"{platform}/{t.template}.j2",
+                mode=t.mode,
             )
         )
     return out
@@ -317,9 +316,7 @@ def symbols(allocation: Allocation, topology: Topology) -> dict[str, object]:
     return out
 
 
-def resolve_checks(
-    playbook: Playbook, allocation: Allocation, topology: Topology
-) -> list[ResolvedCheck]:
+def resolve_checks(playbook: Playbook, allocation: Allocation, topology: Topology) -> list[ResolvedCheck]:
     """Turn a playbook's symbolic checks into concrete ones for this link.
 
     Roles become device names (from :func:`plan_devices`, or the topology for core and
@@ -358,8 +355,7 @@ def resolve_checks(
                 device=device(c.role),
                 interface=str(value(c.interface, "interface")) if c.interface else None,
                 address=ipaddress.IPv4Interface(str(addr)) if addr is not None else None,
-                prefix=ipaddress.IPv4Network(str(value(c.prefix, "prefix")))
-                if c.prefix else None,
+                prefix=ipaddress.IPv4Network(str(value(c.prefix, "prefix"))) if c.prefix else None,
                 protocol=c.protocol,
                 from_device=device(c.from_),
                 source=_ip(src),

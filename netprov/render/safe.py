@@ -34,23 +34,96 @@ MAX_OUTPUT_LENGTH = 255
 #: Words that must never start a description (they are commands on some platform).
 KEYWORDS = frozenset(
     {
-        "no", "end", "exit", "quit", "do", "default", "set", "delete", "deactivate", "add",
-        "remove", "rollback", "commit", "interface", "router", "ip", "ipv6", "write", "reload",
-        "shutdown", "conf", "configure", "terminal", "line", "username", "enable", "protocol",
-        "filter", "import", "export", "include", "system", "run", "exec", "top", "up",
+        "no",
+        "end",
+        "exit",
+        "quit",
+        "do",
+        "default",
+        "set",
+        "delete",
+        "deactivate",
+        "add",
+        "remove",
+        "rollback",
+        "commit",
+        "interface",
+        "router",
+        "ip",
+        "ipv6",
+        "write",
+        "reload",
+        "shutdown",
+        "conf",
+        "configure",
+        "terminal",
+        "line",
+        "username",
+        "enable",
+        "protocol",
+        "filter",
+        "import",
+        "export",
+        "include",
+        "system",
+        "run",
+        "exec",
+        "top",
+        "up",
     }
 )
 
 # Latin look-alikes in other scripts (a homoglyph becomes the letter it imitates).
 _HOMOGLYPHS = str.maketrans(
     {
-        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-        "С": "C", "Т": "T", "Х": "X", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c",
-        "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "Ι": "I", "Α": "A", "Β": "B",
-        "Ε": "E", "Ζ": "Z", "Η": "H", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
-        "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o", "ν": "v", "ı": "i",
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-        "\u2212": "-", "\u00b7": ".", "\u2018": " ", "\u2019": " ", "\u201c": " ",
+        "А": "A",
+        "В": "B",
+        "Е": "E",
+        "К": "K",
+        "М": "M",
+        "Н": "H",
+        "О": "O",
+        "Р": "P",
+        "С": "C",
+        "Т": "T",
+        "Х": "X",
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "Ι": "I",
+        "Α": "A",
+        "Β": "B",
+        "Ε": "E",
+        "Ζ": "Z",
+        "Η": "H",
+        "Κ": "K",
+        "Μ": "M",
+        "Ν": "N",
+        "Ο": "O",
+        "Ρ": "P",
+        "Τ": "T",
+        "Υ": "Y",
+        "Χ": "X",
+        "ο": "o",
+        "ν": "v",
+        "ı": "i",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00b7": ".",
+        "\u2018": " ",
+        "\u2019": " ",
+        "\u201c": " ",
         "\u201d": " ",
     }
 )
@@ -76,9 +149,7 @@ def _to_ascii(text: str) -> str:
             out.append(ch)
             continue
         # é -> e: decompose and keep the ASCII base letter, drop everything else
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", ch) if ord(c) < 128 and c.isprintable()
-        )
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if ord(c) < 128 and c.isprintable())
         out.append(base or " ")
     return "".join(out)
 
@@ -144,7 +215,5 @@ def check_name(value: str, field: str, pattern: re.Pattern[str] = NAME_RE) -> st
     netprov.errors.RenderError: interface 'eth0; reboot' is not a valid name (must match ...)
     """
     if not isinstance(value, str) or pattern.fullmatch(value) is None:
-        raise RenderError(
-            f"{field} {value!r:.80} is not a valid name (must match {pattern.pattern})"
-        )
+        raise RenderError(f"{field} {value!r:.80} is not a valid name (must match {pattern.pattern})")
     return value

@@ -49,8 +49,11 @@ def load_sample(path: Path) -> Sample:
     try:
         allocation = Allocation.model_validate(data.get("allocation"))
         return Sample(
-            name=path.stem, request_id=str(data.get("request_id", "")), letter=letter,
-            allocation=allocation, form=form,
+            name=path.stem,
+            request_id=str(data.get("request_id", "")),
+            letter=letter,
+            allocation=allocation,
+            form=form,
             internet_prefixes=tuple(data.get("internet_prefixes") or ()),
         )
     except ValidationError as exc:

@@ -75,8 +75,18 @@ class EventStore(StoreBase):
             with self.session() as s:
                 prev = _chain_head(s, request_id, expected_seq)
                 unsigned = StoredEvent(
-                    request_id, expected_seq, step, action, state, actor, role, utc(at), note, outputs,
-                    prev, "",
+                    request_id,
+                    expected_seq,
+                    step,
+                    action,
+                    state,
+                    actor,
+                    role,
+                    utc(at),
+                    note,
+                    outputs,
+                    prev,
+                    "",
                 )
                 event = dataclasses.replace(unsigned, hash=event_hash(prev, unsigned.hashed_fields()))
                 s.add(_row(event))

@@ -41,8 +41,9 @@ def _routes(nr: Nornir) -> str:
 
 
 def _push(nr: Nornir, config: str, revert_in: int) -> Any:
-    res = nr.run(task=device_ops.push_config, config=config, mode="replace",
-                 message="test", revert_in=revert_in)
+    res = nr.run(
+        task=device_ops.push_config, config=config, mode="replace", message="test", revert_in=revert_in
+    )
     assert not res.failed, res[PE][0].exception
     return res[PE][0].result
 
@@ -92,8 +93,13 @@ def test_restore_cancels_a_pending_undo_and_returns_the_saved_config(pe: tuple[N
 
 def test_a_config_bird_refuses_leaves_the_router_as_it_was(pe: tuple[Nornir, str]) -> None:
     nr, saved = pe
-    res = nr.run(task=device_ops.push_config, config=saved + "\nprotocol static {\n  nonsense;\n}\n",
-                 mode="replace", message="test", revert_in=5)
+    res = nr.run(
+        task=device_ops.push_config,
+        config=saved + "\nprotocol static {\n  nonsense;\n}\n",
+        mode="replace",
+        message="test",
+        revert_in=5,
+    )
     assert res.failed and "isp-pe1 refused the config" in str(res[PE][0].exception)
     nr.data.reset_failed_hosts()
     assert str(nr.run(task=device_ops.running_config)[PE][0].result) == saved

@@ -60,8 +60,7 @@ def test_no_default_route_out_of_the_lab(device_lab: dict[str, Any]) -> None:
             assert route.get("protocol") == "ospf" and route["dev"].startswith("eth"), route
     routes = _sh("ip", "-n", plan.probe_ns, "-j", "route", "show").stdout
     dsts = {r["dst"] for r in json.loads(routes)}
-    assert dsts == {"10.0.0.0/8", "198.51.100.0/24", "203.0.113.0/24",
-                    "10.253.0.0/30"}
+    assert dsts == {"10.0.0.0/8", "198.51.100.0/24", "203.0.113.0/24", "10.253.0.0/30"}
 
 
 def test_root_namespace_gets_no_lab_routes(device_lab: dict[str, Any]) -> None:
@@ -96,8 +95,7 @@ def test_not_root_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         devices.down(_settings(), _noop)
 
 
-def test_down_leaves_nothing_and_probes_die_here_then_up_again(
-        device_lab: dict[str, Any]) -> None:
+def test_down_leaves_nothing_and_probes_die_here_then_up_again(device_lab: dict[str, Any]) -> None:
     """down: no namespace, process or port; probes from netprov-mon are unreachable; up again.
 
     Runs last in this module and leaves the lab up for the tests after it.

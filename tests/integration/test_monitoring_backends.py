@@ -42,9 +42,14 @@ BOUND = 120.0  # seconds a probe may take to report (measured: Zabbix 4-19 s, Pr
 
 def link(request_id: str, address: ipaddress.IPv4Address, **over: Any) -> MonitoredLink:
     data: dict[str, Any] = dict(
-        request_id=request_id, opd="mt-test", opd_name="OPD Uji Monitoring",
-        site="Lokasi Uji", service="intranet", bandwidth_mbps=20,
-        circuit="dist-batamkota1:eth2 ↔ cpe-disdik-bk:eth1", address=address,
+        request_id=request_id,
+        opd="mt-test",
+        opd_name="OPD Uji Monitoring",
+        site="Lokasi Uji",
+        service="intranet",
+        bandwidth_mbps=20,
+        circuit="dist-batamkota1:eth2 ↔ cpe-disdik-bk:eth1",
+        address=address,
         device="cpe-disdik-bk",
     )
     data.update(over)
@@ -58,14 +63,16 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def peer(monitoring_lab: dict[str, Any]) -> Iterator[ipaddress.IPv4Address]:
     """A throwaway namespace wired to the probe namespace: a target only the probes can reach."""
-    ns = mon.DEFAULT_NAMESPACE if not monitoring_lab.get("namespace") else str(
-        monitoring_lab["namespace"]).split()[0]
+    ns = (
+        mon.DEFAULT_NAMESPACE
+        if not monitoring_lab.get("namespace")
+        else str(monitoring_lab["namespace"]).split()[0]
+    )
     _ip("netns", "del", PEER_NS, check=False)
     _ip("-n", ns, "link", "del", VETH_MON, check=False)
     _ip("netns", "add", PEER_NS)
     try:
-        _ip("link", "add", VETH_MON, "netns", ns, "type", "veth", "peer", "name", VETH_PEER,
-            "netns", PEER_NS)
+        _ip("link", "add", VETH_MON, "netns", ns, "type", "veth", "peer", "name", VETH_PEER, "netns", PEER_NS)
         _ip("-n", ns, "addr", "add", MON_ADDR, "dev", VETH_MON)
         _ip("-n", ns, "link", "set", VETH_MON, "up")
         _ip("-n", PEER_NS, "addr", "add", PEER_ADDR, "dev", VETH_PEER)
@@ -100,11 +107,9 @@ def request_id(backends: list[Any], request: pytest.FixtureRequest) -> Iterator[
 
 
 def prom_targets(prometheus: PrometheusBackend, rid: str) -> list[dict[str, Any]]:
-    resp = requests.get(f"{prometheus.url}/api/v1/targets", params={"state": "active"},
-                        timeout=10)
+    resp = requests.get(f"{prometheus.url}/api/v1/targets", params={"state": "active"}, timeout=10)
     resp.raise_for_status()
-    return [t for t in resp.json()["data"]["activeTargets"]
-            if t["labels"].get("request_id") == rid]
+    return [t for t in resp.json()["data"]["activeTargets"] if t["labels"].get("request_id") == rid]
 
 
 def wait_until(check: Any, timeout: float = 40.0) -> Any:
@@ -117,20 +122,31 @@ def wait_until(check: Any, timeout: float = 40.0) -> Any:
 
 
 def zabbix_hosts(zabbix: ZabbixBackend, rid: str) -> list[dict[str, Any]]:
-    return list(zabbix.call("host.get", {"filter": {"host": rid}, "output": ["hostid", "name"],
-                                         "selectTags": ["tag", "value"],
-                                         "selectMacros": ["macro", "value"],
-                                         "selectInventory": ["name", "notes"],
-                                         "selectParentTemplates": ["name"],
-                                         "selectGroups": ["name"]}))
+    return list(
+        zabbix.call(
+            "host.get",
+            {
+                "filter": {"host": rid},
+                "output": ["hostid", "name"],
+                "selectTags": ["tag", "value"],
+                "selectMacros": ["macro", "value"],
+                "selectInventory": ["name", "notes"],
+                "selectParentTemplates": ["name"],
+                "selectGroups": ["name"],
+            },
+        )
+    )
 
 
 # --- register -> up; again -> updated; deregister -> gone ----------------------------------------
 
 
 def test_register_probe_up_update_deregister(
-    peer: ipaddress.IPv4Address, backends: list[Any], zabbix: ZabbixBackend,
-    prometheus: PrometheusBackend, request_id: str,
+    peer: ipaddress.IPv4Address,
+    backends: list[Any],
+    zabbix: ZabbixBackend,
+    prometheus: PrometheusBackend,
+    request_id: str,
 ) -> None:
     rid = request_id
     t0 = time.monotonic()
@@ -164,11 +180,11 @@ def test_register_probe_up_update_deregister(
     tags = {t["tag"]: t["value"] for t in hosts[0]["tags"]}
     assert tags["bandwidth_mbps"] == "100" and tags["site"] == "Lokasi Baru"
     assert sum(1 for t in hosts[0]["tags"] if t["tag"] == "bandwidth_mbps") == 1
-    assert {m["macro"]: m["value"] for m in hosts[0]["macros"]}["{$NETPROV.BANDWIDTH_MBPS}"] \
-        == "100"
+    assert {m["macro"]: m["value"] for m in hosts[0]["macros"]}["{$NETPROV.BANDWIDTH_MBPS}"] == "100"
     assert len(list(prometheus.sd_dir.glob(f"{rid}*.json"))) == 1
-    updated = wait_until(lambda: [t for t in prom_targets(prometheus, rid)
-                                  if t["labels"].get("bandwidth_mbps") == "100"])
+    updated = wait_until(
+        lambda: [t for t in prom_targets(prometheus, rid) if t["labels"].get("bandwidth_mbps") == "100"]
+    )
     assert len(updated) == 1, prom_targets(prometheus, rid)
     assert len(prom_targets(prometheus, rid)) == 1
     assert updated[0]["labels"]["site"] == "Lokasi Baru"
@@ -201,7 +217,9 @@ def core_loopback(device_lab: dict[str, Any]) -> ipaddress.IPv4Address:
 
 
 def test_probe_sees_the_core_router(
-    core_loopback: ipaddress.IPv4Address, monitoring_lab: dict[str, Any], backends: list[Any],
+    core_loopback: ipaddress.IPv4Address,
+    monitoring_lab: dict[str, Any],
+    backends: list[Any],
     request_id: str,
 ) -> None:
     """With the device lab up, the probes reach core-dc1's loopback through the probe link."""
@@ -225,7 +243,9 @@ def unroutable(ns: str) -> ipaddress.IPv4Address:
 
 
 def test_without_route_the_probe_is_down_and_fails_locally(
-    monitoring_lab: dict[str, Any], lab_settings: Settings, backends: list[Any],
+    monitoring_lab: dict[str, Any],
+    lab_settings: Settings,
+    backends: list[Any],
     request_id: str,
 ) -> None:
     ns = mon.probe_namespace(lab_settings)
@@ -243,8 +263,12 @@ def test_without_route_the_probe_is_down_and_fails_locally(
     assert "network is unreachable" in debug.lower(), debug[:2000]
     # fping as the Zabbix pinger runs it, in the same namespace: no reply (the kernel has no
     # route, checked above, so the packet is refused before it is sent).
-    res = subprocess.run(["ip", "netns", "exec", ns, "fping", "-c1", "-t200", str(target)],
-                         capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        ["ip", "netns", "exec", ns, "fping", "-c1", "-t200", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode != 0
     assert "100%" in res.stderr, res.stderr
 
@@ -252,9 +276,7 @@ def test_without_route_the_probe_is_down_and_fails_locally(
 # --- errors leave nothing half-made --------------------------------------------------------------
 
 
-def test_bad_token_is_a_clear_error_and_makes_nothing(
-    zabbix: ZabbixBackend, request_id: str
-) -> None:
+def test_bad_token_is_a_clear_error_and_makes_nothing(zabbix: ZabbixBackend, request_id: str) -> None:
     bad = "0" * 64
     b = ZabbixBackend(zabbix.url, bad)
     with pytest.raises(MonitoringError) as err:
@@ -286,8 +308,12 @@ def test_failed_host_create_removes_the_group_it_made(
 
 
 def test_stopped_servers_give_clear_errors(
-    monitoring_lab: dict[str, Any], lab_settings: Settings, backends: list[Any],
-    zabbix: ZabbixBackend, prometheus: PrometheusBackend, request_id: str,
+    monitoring_lab: dict[str, Any],
+    lab_settings: Settings,
+    backends: list[Any],
+    zabbix: ZabbixBackend,
+    prometheus: PrometheusBackend,
+    request_id: str,
 ) -> None:
     """Stop the Zabbix frontend and Prometheus for a moment; restore with `up`."""
     zp, pp = mon.zabbix_paths(lab_settings), mon.prom_paths(lab_settings)
@@ -323,28 +349,51 @@ def provisioned_request(settings: Settings, gateway: str, prefix: str) -> str:
     rid = svc.submit(load_letter(data / "letter-intranet.yaml")).id
     svc.dispose(rid, "kadis", "kabid")
     svc.assign(rid, "kabid", "staff1")
-    svc.check(rid, "staff1", Feasibility(
-        feasible=True, service="intranet", hosts=1, bandwidth_mbps=20, prefix_length=30,
-        findings=[Finding(check="prefix", ok=True, detail=f"{prefix} free")],
-        candidate=Candidate(lan_prefix=ipaddress.IPv4Network(prefix)), source="manual"))
+    svc.check(
+        rid,
+        "staff1",
+        Feasibility(
+            feasible=True,
+            service="intranet",
+            hosts=1,
+            bandwidth_mbps=20,
+            prefix_length=30,
+            findings=[Finding(check="prefix", ok=True, detail=f"{prefix} free")],
+            candidate=Candidate(lan_prefix=ipaddress.IPv4Network(prefix)),
+            source="manual",
+        ),
+    )
     svc.accept(rid, "staff1")
     svc.fill_form(rid, "staff1", load_form(data / "form.yaml"))
     alloc = Allocation(
-        request_id=rid, service="intranet", opd_slug="disdik", opd_name="Dinas Pendidikan",
-        site_slug="upt-disdik-batamkota", site_name="UPT Pendidikan Batam Kota",
-        bandwidth_mbps=20, lan_prefix=ipaddress.IPv4Network(prefix),
+        request_id=rid,
+        service="intranet",
+        opd_slug="disdik",
+        opd_name="Dinas Pendidikan",
+        site_slug="upt-disdik-batamkota",
+        site_name="UPT Pendidikan Batam Kota",
+        bandwidth_mbps=20,
+        lan_prefix=ipaddress.IPv4Network(prefix),
         lan_gateway=ipaddress.IPv4Interface(gateway),
         transfer_prefix=ipaddress.IPv4Network("10.250.0.0/30"),
         dist_address=ipaddress.IPv4Interface("10.250.0.1/30"),
-        cpe_address=ipaddress.IPv4Interface("10.250.0.2/30"), vlan_id=100, vlan_name="v100",
-        dist_device="dist-batamkota1", dist_interface="eth2", cpe_device="cpe-disdik-bk",
-        cpe_interface="eth1", cpe_lan_interface="lan1")
+        cpe_address=ipaddress.IPv4Interface("10.250.0.2/30"),
+        vlan_id=100,
+        vlan_name="v100",
+        dist_device="dist-batamkota1",
+        dist_interface="eth2",
+        cpe_device="cpe-disdik-bk",
+        cpe_interface="eth1",
+        cpe_lan_interface="lan1",
+    )
     svc.record_provisioned(rid, "staff1", {"allocation": alloc.model_dump(mode="json")})
     return rid
 
 
 def test_cli_register_status_deregister(
-    peer: ipaddress.IPv4Address, lab_settings: Settings, backends: list[Any],
+    peer: ipaddress.IPv4Address,
+    lab_settings: Settings,
+    backends: list[Any],
 ) -> None:
     import json
 
@@ -356,8 +405,9 @@ def test_cli_register_status_deregister(
     rid = provisioned_request(lab_settings, f"{peer}/30", "10.253.0.252/30")
     runner = CliRunner()
     try:
-        res = runner.invoke(app, ["--as", "staff1", "monitor", "register", rid, "--wait",
-                                  str(BOUND), "--json"])
+        res = runner.invoke(
+            app, ["--as", "staff1", "monitor", "register", rid, "--wait", str(BOUND), "--json"]
+        )
         assert res.exit_code == 0, res.output
         out = json.loads(res.output)
         assert [r["backend"] for r in out["registrations"]] == ["zabbix", "prometheus"]
@@ -371,8 +421,7 @@ def test_cli_register_status_deregister(
         events = RequestService.from_settings(lab_settings).get(rid).events
         assert events[-1].action == "monitor"
         assert [m["status"] for m in events[-1].outputs["monitoring"]] == ["up", "up"]
-        token = lab_settings.zabbix_token.get_secret_value() if lab_settings.zabbix_token \
-            else "none"
+        token = lab_settings.zabbix_token.get_secret_value() if lab_settings.zabbix_token else "none"
         assert token not in res.output and token not in json.dumps(events[-1].outputs)
 
         res = runner.invoke(app, ["--as", "staff1", "monitor", "deregister", rid])
@@ -398,8 +447,7 @@ def test_cli_register_without_allocation_is_a_workflow_error(
     from netprov.sop.service import RequestService
 
     data = Path(__file__).parent.parent / "data"
-    rid = RequestService.from_settings(lab_settings).submit(
-        load_letter(data / "letter-intranet.yaml")).id
+    rid = RequestService.from_settings(lab_settings).submit(load_letter(data / "letter-intranet.yaml")).id
     res = CliRunner().invoke(app, ["--as", "staff1", "monitor", "register", rid])
     assert isinstance(res.exception, WorkflowError)
     assert "no allocation yet" in str(res.exception)

@@ -21,8 +21,15 @@ PORTS = {8081: "nginx", 9090: "prometheus", 9115: "socat", 10051: "socat"}
 
 
 def test_status_reports_every_daemon_up(monitoring_lab: dict[str, Any]) -> None:
-    for key in ("zabbix_server", "zabbix_forwarder", "php_fpm", "nginx", "prometheus",
-                "blackbox", "blackbox_forwarder"):
+    for key in (
+        "zabbix_server",
+        "zabbix_forwarder",
+        "php_fpm",
+        "nginx",
+        "prometheus",
+        "blackbox",
+        "blackbox_forwarder",
+    ):
         assert str(monitoring_lab[key]).startswith("up"), (key, monitoring_lab[key])
     assert monitoring_lab["state"] == "up"
     assert monitoring_lab["zabbix_api"] == "answering"
@@ -51,8 +58,9 @@ def test_state_files_name_the_token_file_not_the_token(
 def test_ports_listen_on_loopback_only(monitoring_lab: dict[str, Any]) -> None:
     out = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True, check=True).stdout
     for port in PORTS:
-        locals_ = [line.split()[3] for line in out.splitlines()
-                   if line.split()[3].rsplit(":", 1)[-1] == str(port)]
+        locals_ = [
+            line.split()[3] for line in out.splitlines() if line.split()[3].rsplit(":", 1)[-1] == str(port)
+        ]
         assert locals_, f"nothing listens on {port}"
         assert all(addr == f"127.0.0.1:{port}" for addr in locals_), (port, locals_)
 
@@ -80,9 +88,7 @@ def test_probers_run_inside_the_probe_namespace(
     assert not any(r.startswith("default") for r in proc.netns_routes(ns))
 
 
-def test_up_again_is_idempotent_and_fast(
-    monitoring_lab: dict[str, Any], lab_settings: Settings
-) -> None:
+def test_up_again_is_idempotent_and_fast(monitoring_lab: dict[str, Any], lab_settings: Settings) -> None:
     before = mon.status(lab_settings)
     t0 = time.monotonic()
     again = mon.up(lab_settings, lambda _msg: None)
@@ -96,8 +102,12 @@ def test_down_stops_everything_and_up_restores(
 ) -> None:
     """`down` stops every daemon and forwarder (ports closed, state cleared); `up` is quick."""
     zp, pp = mon.zabbix_paths(lab_settings), mon.prom_paths(lab_settings)
-    pids = [proc.alive(zp.server_pid, "zabbix_server"), proc.alive(pp.blackbox_pid, "blackbox"),
-            proc.alive(pp.prom_pid, "prometheus.yml"), proc.alive(zp.nginx_pid, "nginx")]
+    pids = [
+        proc.alive(zp.server_pid, "zabbix_server"),
+        proc.alive(pp.blackbox_pid, "blackbox"),
+        proc.alive(pp.prom_pid, "prometheus.yml"),
+        proc.alive(zp.nginx_pid, "nginx"),
+    ]
     assert all(pids)
     try:
         mon.down(lab_settings, lambda _msg: None)
@@ -132,4 +142,5 @@ def test_up_reaps_daemons_whose_pid_files_were_lost(
     assert after["state"] == "up"
     assert not proc.pid_running(old, "prometheus.yml")
     assert proc.find_processes([f"--config.file={pp.etc / 'prometheus.yml'}"]) == [
-        proc.alive(pp.prom_pid, "prometheus.yml")]
+        proc.alive(pp.prom_pid, "prometheus.yml")
+    ]

@@ -55,15 +55,17 @@ def test_getters(drivers: Callable[[str], Any]) -> None:
     ips = core.get_interfaces_ip()
     assert ips["eth1"]["ipv4"]["10.255.0.0"]["prefix_length"] == 31
     assert ips["lo"]["ipv4"]["10.254.0.1"]["prefix_length"] == 32
-    assert _wait(lambda: core.get_bgp_neighbors()["global"]["peers"]
-                 .get("198.51.100.1", {}).get("is_up", False), 30)
+    assert _wait(
+        lambda: core.get_bgp_neighbors()["global"]["peers"].get("198.51.100.1", {}).get("is_up", False), 30
+    )
     assert _wait(lambda: "198.51.100.254/32" in core.get_route_to("198.51.100.254"), 15)
     routes = core.get_route_to("198.51.100.254")
     assert routes["198.51.100.254/32"][0]["protocol"] == "bgp"
     cpe = drivers("cpe-disdik-bk")
     assert cpe.get_interfaces()["lan1"]["is_up"]
-    assert "lan1" not in cpe.get_interfaces_ip() or \
-        "ipv4" not in cpe.get_interfaces_ip()["lan1"]  # pre-cabled, unaddressed
+    assert (
+        "lan1" not in cpe.get_interfaces_ip() or "ipv4" not in cpe.get_interfaces_ip()["lan1"]
+    )  # pre-cabled, unaddressed
     assert core.is_alive() == {"is_alive": True}
 
 
@@ -71,9 +73,11 @@ def test_getters(drivers: Callable[[str], Any]) -> None:
 def test_merge_compare_commit_rollback_is_byte_identical(drivers: Callable[[str], Any]) -> None:
     d = drivers("cpe-bappeda")
     before = _running(d)
-    d.load_merge_candidate(config="interface eth1\n description PJB-TEST merge\n"
-                                  " ip address 10.250.9.2/30\nexit\n"
-                                  "router ospf\n network 10.250.9.0/30 area 0\nexit\n")
+    d.load_merge_candidate(
+        config="interface eth1\n description PJB-TEST merge\n"
+        " ip address 10.250.9.2/30\nexit\n"
+        "router ospf\n network 10.250.9.0/30 area 0\nexit\n"
+    )
     diff = d.compare_config()
     assert "Lines To Add" in diff and " ip address 10.250.9.2/30" in diff
     assert "Lines To Delete" not in diff  # a merge removes nothing
@@ -89,8 +93,11 @@ def test_replace_compare_commit_rollback(drivers: Callable[[str], Any]) -> None:
     d = drivers("cpe-camat-bk")
     before = _running(d)
     startup_before = d.get_config(retrieve="startup")["startup"]
-    candidate = before.replace("router ospf\n", "interface lan1\n description LAN camat\n"
-                               " ip address 10.100.77.1/24\nexit\n!\nrouter ospf\n", 1)
+    candidate = before.replace(
+        "router ospf\n",
+        "interface lan1\n description LAN camat\n ip address 10.100.77.1/24\nexit\n!\nrouter ospf\n",
+        1,
+    )
     d.load_replace_candidate(config=candidate)
     diff = d.compare_config()
     assert " ip address 10.100.77.1/24" in diff
@@ -103,8 +110,10 @@ def test_replace_compare_commit_rollback(drivers: Callable[[str], Any]) -> None:
     d.discard_config()
     d.rollback()
     assert _running(d) == before
-    assert d.get_config(retrieve="startup")["startup"] == startup_before or \
-        "10.100.77.1" not in d.get_config(retrieve="startup")["startup"]
+    assert (
+        d.get_config(retrieve="startup")["startup"] == startup_before
+        or "10.100.77.1" not in d.get_config(retrieve="startup")["startup"]
+    )
 
 
 def test_rejected_config_changes_nothing(drivers: Callable[[str], Any]) -> None:
@@ -158,26 +167,25 @@ def test_confirm_commit_keeps_change(drivers: Callable[[str], Any]) -> None:
 # --- end to end: two departments --------------------------------------------------------------
 LINKS = {
     "dist-batamkota1": "interface eth2\n ip address 10.250.0.1/30\n ip ospf network point-to-point\n"
-                       " ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n"
-                       "router ospf\n network 10.250.0.0/30 area 0\nexit\n",
+    " ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n"
+    "router ospf\n network 10.250.0.0/30 area 0\nexit\n",
     "cpe-disdik-bk": "interface eth1\n ip address 10.250.0.2/30\n ip ospf network point-to-point\n"
-                     " ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n"
-                     "interface lan1\n ip address 10.100.1.1/24\nexit\n"
-                     "router ospf\n passive-interface lan1\n network 10.250.0.0/30 area 0\n"
-                     " network 10.100.1.0/24 area 0\nexit\n",
+    " ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n"
+    "interface lan1\n ip address 10.100.1.1/24\nexit\n"
+    "router ospf\n passive-interface lan1\n network 10.250.0.0/30 area 0\n"
+    " network 10.100.1.0/24 area 0\nexit\n",
     "dist-sekupang1": "interface eth2\n ip address 10.250.0.5/30\n ip ospf network point-to-point\n"
-                      " ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n"
-                      "router ospf\n network 10.250.0.4/30 area 0\nexit\n",
+    " ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n"
+    "router ospf\n network 10.250.0.4/30 area 0\nexit\n",
     "cpe-dinkes-sk": "interface eth1\n ip address 10.250.0.6/30\n ip ospf network point-to-point\n"
-                     " ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n"
-                     "interface lan1\n ip address 10.100.2.1/24\nexit\n"
-                     "router ospf\n passive-interface lan1\n network 10.250.0.4/30 area 0\n"
-                     " network 10.100.2.0/24 area 0\nexit\n",
+    " ip ospf hello-interval 1\n ip ospf dead-interval 4\nexit\n"
+    "interface lan1\n ip address 10.100.2.1/24\nexit\n"
+    "router ospf\n passive-interface lan1\n network 10.250.0.4/30 area 0\n"
+    " network 10.100.2.0/24 area 0\nexit\n",
 }
 
 
-def test_ping_between_departments_only_after_links_are_configured(
-        drivers: Callable[[str], Any]) -> None:
+def test_ping_between_departments_only_after_links_are_configured(drivers: Callable[[str], Any]) -> None:
     ds = {name: drivers(name) for name in LINKS}
     before = {name: _running(d) for name, d in ds.items()}
     src = ds["cpe-disdik-bk"]
@@ -188,12 +196,21 @@ def test_ping_between_departments_only_after_links_are_configured(
             d.load_merge_candidate(config=LINKS[name])
             d.commit_config(message=f"test link {name}")
         dst = ds["cpe-dinkes-sk"]
-        assert _wait(lambda: "10.100.2.0/24" in src.get_route_to("10.100.2.0/24")
-                     and "10.100.1.0/24" in dst.get_route_to("10.100.1.0/24"), 30)
+        assert _wait(
+            lambda: (
+                "10.100.2.0/24" in src.get_route_to("10.100.2.0/24")
+                and "10.100.1.0/24" in dst.get_route_to("10.100.1.0/24")
+            ),
+            30,
+        )
         # the routes are there; the kernel FIBs along the path follow within a moment
-        assert _wait(lambda: "success" in (r := src.ping("10.100.2.1", source="10.100.1.1",
-                                                          count=1, timeout=1))
-                     and r["success"]["packet_loss"] == 0, 15)
+        assert _wait(
+            lambda: (
+                "success" in (r := src.ping("10.100.2.1", source="10.100.1.1", count=1, timeout=1))
+                and r["success"]["packet_loss"] == 0
+            ),
+            15,
+        )
         res = src.ping("10.100.2.1", source="10.100.1.1", count=3, timeout=1)
         assert res["success"]["packet_loss"] == 0, res
         assert res["success"]["results"][0]["ip_address"] == "10.100.2.1"
@@ -207,8 +224,7 @@ def test_ping_between_departments_only_after_links_are_configured(
 
 
 # --- BIRD through napalm-bird2 ------------------------------------------------------------------
-def test_ebgp_with_bird_comes_up_after_push_through_napalm_bird2(
-        drivers: Callable[[str], Any]) -> None:
+def test_ebgp_with_bird_comes_up_after_push_through_napalm_bird2(drivers: Callable[[str], Any]) -> None:
     pe = drivers("isp-pe1")
     core = drivers("core-dc1")
     baseline = pe.transport.read_file("/etc/bird/bird.conf")
@@ -245,8 +261,8 @@ def test_nornir_inventory_reaches_every_router(s: Settings) -> None:
     for name, r in result.items():
         if nr.inventory.hosts[name].platform == "frr":
             assert r[0].result["facts"]["hostname"] == name
-    sw = nr.filter(name="sw-disdik-bk").run(task=netmiko_send_command,
-                                             command_string="show running-config",
-                                             enable=True)
+    sw = nr.filter(name="sw-disdik-bk").run(
+        task=netmiko_send_command, command_string="show running-config", enable=True
+    )
     assert not sw.failed, sw["sw-disdik-bk"].exception
     assert "interface FastEthernet0/1" in sw["sw-disdik-bk"][0].result

@@ -22,16 +22,29 @@ pytestmark = [pytest.mark.lab, pytest.mark.netbox]
 N_RACE = 20
 
 
-def make_letter(opd: str = "Dinas Pendidikan", site: str = "UPT Pendidikan Batam Kota",
-                service: str = "internet", bandwidth: int = 50, hosts: int = 20) -> Letter:
-    return parse_letter({
-        "letter": {"number": "005/TST/2026", "date": dt.date.today().isoformat(),
-                   "subject": "Permohonan jaringan baru"},
-        "opd": opd, "service": service, "bandwidth_mbps": bandwidth, "hosts": hosts,
-        "purpose": "uji integrasi",
-        "site": {"name": site, "address": "Jl. Uji"},
-        "contact": {"name": "Uji", "phone": "0812 0000 0000", "email": "uji@example.org"},
-    })
+def make_letter(
+    opd: str = "Dinas Pendidikan",
+    site: str = "UPT Pendidikan Batam Kota",
+    service: str = "internet",
+    bandwidth: int = 50,
+    hosts: int = 20,
+) -> Letter:
+    return parse_letter(
+        {
+            "letter": {
+                "number": "005/TST/2026",
+                "date": dt.date.today().isoformat(),
+                "subject": "Permohonan jaringan baru",
+            },
+            "opd": opd,
+            "service": service,
+            "bandwidth_mbps": bandwidth,
+            "hosts": hosts,
+            "purpose": "uji integrasi",
+            "site": {"name": site, "address": "Jl. Uji"},
+            "contact": {"name": "Uji", "phone": "0812 0000 0000", "email": "uji@example.org"},
+        }
+    )
 
 
 @pytest.fixture
@@ -47,8 +60,10 @@ def ipam(netbox_lab: dict[str, Any], lab_settings: Settings) -> Iterator[NetBoxI
 def _tagged_anywhere(settings: Settings, request_id: str) -> int:
     api, _ = connect(*credentials(settings))
     f = {"cf_netprov_request": request_id}
-    n = sum(len(list(ep.filter(**f))) for ep in (
-        api.ipam.prefixes, api.ipam.ip_addresses, api.ipam.vlans, api.dcim.interfaces))
+    n = sum(
+        len(list(ep.filter(**f)))
+        for ep in (api.ipam.prefixes, api.ipam.ip_addresses, api.ipam.vlans, api.dcim.interfaces)
+    )
     n += len(list(api.extras.tags.filter(name=request_id)))
     return n
 
@@ -96,8 +111,7 @@ def test_check_unknown_opd_and_site(ipam: NetBoxIpam) -> None:
     assert {"opd", "site"} <= bad
 
 
-def test_allocate_twice_same_objects_then_release(ipam: NetBoxIpam,
-                                                  lab_settings: Settings) -> None:
+def test_allocate_twice_same_objects_then_release(ipam: NetBoxIpam, lab_settings: Settings) -> None:
     rid = "TST-2026-0010"
     ipam.used.append(rid)  # type: ignore[attr-defined]
     letter = make_letter(bandwidth=50)
@@ -114,7 +128,10 @@ def test_allocate_twice_same_objects_then_release(ipam: NetBoxIpam,
     assert first.cpe_address.network == first.transfer_prefix
     assert (first.dist_device, first.dist_interface) == ("dist-batamkota1", "eth2")
     assert (first.cpe_device, first.cpe_interface, first.cpe_lan_interface) == (
-        "cpe-disdik-bk", "eth1", "lan1")
+        "cpe-disdik-bk",
+        "eth1",
+        "lan1",
+    )
     assert first.access_switch == "sw-disdik-bk"
     second = ipam.allocate(rid, letter)
     assert second == first
@@ -127,13 +144,11 @@ def test_allocate_twice_same_objects_then_release(ipam: NetBoxIpam,
         ipam.allocate("TST-2026-0011", letter)
     # internet: the reserved prefix is announced and its bandwidth is committed
     assert first.lan_prefix in ipam.active_internet_prefixes()
-    fe2 = ipam.check("TST-2026-0012", make_letter(site="Kantor Bappeda", opd="Bappeda",
-                                                    bandwidth=60))
+    fe2 = ipam.check("TST-2026-0012", make_letter(site="Kantor Bappeda", opd="Bappeda", bandwidth=60))
     assert "bandwidth" in {f.check for f in fe2.findings if not f.ok}
     # audit: every object journaled
     objs = ipam.tagged_objects(rid)
-    assert sorted(o["kind"] for o in objs) == ["interface", "ip", "ip", "ip", "prefix",
-                                                 "prefix", "vlan"]
+    assert sorted(o["kind"] for o in objs) == ["interface", "ip", "ip", "ip", "prefix", "prefix", "vlan"]
     assert all(o["journaled"] for o in objs), objs
     ipam.activate(first, 7, "dikonfigurasi")
     ipam.journal(rid, 8, "Berita Acara ditandatangani")
@@ -144,8 +159,9 @@ def test_allocate_twice_same_objects_then_release(ipam: NetBoxIpam,
     assert ipam.release(rid) == []
 
 
-def test_allocate_undoes_on_failure(ipam: NetBoxIpam, lab_settings: Settings,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_allocate_undoes_on_failure(
+    ipam: NetBoxIpam, lab_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rid = "TST-2026-0013"
     ipam.used.append(rid)  # type: ignore[attr-defined]
 
@@ -175,10 +191,8 @@ def race_sites(netbox_lab: dict[str, Any], lab_settings: Settings) -> Iterator[l
                     ep.delete(ids)
             for t in api.extras.tags.filter(name=rid):
                 t.delete()
-        ports = [i.id for i in api.dcim.interfaces.filter(device="dist-batamkota1",
-                                                          name__isw="tst")]
-        cables = {i.cable.id for i in api.dcim.interfaces.filter(id=ports) if i.cable} if ports \
-            else set()
+        ports = [i.id for i in api.dcim.interfaces.filter(device="dist-batamkota1", name__isw="tst")]
+        cables = {i.cable.id for i in api.dcim.interfaces.filter(id=ports) if i.cable} if ports else set()
         if cables:
             api.dcim.cables.delete(list(cables))
         if ports:
@@ -195,30 +209,54 @@ def race_sites(netbox_lab: dict[str, Any], lab_settings: Settings) -> Iterator[l
     region = api.dcim.regions.get(slug="batamkota")
     dist = api.dcim.devices.get(name="dist-batamkota1")
     proto = api.dcim.devices.get(name="cpe-disdik-bk")
-    sites = api.dcim.sites.create([
-        {"name": f"TST Site {i:02d}", "slug": f"tst-site-{i:02d}", "tenant": tenant.id,
-         "region": region.id, "status": "active"} for i in range(N_RACE)])
-    devs = api.dcim.devices.create([
-        {"name": f"tst-cpe-{i:02d}", "role": proto.role.id, "device_type": proto.device_type.id,
-         "platform": proto.platform.id, "site": s.id, "tenant": tenant.id, "status": "active"}
-        for i, s in enumerate(sites)])
+    sites = api.dcim.sites.create(
+        [
+            {
+                "name": f"TST Site {i:02d}",
+                "slug": f"tst-site-{i:02d}",
+                "tenant": tenant.id,
+                "region": region.id,
+                "status": "active",
+            }
+            for i in range(N_RACE)
+        ]
+    )
+    devs = api.dcim.devices.create(
+        [
+            {
+                "name": f"tst-cpe-{i:02d}",
+                "role": proto.role.id,
+                "device_type": proto.device_type.id,
+                "platform": proto.platform.id,
+                "site": s.id,
+                "tenant": tenant.id,
+                "status": "active",
+            }
+            for i, s in enumerate(sites)
+        ]
+    )
     ifs = api.dcim.interfaces.create(
         [{"device": d.id, "name": "eth1", "type": "1000base-t"} for d in devs]
         + [{"device": d.id, "name": "lan1", "type": "1000base-t", "label": "LAN"} for d in devs]
-        + [{"device": dist.id, "name": f"tst{i:02d}", "type": "1000base-t"}
-           for i in range(N_RACE)])
+        + [{"device": dist.id, "name": f"tst{i:02d}", "type": "1000base-t"} for i in range(N_RACE)]
+    )
     cpe_eth1 = ifs[:N_RACE]
-    ports = ifs[2 * N_RACE:]
-    api.dcim.cables.create([
-        {"a_terminations": [{"object_type": "dcim.interface", "object_id": p.id}],
-         "b_terminations": [{"object_type": "dcim.interface", "object_id": c.id}],
-         "status": "connected"} for p, c in zip(ports, cpe_eth1, strict=True)])
+    ports = ifs[2 * N_RACE :]
+    api.dcim.cables.create(
+        [
+            {
+                "a_terminations": [{"object_type": "dcim.interface", "object_id": p.id}],
+                "b_terminations": [{"object_type": "dcim.interface", "object_id": c.id}],
+                "status": "connected",
+            }
+            for p, c in zip(ports, cpe_eth1, strict=True)
+        ]
+    )
     yield [s.name for s in sites]
     cleanup()
 
 
-def test_concurrent_allocations_are_distinct(race_sites: list[str],
-                                             lab_settings: Settings) -> None:
+def test_concurrent_allocations_are_distinct(race_sites: list[str], lab_settings: Settings) -> None:
     barrier = threading.Barrier(N_RACE)
 
     def work(i: int) -> Any:
@@ -233,7 +271,7 @@ def test_concurrent_allocations_are_distinct(race_sites: list[str],
     transfers = [a.transfer_prefix for a in allocs]
     nets = lans + transfers
     assert len(set(lans)) == N_RACE
-    assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
     assert len({a.vlan_id for a in allocs}) == N_RACE
     assert len({a.dist_interface for a in allocs}) == N_RACE
     # each is found again as the same allocation
@@ -266,15 +304,17 @@ def test_two_requests_race_for_one_port(race_sites: list[str], lab_settings: Set
         nb.release(f"TST-2026-{100 + i:04d}")
 
 
-def test_concurrent_allocations_never_overcommit_an_uplink(race_sites: list[str],
-                                                           lab_settings: Settings) -> None:
+def test_concurrent_allocations_never_overcommit_an_uplink(
+    race_sites: list[str], lab_settings: Settings
+) -> None:
     """Eight departments ask at once for a share of one uplink that has room for two of them.
 
     Without the lock about half the rounds let a third one through; two rounds.
     """
     n = 8
     probe = NetBoxIpam.from_settings(lab_settings).check(
-        "TST-2026-0199", make_letter(site=race_sites[0], service="intranet", bandwidth=1, hosts=5))
+        "TST-2026-0199", make_letter(site=race_sites[0], service="intranet", bandwidth=1, hosts=5)
+    )
     assert probe.uplink is not None
     headroom = probe.uplink.headroom_mbps
     bandwidth = headroom // 2  # two fit, a third does not
@@ -300,8 +340,9 @@ def test_concurrent_allocations_never_overcommit_an_uplink(race_sites: list[str]
             refused = [r for r in results if isinstance(r, NotFeasibleError)]
             assert (len(ok), len(refused)) == (2, n - 2), [str(r)[:200] for r in results]
             assert all("bandwidth" in str(r).lower() for r in refused), refused
-            after = nb.check("TST-2026-0199", make_letter(site=race_sites[0], service="intranet",
-                                                         bandwidth=1))
+            after = nb.check(
+                "TST-2026-0199", make_letter(site=race_sites[0], service="intranet", bandwidth=1)
+            )
             assert after.uplink is not None
             assert after.uplink.committed_mbps == probe.uplink.committed_mbps + 2 * bandwidth
             assert list(api.extras.tags.filter(slug__isw="netprov-lock-")) == []  # none left behind

@@ -29,14 +29,29 @@ DB = "netbox_labtest"
 
 
 def _drop_db() -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-X", "-q", "-d", "postgres",
-                    "-c", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "runuser",
+            "-u",
+            "postgres",
+            "--",
+            "psql",
+            "-X",
+            "-q",
+            "-d",
+            "postgres",
+            "-c",
+            f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)",
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 @pytest.fixture
-def second_lab(netbox_lab: dict[str, Any], tmp_path: Path,
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def second_lab(
+    netbox_lab: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
     with socket.socket() as s:
         if s.connect_ex(("127.0.0.1", PORT)) == 0:
             pytest.skip(f"port {PORT} is in use")
@@ -69,8 +84,10 @@ def test_restore_down_up_cycle(second_lab: Settings) -> None:
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     state = json.loads((second_lab.lab_dir / "state" / "netbox.json").read_text())
     assert state == {"url": f"http://127.0.0.1:{PORT}", "token_file": str(token_file)}
-    assert str(st["token"]) not in (second_lab.lab_dir / "netbox" / "root" / "conf" /
-                                     "configuration.py").read_text()
+    assert (
+        str(st["token"])
+        not in (second_lab.lab_dir / "netbox" / "root" / "conf" / "configuration.py").read_text()
+    )
     assert restore_s < 120
     # the web UI is styled: static files are served
     static = second_lab.cache_dir / f"netbox-{nblab.NETBOX_VERSION}" / "static"

@@ -25,8 +25,7 @@ def test_lab_is_up_and_recorded(netbox_lab: dict[str, Any], lab_settings: Settin
     assert "token" not in status
 
 
-def test_up_again_is_fast_and_changes_nothing(netbox_lab: dict[str, Any],
-                                              lab_settings: Settings) -> None:
+def test_up_again_is_fast_and_changes_nothing(netbox_lab: dict[str, Any], lab_settings: Settings) -> None:
     msgs: list[str] = []
     result = nblab.up(lab_settings, msgs.append)
     assert result["state"] == "up"
@@ -34,7 +33,7 @@ def test_up_again_is_fast_and_changes_nothing(netbox_lab: dict[str, Any],
 
 
 def test_seed_twice_is_a_no_op(netbox_lab: dict[str, Any], lab_settings: Settings) -> None:
-    first = seed_netbox(lab_settings, lambda m: None)   # the fixture already seeded once
+    first = seed_netbox(lab_settings, lambda m: None)  # the fixture already seeded once
     second = seed_netbox(lab_settings, lambda m: None)
     assert first["created"] == 0 and first["updated"] == 0, first
     assert second["created"] == 0 and second["updated"] == 0, second

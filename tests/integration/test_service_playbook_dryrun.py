@@ -50,8 +50,9 @@ checks:
 
 
 @pytest.fixture
-def third_settings(netbox_lab: dict[str, Any], device_lab: dict[str, Any], tmp_path: Path,
-                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def third_settings(
+    netbox_lab: dict[str, Any], device_lab: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
     folder = tmp_path / "playbooks"
     folder.mkdir()
     for p in (REPO_ROOT / "playbooks").glob("*.yaml"):
@@ -59,8 +60,7 @@ def third_settings(netbox_lab: dict[str, Any], device_lab: dict[str, Any], tmp_p
     (folder / "new-internet-no-bgp-link.yaml").write_text(THIRD_PLAYBOOK, encoding="utf-8")
     # letters reloaded from the register are checked against the same folder
     monkeypatch.setenv("NETPROV_PLAYBOOKS_DIR", str(folder))
-    yield load_settings(data_dir=tmp_path / "data", lab_dir=LAB_DIR, id_prefix="UJI",
-                        playbooks_dir=folder)
+    yield load_settings(data_dir=tmp_path / "data", lab_dir=LAB_DIR, id_prefix="UJI", playbooks_dir=folder)
 
 
 def _configs(settings: Settings) -> dict[str, str]:
@@ -75,8 +75,7 @@ def _configs(settings: Settings) -> dict[str, str]:
 def test_third_playbook_dry_run_without_code_change(third_settings: Settings) -> None:
     assert SERVICE in available_services(third_settings)
     data = yaml.safe_load(LETTER.read_text(encoding="utf-8"))
-    letter = parse_letter({**data, "service": SERVICE},
-                          services=available_services(third_settings))
+    letter = parse_letter({**data, "service": SERVICE}, services=available_services(third_settings))
     svc = RequestService.from_settings(third_settings)
     ipam = NetBoxIpam.from_settings(third_settings)
     rid = svc.submit(letter).id
@@ -94,8 +93,7 @@ def test_third_playbook_dry_run_without_code_change(third_settings: Settings) ->
     dry = Provisioner(third_settings, svc, ipam).dry_run(rid)
     assert not dry.allocated and dry.changes_pending
     assert dry.allocation.service == SERVICE
-    assert dry.allocation.lan_prefix.subnet_of(
-        __import__("ipaddress").ip_network("203.0.113.0/24"))
+    assert dry.allocation.lan_prefix.subnet_of(__import__("ipaddress").ip_network("203.0.113.0/24"))
     assert {c.role for c in dry.configs} <= {"distribution", "cpe", "access"}
     assert {d.device for d in dry.diffs if d.diff.strip()} == {"dist-batamkota1", "cpe-bappeda"}
     assert _configs(third_settings) == before, "dry run changed a router"

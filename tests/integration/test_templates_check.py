@@ -42,8 +42,14 @@ def test_templates_check_cli_json(tools: None, tmp_path: Path) -> None:
     env["NETPROV_DATA_DIR"] = str(tmp_path / "data")
     env["NETPROV_LAB_DIR"] = str(tmp_path / "lab")
     t0 = time.perf_counter()
-    proc = subprocess.run([NETPROV, "templates", "check", "--json"], capture_output=True,
-                          text=True, env=env, timeout=600, cwd=REPO_ROOT)
+    proc = subprocess.run(
+        [NETPROV, "templates", "check", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=REPO_ROOT,
+    )
     elapsed = time.perf_counter() - t0
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     report = json.loads(proc.stdout)
@@ -51,10 +57,19 @@ def test_templates_check_cli_json(tools: None, tmp_path: Path) -> None:
     rows = report["rows"]
     assert len(rows) >= 5 * 14
     validators = {r["validator"] for row in rows for r in row["results"]}
-    assert validators == {"vtysh --dryrun", "bird -p", "fake-switches ios", "hier_config ios",
-                          "hier_config eos", "hier_config junos", "routeros syntax"}
-    print(f"\ntemplates check: {len(rows)} configs in {elapsed:.2f} s wall "
-          f"(render {report['render_seconds']} s, validate {report['validate_seconds']} s)")
+    assert validators == {
+        "vtysh --dryrun",
+        "bird -p",
+        "fake-switches ios",
+        "hier_config ios",
+        "hier_config eos",
+        "hier_config junos",
+        "routeros syntax",
+    }
+    print(
+        f"\ntemplates check: {len(rows)} configs in {elapsed:.2f} s wall "
+        f"(render {report['render_seconds']} s, validate {report['validate_seconds']} s)"
+    )
 
 
 def test_templates_check_fails_on_a_broken_template(tools: None, tmp_path: Path) -> None:
@@ -63,10 +78,19 @@ def test_templates_check_fails_on_a_broken_template(tools: None, tmp_path: Path)
     dist = templates / "devices" / "frr" / "distribution.j2"
     dist.write_text(dist.read_text().replace(" bandwidth ", " bandwith "))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETPROV_")}
-    env.update(NETPROV_DATA_DIR=str(tmp_path / "data"), NETPROV_LAB_DIR=str(tmp_path / "lab"),
-               NETPROV_TEMPLATES_DIR=str(templates))
-    proc = subprocess.run([NETPROV, "templates", "check", "--no-switch"], capture_output=True,
-                          text=True, env=env, timeout=600, cwd=REPO_ROOT)
+    env.update(
+        NETPROV_DATA_DIR=str(tmp_path / "data"),
+        NETPROV_LAB_DIR=str(tmp_path / "lab"),
+        NETPROV_TEMPLATES_DIR=str(templates),
+    )
+    proc = subprocess.run(
+        [NETPROV, "templates", "check", "--no-switch"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=REPO_ROOT,
+    )
     assert proc.returncode == 1
     assert "FAIL" in proc.stdout and "bandwith" in proc.stdout
 
@@ -84,8 +108,12 @@ def test_real_parsers_reject_bad_configs(tools: None) -> None:
 def test_fake_switch_rejects_invalid_lines(tools: None, tmp_path: Path) -> None:
     settings = load_settings(lab_dir=tmp_path / "lab")
     with validation_switch(settings) as sw:
-        assert sw.errors_for(["vlan 120", " name OPD-X", "interface FastEthernet0/2",
-                              " switchport access vlan 120"]) == []
+        assert (
+            sw.errors_for(
+                ["vlan 120", " name OPD-X", "interface FastEthernet0/2", " switchport access vlan 120"]
+            )
+            == []
+        )
         errors = sw.errors_for(["interface FastEthernet0/2", " no such thing", " shutdown"])
         assert errors == ["No such command : no such thing"]
 
@@ -96,8 +124,9 @@ def test_frr_fragments_merge_onto_the_lab_baseline(tools: None) -> None:
     topo = load_topology(settings.topology_file)
     for s in load_samples():
         pb = load_playbook(settings, s.allocation.service)
-        for cfg in render_link(s.request_id, s.letter, s.allocation, topo, pb, form=s.form,
-                               internet_prefixes=s.internet_prefixes):
+        for cfg in render_link(
+            s.request_id, s.letter, s.allocation, topo, pb, form=s.form, internet_prefixes=s.internet_prefixes
+        ):
             if cfg.platform != "frr":
                 continue
             baseline = frr_baseline(topo, topo.device(cfg.device)).removesuffix("end\n")
@@ -122,13 +151,10 @@ def test_hostile_renders_pass_the_real_parsers(tools: None) -> None:
             continue
         from netprov.domain.resources import Allocation
 
-        for template, text in h._render_all(data, Allocation.model_validate(
-                raw["allocation"])).items():
+        for template, text in h._render_all(data, Allocation.model_validate(raw["allocation"])).items():
             platform = template.split("/")[0]
             if platform in ("frr", "bird2"):
                 ok, problems = (check_frr if platform == "frr" else check_bird)(text)
                 assert ok, f"{case['name']} {template}: {problems}"
                 checked += 1
     assert checked >= 30 * 4
-
-

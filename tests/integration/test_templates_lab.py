@@ -32,9 +32,15 @@ class Router:
     def __init__(self, info: dict[str, Any]) -> None:
         self.client = paramiko.SSHClient()
         self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-        self.client.connect(info["host"], port=int(info["port"]), username=info["username"],
-                            key_filename=info["key_file"], timeout=10, allow_agent=False,
-                            look_for_keys=False)
+        self.client.connect(
+            info["host"],
+            port=int(info["port"]),
+            username=info["username"],
+            key_filename=info["key_file"],
+            timeout=10,
+            allow_agent=False,
+            look_for_keys=False,
+        )
 
     def run(self, cmd: str, stdin: str | None = None, check: bool = True) -> str:
         sin, sout, serr = self.client.exec_command(cmd, timeout=60)
@@ -52,18 +58,19 @@ class Router:
 
     def running(self) -> str:
         out = self.vtysh("show running-config")
-        return out[out.index("frr version"):] if "frr version" in out else out
+        return out[out.index("frr version") :] if "frr version" in out else out
 
     def merge(self, text: str) -> None:
-        self.run("cat > /tmp/netprov-fragment.conf && vtysh -f /tmp/netprov-fragment.conf",
-                 stdin=text)
+        self.run("cat > /tmp/netprov-fragment.conf && vtysh -f /tmp/netprov-fragment.conf", stdin=text)
 
     def restore(self, config: str) -> None:
         """Back to ``config`` (frr-reload; repeated while the running config differs)."""
         for _ in range(3):
-            self.run("cat > /tmp/netprov-restore.conf && "
-                     "/usr/lib/frr/frr-reload.py --reload /tmp/netprov-restore.conf",
-                     stdin=config)
+            self.run(
+                "cat > /tmp/netprov-restore.conf && "
+                "/usr/lib/frr/frr-reload.py --reload /tmp/netprov-restore.conf",
+                stdin=config,
+            )
             if _lines(self.running()) == _lines(config):
                 return
         pytest.fail(f"could not restore the config: {_lines(self.running()) ^ _lines(config)}")
@@ -111,8 +118,9 @@ def _ping(r: Router, target: str, source: str | None = None) -> bool:
 @pytest.fixture
 def lab(device_lab: dict[str, Any], lab_settings: Settings) -> Iterator[dict[str, Router]]:
     devices = lab_state(lab_settings.lab_dir)["devices"]["devices"]
-    routers = {name: Router(info) for name, info in devices.items()
-               if info.get("platform") in ("frr", "bird2")}
+    routers = {
+        name: Router(info) for name, info in devices.items() if info.get("platform") in ("frr", "bird2")
+    }
     yield routers
     for r in routers.values():
         r.close()
@@ -120,9 +128,15 @@ def lab(device_lab: dict[str, Any], lab_settings: Settings) -> Iterator[dict[str
 
 def _render(sample: Sample, settings: Settings) -> list[RenderedConfig]:
     topo = load_topology(settings.topology_file)
-    return render_link(sample.request_id, sample.letter, sample.allocation, topo,
-                       load_playbook(settings, sample.allocation.service), form=sample.form,
-                       internet_prefixes=sample.internet_prefixes)
+    return render_link(
+        sample.request_id,
+        sample.letter,
+        sample.allocation,
+        topo,
+        load_playbook(settings, sample.allocation.service),
+        form=sample.form,
+        internet_prefixes=sample.internet_prefixes,
+    )
 
 
 def _in_use(r: Router, interface: str) -> bool:
@@ -140,16 +154,17 @@ def _free_sample(lab: dict[str, Router], names: list[str]) -> Sample:
     for name in names:
         s = load_sample(DEFAULT_SAMPLES_DIR / f"{name}.yaml")
         a = s.allocation
-        if not (_in_use(lab[a.dist_device], a.dist_interface)
-                or _in_use(lab[a.cpe_device], a.cpe_interface)
-                or _in_use(lab[a.cpe_device], a.cpe_lan_interface)):
+        if not (
+            _in_use(lab[a.dist_device], a.dist_interface)
+            or _in_use(lab[a.cpe_device], a.cpe_interface)
+            or _in_use(lab[a.cpe_device], a.cpe_lan_interface)
+        ):
             return s
     pytest.skip(f"every sample's devices are in use on the lab: {names}")
 
 
 def test_intranet_link_on_the_lab(lab: dict[str, Router], lab_settings: Settings) -> None:
-    sample = _free_sample(lab, ["camat-intranet-tiny", "disdik-intranet-small",
-                                "bappeda-intranet-large"])
+    sample = _free_sample(lab, ["camat-intranet-tiny", "disdik-intranet-small", "bappeda-intranet-large"])
     a = sample.allocation
     configs = _render(sample, lab_settings)
     frr = [c for c in configs if c.platform == "frr"]
@@ -162,11 +177,13 @@ def test_intranet_link_on_the_lab(lab: dict[str, Router], lab_settings: Settings
             lab[c.device].merge(c.text)
         pushed = time.monotonic() - t0
         lan = str(a.lan_prefix)
-        conv = _wait("the LAN in OSPF on the core",
-                     lambda: _route(core, lan).get("protocol") == "ospf")
+        conv = _wait("the LAN in OSPF on the core", lambda: _route(core, lan).get("protocol") == "ospf")
         _wait("core -> LAN gateway ping", lambda: _ping(core, str(a.lan_gateway.ip)), 30)
-        _wait("CPE (LAN source) -> core loopback ping",
-              lambda: _ping(cpe, "10.254.0.1", source=str(a.lan_gateway.ip)), 30)
+        _wait(
+            "CPE (LAN source) -> core loopback ping",
+            lambda: _ping(cpe, "10.254.0.1", source=str(a.lan_gateway.ip)),
+            30,
+        )
         # the intranet filter: the core originates a default route, the intranet CPE drops it
         assert _route(dist, "0.0.0.0/0").get("protocol") == "ospf"
         assert _route(cpe, "0.0.0.0/0") == {}
@@ -185,8 +202,7 @@ def test_internet_link_on_the_lab(lab: dict[str, Router], lab_settings: Settings
     frr = [c for c in configs if c.platform == "frr"]
     (bird,) = [c for c in configs if c.platform == "bird2"]
     assert bird.mode == "replace"
-    core, cpe, pe = (lab["core-dc1"], lab[a.cpe_device],
-                     lab[bird.device])
+    core, cpe, pe = (lab["core-dc1"], lab[a.cpe_device], lab[bird.device])
     if str(a.lan_prefix) in core.running():
         pytest.skip(f"{a.lan_prefix} is already announced by the lab core")
     saved = {c.device: lab[c.device].running() for c in frr}
@@ -196,20 +212,32 @@ def test_internet_link_on_the_lab(lab: dict[str, Router], lab_settings: Settings
         t0 = time.monotonic()
         for c in frr:
             lab[c.device].merge(c.text)
-        pe.run("cat > /etc/bird/bird.conf.new && bird -p -c /etc/bird/bird.conf.new && "
-               "mv /etc/bird/bird.conf.new /etc/bird/bird.conf && birdc configure",
-               stdin=bird.text)
+        pe.run(
+            "cat > /etc/bird/bird.conf.new && bird -p -c /etc/bird/bird.conf.new && "
+            "mv /etc/bird/bird.conf.new /etc/bird/bird.conf && birdc configure",
+            stdin=bird.text,
+        )
         _wait("the LAN in OSPF on the core", lambda: _route(core, lan).get("protocol") == "ospf")
-        _wait("the LAN at the provider over BGP",
-              lambda: lan in pe.run(f"birdc show route {lan}", check=False), seconds=90)
+        _wait(
+            "the LAN at the provider over BGP",
+            lambda: lan in pe.run(f"birdc show route {lan}", check=False),
+            seconds=90,
+        )
         conv = time.monotonic() - t0
         routes = pe.run("birdc show route")
-        assert "10." not in routes.split("Table master4:", 1)[-1].split("198.51.100.254/32")[0] or \
-            all(not ln.strip().startswith("10.") for ln in routes.splitlines())
-        _wait("provider -> LAN gateway ping",
-              lambda: _ping(pe, str(a.lan_gateway.ip), source="198.51.100.254"), 30)
-        _wait("CPE (LAN source) -> provider ping",
-              lambda: _ping(cpe, "198.51.100.254", source=str(a.lan_gateway.ip)), 30)
+        assert "10." not in routes.split("Table master4:", 1)[-1].split("198.51.100.254/32")[0] or all(
+            not ln.strip().startswith("10.") for ln in routes.splitlines()
+        )
+        _wait(
+            "provider -> LAN gateway ping",
+            lambda: _ping(pe, str(a.lan_gateway.ip), source="198.51.100.254"),
+            30,
+        )
+        _wait(
+            "CPE (LAN source) -> provider ping",
+            lambda: _ping(cpe, "198.51.100.254", source=str(a.lan_gateway.ip)),
+            30,
+        )
         print(f"\ninternet link: BGP route at the provider {conv:.1f} s after the push began")
     finally:
         pe.run("cat > /etc/bird/bird.conf && birdc configure", stdin=saved_bird)

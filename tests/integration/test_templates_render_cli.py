@@ -26,12 +26,14 @@ def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETPROV_")}
     env["NETPROV_DATA_DIR"] = str(settings.data_dir)
     env["NETPROV_LAB_DIR"] = str(settings.lab_dir)
-    return subprocess.run([NETPROV, *args], capture_output=True, text=True, env=env,
-                          timeout=300, cwd=REPO_ROOT)
+    return subprocess.run(
+        [NETPROV, *args], capture_output=True, text=True, env=env, timeout=300, cwd=REPO_ROOT
+    )
 
 
-def test_render_a_registered_request(netbox_lab: dict[str, Any], lab_settings: Settings,
-                                     tmp_path: Path) -> None:
+def test_render_a_registered_request(
+    netbox_lab: dict[str, Any], lab_settings: Settings, tmp_path: Path
+) -> None:
     service = RequestService.from_settings(lab_settings, papers=NoPapers())
     rec = service.submit(load_letter(REPO_ROOT / "tests" / "data" / "letter-intranet.yaml"))
     proc = _cli(lab_settings, "render", rec.id, "--json")

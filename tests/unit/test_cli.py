@@ -72,8 +72,12 @@ def test_reject_path(run) -> None:  # type: ignore[no-untyped-def]
 
 def test_bad_letter_names_fields_exits_1_and_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.yaml"
-    bad.write_text((DATA / "letter-intranet.yaml").read_text().replace("hosts: 20", "hosts: -3")
-                   .replace("service: intranet", "service: wifi"))
+    bad.write_text(
+        (DATA / "letter-intranet.yaml")
+        .read_text()
+        .replace("hosts: 20", "hosts: -3")
+        .replace("service: intranet", "service: wifi")
+    )
     proc = run("request", "submit", str(bad), ok=False)
     assert proc.returncode == 1
     assert "hosts" in proc.stderr and "service" in proc.stderr

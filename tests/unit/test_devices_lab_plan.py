@@ -18,14 +18,25 @@ def plan():  # type: ignore[no-untyped-def]
 
 def test_core_baseline_conventions(plan) -> None:  # type: ignore[no-untyped-def]
     core = plan.router("core-dc1").baseline
-    for line in ("frr defaults traditional", "hostname core-dc1",
-                 "service integrated-vtysh-config", "interface lo", " ip address 10.254.0.1/32",
-                 "router ospf", " ospf router-id 10.254.0.1", " network 10.253.0.0/30 area 0",
-                 " network 10.255.0.0/31 area 0", " default-information originate always",
-                 "router bgp 65010", " bgp router-id 10.254.0.1", " no bgp ebgp-requires-policy",
-                 " neighbor 198.51.100.1 remote-as 64500", " address-family ipv4 unicast",
-                 "  neighbor 198.51.100.1 prefix-list NETPROV-INTERNET-OUT out",
-                 "ip prefix-list NETPROV-INTERNET-OUT seq 5 deny 10.0.0.0/8 le 32"):
+    for line in (
+        "frr defaults traditional",
+        "hostname core-dc1",
+        "service integrated-vtysh-config",
+        "interface lo",
+        " ip address 10.254.0.1/32",
+        "router ospf",
+        " ospf router-id 10.254.0.1",
+        " network 10.253.0.0/30 area 0",
+        " network 10.255.0.0/31 area 0",
+        " default-information originate always",
+        "router bgp 65010",
+        " bgp router-id 10.254.0.1",
+        " no bgp ebgp-requires-policy",
+        " neighbor 198.51.100.1 remote-as 64500",
+        " address-family ipv4 unicast",
+        "  neighbor 198.51.100.1 prefix-list NETPROV-INTERNET-OUT out",
+        "ip prefix-list NETPROV-INTERNET-OUT seq 5 deny 10.0.0.0/8 le 32",
+    ):
         assert line in core.splitlines(), line
     assert "ip ospf area" not in core
     assert "0.0.0.0/0" not in core and "ip route" not in core
@@ -34,8 +45,16 @@ def test_core_baseline_conventions(plan) -> None:  # type: ignore[no-untyped-def
 def test_cpe_baseline_is_minimal(plan) -> None:  # type: ignore[no-untyped-def]
     cpe = plan.router("cpe-disdik-bk")
     assert cpe.baseline.splitlines() == [
-        "frr defaults traditional", "hostname cpe-disdik-bk", "service integrated-vtysh-config",
-        "!", "router ospf", " ospf router-id 10.254.0.11", "exit", "!", "end"]
+        "frr defaults traditional",
+        "hostname cpe-disdik-bk",
+        "service integrated-vtysh-config",
+        "!",
+        "router ospf",
+        " ospf router-id 10.254.0.11",
+        "exit",
+        "!",
+        "end",
+    ]
     assert cpe.dummies == ("lan1",)
 
 

@@ -25,33 +25,66 @@ def test_indonesian_dates() -> None:
     assert tanggal(d) == "29 November 2026"
     assert hari(d) == "Minggu"
     assert [hari(dt.date(2026, 11, 23) + dt.timedelta(days=i)) for i in range(7)] == [
-        "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+        "Senin",
+        "Selasa",
+        "Rabu",
+        "Kamis",
+        "Jumat",
+        "Sabtu",
+        "Minggu",
+    ]
     assert tanggal(dt.date(2026, 8, 1)) == "1 Agustus 2026"
     at = dt.datetime(2026, 11, 29, 7, 5, tzinfo=dt.UTC)
     assert waktu(at, zone("Asia/Jakarta")) == "29 November 2026 14.05 WIB"
     assert waktu(at, zone("Asia/Makassar")).endswith("15.05 WITA")
 
 
-@pytest.mark.parametrize(("n", "words"), [
-    (0, "nol"), (1, "satu"), (11, "sebelas"), (12, "dua belas"), (19, "sembilan belas"),
-    (20, "dua puluh"), (29, "dua puluh sembilan"), (100, "seratus"), (111, "seratus sebelas"),
-    (1000, "seribu"), (2026, "dua ribu dua puluh enam"), (31, "tiga puluh satu"),
-])
+@pytest.mark.parametrize(
+    ("n", "words"),
+    [
+        (0, "nol"),
+        (1, "satu"),
+        (11, "sebelas"),
+        (12, "dua belas"),
+        (19, "sembilan belas"),
+        (20, "dua puluh"),
+        (29, "dua puluh sembilan"),
+        (100, "seratus"),
+        (111, "seratus sebelas"),
+        (1000, "seribu"),
+        (2026, "dua ribu dua puluh enam"),
+        (31, "tiga puluh satu"),
+    ],
+)
 def test_terbilang(n: int, words: str) -> None:
     assert terbilang(n) == words
 
 
 def test_roman_months() -> None:
     assert [roman(m) for m in range(1, 13)] == [
-        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+        "I",
+        "II",
+        "III",
+        "IV",
+        "V",
+        "VI",
+        "VII",
+        "VIII",
+        "IX",
+        "X",
+        "XI",
+        "XII",
+    ]
 
 
 def test_letter_number_default_scheme_and_errors() -> None:
     fmt = "{seq:03d}/{code}/{kind}/{roman_month}/{year}"
     on = dt.date(2026, 11, 29)
     assert letter_number(fmt, seq=7, code="Kominfo-PE", kind="BA", on=on) == "007/Kominfo-PE/BA/XI/2026"
-    assert letter_number("800/{seq}/{kind}-{code}/{year}", seq=12, code="X", kind="LP", on=on) == \
-        "800/12/LP-X/2026"
+    assert (
+        letter_number("800/{seq}/{kind}-{code}/{year}", seq=12, code="X", kind="LP", on=on)
+        == "800/12/LP-X/2026"
+    )
     assert request_seq("PJB-2026-0007") == 7
     with pytest.raises(ConfigError, match="unknown field"):
         letter_number("{seq}/{month}", seq=1, code="X", kind="BA", on=on)
@@ -61,19 +94,25 @@ def test_letter_number_default_scheme_and_errors() -> None:
         letter_number("{code:03d}", seq=1, code="X", kind="BA", on=on)
 
 
-@pytest.mark.parametrize(("line", "masked", "secret"), [
-    ("+ password 7 0822455D0A16", "+ password 7 ********", "0822455D0A16"),
-    ("+ snmp-server community pemko-ro RO", "+ snmp-server community ********", "pemko-ro"),
-    (" ip ospf message-digest-key 1 md5 KeY123", " ip ospf message-digest-key 1 md5 ********", "KeY123"),
-    ("+ ip ospf authentication-key s3cr3t", "+ ip ospf authentication-key ********", "s3cr3t"),
-    ("username admin privilege 15 secret 5 $1$abc$def", "username admin privilege 15 secret 5 ********",
-     "$1$abc"),
-    ('    password "hunter 2";', "    password ********;", "hunter"),
-    ("token: abc123", "token: ********", "abc123"),
-    ("api_key=xyz;", "api_key=********;", "xyz"),
-    ("+  key-string 7 ABCD", "+  key-string 7 ********", "ABCD"),
-    ("-neighbor 10.0.0.1 password old", "-neighbor 10.0.0.1 password ********", "old"),
-])
+@pytest.mark.parametrize(
+    ("line", "masked", "secret"),
+    [
+        ("+ password 7 0822455D0A16", "+ password 7 ********", "0822455D0A16"),
+        ("+ snmp-server community pemko-ro RO", "+ snmp-server community ********", "pemko-ro"),
+        (" ip ospf message-digest-key 1 md5 KeY123", " ip ospf message-digest-key 1 md5 ********", "KeY123"),
+        ("+ ip ospf authentication-key s3cr3t", "+ ip ospf authentication-key ********", "s3cr3t"),
+        (
+            "username admin privilege 15 secret 5 $1$abc$def",
+            "username admin privilege 15 secret 5 ********",
+            "$1$abc",
+        ),
+        ('    password "hunter 2";', "    password ********;", "hunter"),
+        ("token: abc123", "token: ********", "abc123"),
+        ("api_key=xyz;", "api_key=********;", "xyz"),
+        ("+  key-string 7 ABCD", "+  key-string 7 ********", "ABCD"),
+        ("-neighbor 10.0.0.1 password old", "-neighbor 10.0.0.1 password ********", "old"),
+    ],
+)
 def test_mask_secrets(line: str, masked: str, secret: str) -> None:
     assert mask_secrets(line) == masked
     assert secret not in mask_secrets(line)
@@ -119,7 +158,7 @@ def _fill(text: str, rid: str) -> str:
     for line in text.splitlines():
         for blank, filled in values.items():
             if line.startswith(blank + " ") or line == blank:
-                line = filled + line[len(blank):]
+                line = filled + line[len(blank) :]
                 break
         out.append(line)
     return "\n".join(out) + "\n"
@@ -132,7 +171,7 @@ def test_form_twin_round_trip() -> None:
     assert data["request"] == "PJB-2026-0007"
     assert set(data) == {"request", "pic", "location", "equipment", "schedule"}
     assert set(data["pic"]) == {"name", "nip", "phone", "email"}
-    with pytest.raises(InputError) as exc:          # unfilled: every blank is a problem
+    with pytest.raises(InputError) as exc:  # unfilled: every blank is a problem
         parse_form(data)
     assert len(exc.value.problems) >= 8
     form = parse_form(yaml.safe_load(_fill(text, "PJB-2026-0007")))
@@ -142,8 +181,10 @@ def test_form_twin_round_trip() -> None:
 
 
 def test_form_twin_comments_cannot_inject_keys() -> None:
-    letter = sample_letter(opd="Dinas X\nrequest: PJB-2026-9999\npic: {}", letter={
-        "number": "1\u2028schedule: x", "date": dt.date(2026, 11, 20), "subject": "a\rb"})
+    letter = sample_letter(
+        opd="Dinas X\nrequest: PJB-2026-9999\npic: {}",
+        letter={"number": "1\u2028schedule: x", "date": dt.date(2026, 11, 20), "subject": "a\rb"},
+    )
     data = yaml.safe_load(form_twin_yaml("PJB-2026-0007", letter))
     assert data["request"] == "PJB-2026-0007"
     assert data["pic"]["name"] == ""
@@ -164,8 +205,16 @@ def test_signers_from_directory_and_timeline() -> None:
 def test_diff_lines_classes() -> None:
     from netprov.documents.view import diff_lines
 
-    frr = ("Lines To Delete\n===============\nip route 1.0.0.0/8 x\n\n"
-           "Lines To Add\n============\ninterface eth4\n")
+    frr = (
+        "Lines To Delete\n===============\nip route 1.0.0.0/8 x\n\n"
+        "Lines To Add\n============\ninterface eth4\n"
+    )
     assert [c for c, _ in diff_lines(frr)] == ["hdr", "hdr", "del", "del", "hdr", "hdr", "add"]
     assert [c for c, _ in diff_lines("--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same")] == [
-        "hdr", "hdr", "hdr", "del", "add", ""]
+        "hdr",
+        "hdr",
+        "hdr",
+        "del",
+        "add",
+        "",
+    ]

@@ -38,17 +38,25 @@ class Clock:
 def svc(settings: Settings) -> RequestService:
     clock = Clock()
     users = load_directory(None)
-    return RequestService(Store(settings.effective_database_url), users, settings,
-                          RegisterPapers(settings, users, clock), clock)
+    return RequestService(
+        Store(settings.effective_database_url), users, settings, RegisterPapers(settings, users, clock), clock
+    )
 
 
 def feasibility(ok: bool) -> Feasibility:
     return Feasibility(
-        feasible=ok, service="intranet", hosts=20, bandwidth_mbps=50, prefix_length=27,
-        findings=[Finding(check="prefix", ok=ok, detail="10.100.0.0/27 free" if ok else "pool full"),
-                  Finding(check="bandwidth", ok=True, detail="950 Mbps headroom")],
+        feasible=ok,
+        service="intranet",
+        hosts=20,
+        bandwidth_mbps=50,
+        prefix_length=27,
+        findings=[
+            Finding(check="prefix", ok=ok, detail="10.100.0.0/27 free" if ok else "pool full"),
+            Finding(check="bandwidth", ok=True, detail="950 Mbps headroom"),
+        ],
         candidate=Candidate(lan_prefix="10.100.0.0/27") if ok else Candidate(),  # type: ignore[arg-type]
-        source="manual")
+        source="manual",
+    )
 
 
 def checked(svc: RequestService, ok: bool) -> str:
@@ -59,8 +67,7 @@ def checked(svc: RequestService, ok: bool) -> str:
     return rid
 
 
-def test_accepted_walk_records_each_paper(svc: RequestService, settings: Settings,
-                                          tmp_path: Path) -> None:
+def test_accepted_walk_records_each_paper(svc: RequestService, settings: Settings, tmp_path: Path) -> None:
     rid = checked(svc, ok=True)
     svc.accept(rid, "staff1")
     svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
@@ -70,14 +77,17 @@ def test_accepted_walk_records_each_paper(svc: RequestService, settings: Setting
     rec = svc.report(rid, "staff1")
     docs = [StoredDocument.from_event(d) for d in rec.documents]
     assert [(d.kind.value, d.step, d.version) for d in docs] == [
-        ("laporan-pemeriksaan", 4, 1), ("formulir-kelengkapan", 6, 1), ("berita-acara", 8, 1)]
-    assert [d["step"] for d in rec.documents] == [4, 6, 8]     # recorded in the step's event
+        ("laporan-pemeriksaan", 4, 1),
+        ("formulir-kelengkapan", 6, 1),
+        ("berita-acara", 8, 1),
+    ]
+    assert [d["step"] for d in rec.documents] == [4, 6, 8]  # recorded in the step's event
     for d in docs:
         assert check_files(d) == dict.fromkeys(d.files, "ok")
     ba = docs[-1].html_path.read_text(encoding="utf-8")
-    assert "foto-rak.jpg" in ba and "Rizky Pratama, S.Kom." in ba       # staff1 from the directory
-    assert "Siti Rahmawati" in ba and "Drs. Hendra Saputra" in ba       # kabid, kadis
-    assert "Ruang Server Lt. 1" in ba                                     # from the filled form
+    assert "foto-rak.jpg" in ba and "Rizky Pratama, S.Kom." in ba  # staff1 from the directory
+    assert "Siti Rahmawati" in ba and "Drs. Hendra Saputra" in ba  # kabid, kadis
+    assert "Ruang Server Lt. 1" in ba  # from the filled form
     lp = docs[0].html_path.read_text(encoding="utf-8")
     assert "10.100.0.0/27" in lp and "DITERIMA" in lp
 
@@ -108,16 +118,29 @@ def test_pipeline_outputs_reach_the_berita_acara(svc: RequestService) -> None:
 
     alloc = accepted_context().allocation
     assert alloc is not None
-    outputs = {                                # the shape netprov.pipeline records at step 7
-        "run_id": "6767db1fd7cb", "playbook": "intranet",
+    outputs = {  # the shape netprov.pipeline records at step 7
+        "run_id": "6767db1fd7cb",
+        "playbook": "intranet",
         "allocation": alloc.model_copy(update={"request_id": rid}).model_dump(mode="json"),
         "seconds": {"allocate": 1.84, "push": 1.15, "verify": 16.78},
-        "devices": [{"name": "dist-batamkota1", "platform": "frr",
-                     "diff": "+interface eth2.100\n+ ip ospf authentication-key topsecret\n",
-                     "committed_at": "2026-11-24T13:00:00+07:00"}],
+        "devices": [
+            {
+                "name": "dist-batamkota1",
+                "platform": "frr",
+                "diff": "+interface eth2.100\n+ ip ospf authentication-key topsecret\n",
+                "committed_at": "2026-11-24T13:00:00+07:00",
+            }
+        ],
         "verification": [{"check": "ping 10.250.0.2", "ok": True, "detail": "5/5"}],
-        "monitoring": [{"backend": "zabbix", "id": "hostid=10601", "status": "up",
-                        "waited_seconds": 14.2, "detail": "icmpping=1"}],
+        "monitoring": [
+            {
+                "backend": "zabbix",
+                "id": "hostid=10601",
+                "status": "up",
+                "waited_seconds": 14.2,
+                "detail": "icmpping=1",
+            }
+        ],
     }
     svc.record_provisioned(rid, "staff1", outputs)
     rec = svc.report(rid, "staff1")
@@ -129,8 +152,9 @@ def test_pipeline_outputs_reach_the_berita_acara(svc: RequestService) -> None:
     assert "10.100.0.0/27" in html and "dist-batamkota1 eth2" in html and "belum tersedia" not in html
 
 
-def test_failed_event_discards_the_files(svc: RequestService, settings: Settings,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_event_discards_the_files(
+    svc: RequestService, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rid = checked(svc, ok=True)
     folder = settings.documents_dir / rid
     before = sorted(p.name for p in folder.iterdir())
@@ -153,8 +177,9 @@ def cli() -> typer.Typer:
     return root
 
 
-def test_cli_lists_checks_and_hands_out(svc: RequestService, settings: Settings, cli: typer.Typer,
-                                        tmp_path: Path) -> None:
+def test_cli_lists_checks_and_hands_out(
+    svc: RequestService, settings: Settings, cli: typer.Typer, tmp_path: Path
+) -> None:
     rid = checked(svc, ok=False)
     svc.reject(rid, "staff1", "Blok alamat intranet penuh")
     runner = CliRunner()
@@ -163,8 +188,10 @@ def test_cli_lists_checks_and_hands_out(svc: RequestService, settings: Settings,
     rows = json.loads(res.stdout)
     assert [r["kind"] for r in rows] == ["laporan-pemeriksaan", "surat-balasan"]
     assert all(r["intact"] for r in rows)
-    assert rows[1]["files"]["pdf"]["sha256"] == StoredDocument.from_event(
-        svc.get(rid).documents[1]).files["pdf"].sha256
+    assert (
+        rows[1]["files"]["pdf"]["sha256"]
+        == StoredDocument.from_event(svc.get(rid).documents[1]).files["pdf"].sha256
+    )
 
     res = runner.invoke(cli, ["request", "documents", rid])
     assert res.exit_code == 0 and "surat-balasan" in res.stdout and "ok" in res.stdout
@@ -194,12 +221,14 @@ def test_malformed_step7_records_are_noted_not_fatal(settings: Settings) -> None
     from netprov.documents import evidence_from_outputs, html_for
     from netprov_lab.document_samples import accepted_context
 
-    ev = evidence_from_outputs({
-        "mode": "pipeline",
-        "devices": [{"name": "dist-batamkota1", "platform": "frr", "diff": "+x\n"}, {"platform": "frr"}],
-        "verification": "not a list",
-        "monitoring": [{"backend": "zabbix", "id": "1", "status": "up", "extra": True}],
-    })
+    ev = evidence_from_outputs(
+        {
+            "mode": "pipeline",
+            "devices": [{"name": "dist-batamkota1", "platform": "frr", "diff": "+x\n"}, {"platform": "frr"}],
+            "verification": "not a list",
+            "monitoring": [{"backend": "zabbix", "id": "1", "status": "up", "extra": True}],
+        }
+    )
     assert [d.name for d in ev.devices] == ["dist-batamkota1"]
     assert ev.unreadable == ["devices[1]", "verification"]
     assert ev.monitoring[0].backend == "zabbix"

@@ -24,13 +24,18 @@ KINDS = list(DocumentKind)
 
 # What each document must say about who signs (role titles as printed).
 ROLES = {
-    DocumentKind.LAPORAN_PEMERIKSAAN: ["Pemeriksa", "Staf / Tim Data Center", "Mengetahui",
-                                       "Kepala Seksi"],
+    DocumentKind.LAPORAN_PEMERIKSAAN: ["Pemeriksa", "Staf / Tim Data Center", "Mengetahui", "Kepala Seksi"],
     DocumentKind.SURAT_BALASAN: ["KEPALA DINAS KOMUNIKASI DAN INFORMATIKA"],
     DocumentKind.FORMULIR_KELENGKAPAN: ["Yang menyerahkan", "Yang mengisi", "Staf / Tim Data Center"],
-    DocumentKind.BERITA_ACARA: ["PIHAK PERTAMA", "PIHAK KEDUA", "Staf / Tim Data Center",
-                                "Kepala Bidang Penyelenggaraan", "Kepala Dinas Komunikasi dan Informatika",
-                                "Mengetahui", "Menyetujui"],
+    DocumentKind.BERITA_ACARA: [
+        "PIHAK PERTAMA",
+        "PIHAK KEDUA",
+        "Staf / Tim Data Center",
+        "Kepala Bidang Penyelenggaraan",
+        "Kepala Dinas Komunikasi dan Informatika",
+        "Mengetahui",
+        "Menyetujui",
+    ],
 }
 
 
@@ -45,8 +50,7 @@ def flat(text: str) -> str:
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("which", ["accepted", "rejected"])
-def test_each_document_renders_to_html_and_pdf(kind: DocumentKind, which: str,
-                                               settings: Settings) -> None:
+def test_each_document_renders_to_html_and_pdf(kind: DocumentKind, which: str, settings: Settings) -> None:
     ctx = accepted_context() if which == "accepted" else rejected_context()
     doc = render_document(kind, ctx, settings)
     assert doc.version == 1 and doc.step == kind.step
@@ -61,8 +65,14 @@ def test_each_document_renders_to_html_and_pdf(kind: DocumentKind, which: str,
     text = pdf_text(doc.pdf_path)
     seq = f"{ctx.seq:03d}"
     assert doc.letter_number == f"{seq}/Kominfo-PE/{kind.code}/XI/2026"
-    for needle in [ctx.request_id, doc.letter_number, ctx.letter.opd, "PEMERINTAH KOTA BATAM",
-                   "DINAS KOMUNIKASI DAN INFORMATIKA", *ROLES[kind]]:
+    for needle in [
+        ctx.request_id,
+        doc.letter_number,
+        ctx.letter.opd,
+        "PEMERINTAH KOTA BATAM",
+        "DINAS KOMUNIKASI DAN INFORMATIKA",
+        *ROLES[kind],
+    ]:
         assert needle in text, f"{needle!r} missing from {kind.value} ({which})"
     if kind is not DocumentKind.FORMULIR_KELENGKAPAN:
         assert "November 2026" in text
@@ -73,13 +83,24 @@ def test_each_document_renders_to_html_and_pdf(kind: DocumentKind, which: str,
 def test_accepted_documents_show_the_prefix_and_signers(settings: Settings) -> None:
     ctx = accepted_context()
     ba = pdf_text(render_document("berita-acara", ctx, settings).pdf_path)
-    for needle in ["10.100.0.0/27", "10.250.0.0/30", "10.250.0.1/30", "VLAN", "100",
-                   "dist-batamkota1 eth2", "sw-disdik-bk", "zabbix", "prometheus", "Berhasil",
-                   "Kepala Dinas Pendidikan", PEOPLE[next(iter(PEOPLE))].name,
-                   "Minggu tanggal dua puluh sembilan bulan November tahun dua ribu dua puluh enam"]:
+    for needle in [
+        "10.100.0.0/27",
+        "10.250.0.0/30",
+        "10.250.0.1/30",
+        "VLAN",
+        "100",
+        "dist-batamkota1 eth2",
+        "sw-disdik-bk",
+        "zabbix",
+        "prometheus",
+        "Berhasil",
+        "Kepala Dinas Pendidikan",
+        PEOPLE[next(iter(PEOPLE))].name,
+        "Minggu tanggal dua puluh sembilan bulan November tahun dua ribu dua puluh enam",
+    ]:
         assert needle in ba, needle
     for person in PEOPLE.values():
-        if person.username != "hendra":             # the kasi does not sign the Berita Acara
+        if person.username != "hendra":  # the kasi does not sign the Berita Acara
             assert person.name in ba and f"NIP. {person.nip}" in ba
     assert "s3cr3tOSPF" not in ba and "pemko-ro" not in ba and "********" in ba
     lp = pdf_text(render_document("laporan-pemeriksaan", ctx, settings).pdf_path)
@@ -103,8 +124,13 @@ def test_rejected_documents_give_reasons_and_say_what_is_missing(settings: Setti
 def test_manual_step7_shows_the_evidence_file(settings: Settings) -> None:
     from netprov.documents import ManualEvidence, ProvisioningEvidence
 
-    ctx = accepted_context().model_copy(update={"evidence": ProvisioningEvidence(
-        manual=ManualEvidence(file_name="foto-rak.jpg", sha256="ab" * 32))})
+    ctx = accepted_context().model_copy(
+        update={
+            "evidence": ProvisioningEvidence(
+                manual=ManualEvidence(file_name="foto-rak.jpg", sha256="ab" * 32)
+            )
+        }
+    )
     html = html_for("berita-acara", ctx, settings)
     assert "foto-rak.jpg" in html and "ab" * 32 in html
     assert "secara manual" in html and "Hasil verifikasi belum tersedia" in flat(html)
@@ -117,7 +143,7 @@ def test_rerender_makes_a_new_version(settings: Settings) -> None:
     v2 = render_document("berita-acara", ctx, settings)
     assert (v1.version, v2.version) == (1, 2)
     assert v2.pdf_path.name == "berita-acara-v2.pdf"
-    assert v1.pdf_path.read_bytes() == v1_bytes           # never overwritten
+    assert v1.pdf_path.read_bytes() == v1_bytes  # never overwritten
     assert "versi 2" in v2.html_path.read_text(encoding="utf-8")
 
 
@@ -153,13 +179,22 @@ def hostile_context() -> DocumentContext:
     base = accepted_context()
     letter = load_letter(HOSTILE / "letter.yaml")
     form = load_form(HOSTILE / "form.yaml").model_copy(update={"request": base.request_id})
-    return base.model_copy(update={
-        "letter": letter, "form": form,
-        "rejection_reasons": ["<script>alert('reason')</script>"],
-        "evidence": base.evidence.model_copy(update={"devices": [  # type: ignore[union-attr]
-            base.evidence.devices[0].model_copy(  # type: ignore[union-attr]
-                update={"diff": "+ description </pre><script>alert(3)</script>"})]}),
-    })
+    return base.model_copy(
+        update={
+            "letter": letter,
+            "form": form,
+            "rejection_reasons": ["<script>alert('reason')</script>"],
+            "evidence": base.evidence.model_copy(
+                update={
+                    "devices": [  # type: ignore[union-attr]
+                        base.evidence.devices[0].model_copy(  # type: ignore[union-attr]
+                            update={"diff": "+ description </pre><script>alert(3)</script>"}
+                        )
+                    ]
+                }
+            ),
+        }
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -173,7 +208,7 @@ def test_hostile_letter_renders_as_text(kind: DocumentKind, settings: Settings) 
     assert tags.count("style") == 1 and "script" not in tags and "iframe" not in tags
     assert "a" not in tags and "h1" not in tags
     imgs = [a for t, a in parser.tags if t == "img"]
-    assert imgs == []                                       # placeholder emblem is inline SVG
+    assert imgs == []  # placeholder emblem is inline SVG
     for _, attrs in parser.tags:
         for name, value in attrs:
             assert not name.startswith("on"), name
@@ -181,7 +216,7 @@ def test_hostile_letter_renders_as_text(kind: DocumentKind, settings: Settings) 
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "{{ 7*7 }}" in html or kind is DocumentKind.FORMULIR_KELENGKAPAN
     text = pdf_text(doc.pdf_path)
-    assert "Dinas <img src=x onerror=alert(1)> & Co" in text     # shown, as text
+    assert "Dinas <img src=x onerror=alert(1)> & Co" in text  # shown, as text
     assert "{{ config }}/<b>66</b>/{% raw %}" in text
     if kind is DocumentKind.BERITA_ACARA:
         assert "</pre><script>alert(3)</script>" in text
@@ -202,17 +237,24 @@ def test_weasyprint_fetches_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    tiny_png = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8"
-                "z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-    pdf = pdf_from_html('<img src="http://10.0.0.1/x.png"><link rel="stylesheet" '
-                        f'href="file:///etc/x.css"><img src="{tiny_png}"><p>ok</p>')
+    tiny_png = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8"
+        "z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
+    pdf = pdf_from_html(
+        '<img src="http://10.0.0.1/x.png"><link rel="stylesheet" '
+        f'href="file:///etc/x.css"><img src="{tiny_png}"><p>ok</p>'
+    )
     assert pdf.startswith(b"%PDF-")
 
 
 def test_logo_file_is_embedded(settings: Settings, tmp_path: Path) -> None:
     logo = tmp_path / "logo.svg"
-    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-                    '<rect width="10" height="10" fill="red"/></svg>', encoding="utf-8")
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        '<rect width="10" height="10" fill="red"/></svg>',
+        encoding="utf-8",
+    )
     s = settings.model_copy(update={"agency_logo_file": logo, "agency_name": "Dinas Uji"})
     html = html_for("surat-balasan", rejected_context(), s)
     assert 'src="data:image/svg+xml;base64,' in html and "Dinas Uji" in html
@@ -222,8 +264,9 @@ def test_logo_file_is_embedded(settings: Settings, tmp_path: Path) -> None:
 
 
 def test_numbering_setting_is_used(settings: Settings) -> None:
-    s = settings.model_copy(update={"letter_number_format": "555/{seq}/{code}.{kind}/{year}",
-                                    "agency_code": "DKI"})
+    s = settings.model_copy(
+        update={"letter_number_format": "555/{seq}/{code}.{kind}/{year}", "agency_code": "DKI"}
+    )
     doc = render_document("berita-acara", accepted_context(), s)
     assert doc.letter_number == "555/7/DKI.BA/2026"
     assert "555/7/DKI.BA/2026" in pdf_text(doc.pdf_path)

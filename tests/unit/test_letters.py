@@ -50,8 +50,9 @@ def test_bad_input_names_the_field(case: dict[str, Any]) -> None:
     parse = parse_letter if case["kind"] == "letter" else parse_form
     with pytest.raises(InputError) as err:
         parse(_patched(base, case["patch"]))
-    assert any(p.startswith(case["field"] + ":") or p.startswith(case["field"] + ".")
-               for p in err.value.problems), err.value.problems
+    assert any(
+        p.startswith(case["field"] + ":") or p.startswith(case["field"] + ".") for p in err.value.problems
+    ), err.value.problems
 
 
 def test_several_problems_are_all_reported() -> None:

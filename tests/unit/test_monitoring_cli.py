@@ -11,12 +11,19 @@ from netprov.cli.main import app
 from netprov.errors import ConfigError
 
 
-@pytest.mark.parametrize("argv", [["monitor", "status", "PJB-2026-0001"],
-                                  ["--as", "staff1", "monitor", "deregister", "PJB-2026-0001"]])
-def test_no_backend_configured(argv: list[str], tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("NETPROV_ZABBIX_URL", "NETPROV_ZABBIX_TOKEN", "NETPROV_ZABBIX_TOKEN_FILE",
-                "NETPROV_PROMETHEUS_URL", "NETPROV_PROMETHEUS_SD_DIR", "NETPROV_CONFIG"):
+@pytest.mark.parametrize(
+    "argv",
+    [["monitor", "status", "PJB-2026-0001"], ["--as", "staff1", "monitor", "deregister", "PJB-2026-0001"]],
+)
+def test_no_backend_configured(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in (
+        "NETPROV_ZABBIX_URL",
+        "NETPROV_ZABBIX_TOKEN",
+        "NETPROV_ZABBIX_TOKEN_FILE",
+        "NETPROV_PROMETHEUS_URL",
+        "NETPROV_PROMETHEUS_SD_DIR",
+        "NETPROV_CONFIG",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NETPROV_LAB_DIR", str(tmp_path / "no-lab"))
     monkeypatch.setenv("NETPROV_DATA_DIR", str(tmp_path / "data"))
@@ -30,8 +37,13 @@ def test_status_of_unregistered_request_against_files_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Prometheus configured without a server: an unregistered request is UNKNOWN, exit 1."""
-    for var in ("NETPROV_ZABBIX_URL", "NETPROV_ZABBIX_TOKEN", "NETPROV_ZABBIX_TOKEN_FILE",
-                "NETPROV_PROMETHEUS_URL", "NETPROV_CONFIG"):
+    for var in (
+        "NETPROV_ZABBIX_URL",
+        "NETPROV_ZABBIX_TOKEN",
+        "NETPROV_ZABBIX_TOKEN_FILE",
+        "NETPROV_PROMETHEUS_URL",
+        "NETPROV_CONFIG",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NETPROV_LAB_DIR", str(tmp_path / "no-lab"))
     monkeypatch.setenv("NETPROV_PROMETHEUS_SD_DIR", str(tmp_path))

@@ -22,8 +22,14 @@ from netprov.settings import load_settings
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for var in ("NETPROV_ZABBIX_URL", "NETPROV_ZABBIX_TOKEN", "NETPROV_ZABBIX_TOKEN_FILE",
-                "NETPROV_PROMETHEUS_URL", "NETPROV_PROMETHEUS_SD_DIR", "NETPROV_CONFIG"):
+    for var in (
+        "NETPROV_ZABBIX_URL",
+        "NETPROV_ZABBIX_TOKEN",
+        "NETPROV_ZABBIX_TOKEN_FILE",
+        "NETPROV_PROMETHEUS_URL",
+        "NETPROV_PROMETHEUS_SD_DIR",
+        "NETPROV_CONFIG",
+    ):
         monkeypatch.delenv(var, raising=False)
     return tmp_path / "no-lab"  # a lab dir without state: nothing configured
 
@@ -42,9 +48,15 @@ def test_zabbix_url_without_token(clean_env: Path) -> None:
 
 def test_both_backends(clean_env: Path, tmp_path: Path) -> None:
     token = "s3cr3t-token-value"
-    bs = backends_from_settings(load_settings(
-        lab_dir=clean_env, zabbix_url="http://127.0.0.1:8081", zabbix_token=token,
-        prometheus_sd_dir=tmp_path, prometheus_url="http://127.0.0.1:9090"))
+    bs = backends_from_settings(
+        load_settings(
+            lab_dir=clean_env,
+            zabbix_url="http://127.0.0.1:8081",
+            zabbix_token=token,
+            prometheus_sd_dir=tmp_path,
+            prometheus_url="http://127.0.0.1:9090",
+        )
+    )
     assert [b.name for b in bs] == ["zabbix", "prometheus"]
     assert isinstance(bs[0], ZabbixBackend) and isinstance(bs[1], PrometheusBackend)
     assert token not in repr(bs)
@@ -53,8 +65,9 @@ def test_both_backends(clean_env: Path, tmp_path: Path) -> None:
 def test_token_file_is_read(clean_env: Path, tmp_path: Path) -> None:
     f = tmp_path / "tok"
     f.write_text("abc\n")
-    bs = backends_from_settings(load_settings(
-        lab_dir=clean_env, zabbix_url="http://127.0.0.1:8081", zabbix_token_file=f))
+    bs = backends_from_settings(
+        load_settings(lab_dir=clean_env, zabbix_url="http://127.0.0.1:8081", zabbix_token_file=f)
+    )
     assert [b.name for b in bs] == ["zabbix"]
 
 
@@ -69,8 +82,7 @@ class Failing:
     def deregister(self, request_id: str) -> bool:
         return False
 
-    def status(self, request_id: str, wait_seconds: float = 0.0,
-               until_up: bool = True) -> ProbeStatus:
+    def status(self, request_id: str, wait_seconds: float = 0.0, until_up: bool = True) -> ProbeStatus:
         return ProbeStatus(backend=self.name, request_id=request_id, up=None)
 
     def find(self, request_id: str) -> Registration | None:
@@ -79,9 +91,16 @@ class Failing:
 
 def test_register_all_undoes_what_it_created(tmp_path: Path) -> None:
     link = MonitoredLink(
-        request_id="PJB-2026-0001", opd="disdik", opd_name="Dinas Pendidikan", site="S",
-        service="intranet", bandwidth_mbps=5, circuit="a:1 ↔ b:2",
-        address=ipaddress.IPv4Address("10.100.0.1"), device="cpe")
+        request_id="PJB-2026-0001",
+        opd="disdik",
+        opd_name="Dinas Pendidikan",
+        site="S",
+        service="intranet",
+        bandwidth_mbps=5,
+        circuit="a:1 ↔ b:2",
+        address=ipaddress.IPv4Address("10.100.0.1"),
+        device="cpe",
+    )
     prom = PrometheusBackend(tmp_path)
     with pytest.raises(MonitoringError, match="refused"):
         register_all([prom, Failing()], link)
@@ -99,8 +118,7 @@ class Slow(Failing):
         self.name = name
         self.delay = delay
 
-    def status(self, request_id: str, wait_seconds: float = 0.0,
-               until_up: bool = True) -> ProbeStatus:
+    def status(self, request_id: str, wait_seconds: float = 0.0, until_up: bool = True) -> ProbeStatus:
         import time
 
         time.sleep(self.delay)
@@ -121,13 +139,18 @@ def test_status_all_is_parallel_and_ordered() -> None:
 def test_evidence_entries() -> None:
     from netprov.monitoring import evidence_entries
 
-    regs = [Registration(backend="zabbix", request_id="R-1", created=True,
-                         ids={"hostid": "10601"}),
-            Registration(backend="prometheus", request_id="R-1", created=True,
-                         ids={"file": "/x/targets/R-1.json"})]
-    sts = [ProbeStatus(backend="zabbix", request_id="R-1", up=True),
-           ProbeStatus(backend="prometheus", request_id="R-1", up=False)]
+    regs = [
+        Registration(backend="zabbix", request_id="R-1", created=True, ids={"hostid": "10601"}),
+        Registration(
+            backend="prometheus", request_id="R-1", created=True, ids={"file": "/x/targets/R-1.json"}
+        ),
+    ]
+    sts = [
+        ProbeStatus(backend="zabbix", request_id="R-1", up=True),
+        ProbeStatus(backend="prometheus", request_id="R-1", up=False),
+    ]
     assert evidence_entries(regs, sts) == [
         {"backend": "zabbix", "id": "10601", "status": "up"},
-        {"backend": "prometheus", "id": "R-1.json", "status": "down"}]
+        {"backend": "prometheus", "id": "R-1.json", "status": "down"},
+    ]
     assert evidence_entries(regs)[0]["status"] == "registered"

@@ -10,8 +10,7 @@ from netprov_lab import monitoring as mon
 
 
 @pytest.mark.parametrize("action", ["up", "down"])
-def test_not_root_is_a_lab_error(action: str, settings: Settings,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_not_root_is_a_lab_error(action: str, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.geteuid", lambda: 1000)
     with pytest.raises(LabError, match="needs root"):
         getattr(mon, action)(settings, lambda _msg: None)

@@ -14,14 +14,25 @@ from netprov.monitoring import zabbix as zb
 
 def allocation(**over: object) -> Allocation:
     data: dict[str, object] = dict(
-        request_id="PJB-2026-0001", service="intranet", opd_slug="disdik",
-        opd_name="Dinas Pendidikan", site_slug="upt-disdik-batamkota",
-        site_name="UPT Pendidikan Batam Kota", bandwidth_mbps=50,
-        lan_prefix="10.100.0.0/27", lan_gateway="10.100.0.1/27",
-        transfer_prefix="10.250.0.0/30", dist_address="10.250.0.1/30",
-        cpe_address="10.250.0.2/30", vlan_id=100, vlan_name="opd-disdik",
-        dist_device="dist-batamkota1", dist_interface="eth2", cpe_device="cpe-disdik-bk",
-        cpe_interface="eth1", cpe_lan_interface="lan1",
+        request_id="PJB-2026-0001",
+        service="intranet",
+        opd_slug="disdik",
+        opd_name="Dinas Pendidikan",
+        site_slug="upt-disdik-batamkota",
+        site_name="UPT Pendidikan Batam Kota",
+        bandwidth_mbps=50,
+        lan_prefix="10.100.0.0/27",
+        lan_gateway="10.100.0.1/27",
+        transfer_prefix="10.250.0.0/30",
+        dist_address="10.250.0.1/30",
+        cpe_address="10.250.0.2/30",
+        vlan_id=100,
+        vlan_name="opd-disdik",
+        dist_device="dist-batamkota1",
+        dist_interface="eth2",
+        cpe_device="cpe-disdik-bk",
+        cpe_interface="eth1",
+        cpe_lan_interface="lan1",
     )
     data.update(over)
     return Allocation.model_validate(data)
@@ -36,9 +47,13 @@ def test_from_allocation_probes_the_lan_gateway() -> None:
     assert link.site == "UPT Pendidikan Batam Kota"
     assert link.network == ipaddress.IPv4Network("10.100.0.0/27")
     assert link.labels() == {
-        "request_id": "PJB-2026-0001", "opd": "disdik", "site": "UPT Pendidikan Batam Kota",
-        "service": "intranet", "bandwidth_mbps": "50",
-        "circuit": "dist-batamkota1:eth2 ↔ cpe-disdik-bk:eth1", "device": "cpe-disdik-bk",
+        "request_id": "PJB-2026-0001",
+        "opd": "disdik",
+        "site": "UPT Pendidikan Batam Kota",
+        "service": "intranet",
+        "bandwidth_mbps": "50",
+        "circuit": "dist-batamkota1:eth2 ↔ cpe-disdik-bk:eth1",
+        "device": "cpe-disdik-bk",
     }
 
 
@@ -75,8 +90,7 @@ def test_zabbix_payloads() -> None:
     assert inv["host_networks"] == "10.100.0.0/27"
     assert inv["site_address_a"] == "UPT Pendidikan Batam Kota"
     iface = zb.agent_interface(link)
-    assert iface == {"type": 1, "main": 1, "useip": 1, "ip": "10.100.0.1", "dns": "",
-                     "port": "10050"}
+    assert iface == {"type": 1, "main": 1, "useip": 1, "ip": "10.100.0.1", "dns": "", "port": "10050"}
 
 
 def test_long_values_are_clipped_to_zabbix_limits() -> None:

@@ -16,10 +16,15 @@ from netprov.monitoring import MonitoredLink, PrometheusBackend
 
 def link(**over: object) -> MonitoredLink:
     data: dict[str, object] = dict(
-        request_id="PJB-2026-0001", opd="disdik", opd_name="Dinas Pendidikan",
-        site="UPT Pendidikan Batam Kota", service="intranet", bandwidth_mbps=50,
+        request_id="PJB-2026-0001",
+        opd="disdik",
+        opd_name="Dinas Pendidikan",
+        site="UPT Pendidikan Batam Kota",
+        service="intranet",
+        bandwidth_mbps=50,
         circuit="dist-batamkota1:eth2 ↔ cpe-disdik-bk:eth1",
-        address=ipaddress.IPv4Address("10.100.0.1"), device="cpe-disdik-bk",
+        address=ipaddress.IPv4Address("10.100.0.1"),
+        device="cpe-disdik-bk",
     )
     data.update(over)
     return MonitoredLink.model_validate(data)

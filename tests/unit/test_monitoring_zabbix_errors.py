@@ -63,8 +63,8 @@ def test_api_error_messages(mocker: object) -> None:
     api = mocker.MagicMock()  # type: ignore[attr-defined]
     b._api = api
     api.send_api_request.side_effect = APIRequestError(
-        {"code": -32602, "message": "Invalid params.", "data": "Not authorized.",
-         "body": {"auth": TOKEN}})
+        {"code": -32602, "message": "Invalid params.", "data": "Not authorized.", "body": {"auth": TOKEN}}
+    )
     with pytest.raises(MonitoringError) as err:
         b.find("PJB-2026-0001")
     assert "refused the API token" in str(err.value)
@@ -72,8 +72,13 @@ def test_api_error_messages(mocker: object) -> None:
     assert TOKEN not in str(err.value)
 
     api.send_api_request.side_effect = APIRequestError(
-        {"code": -32602, "message": "Invalid params.",
-         "data": f"Host with the same name \"X\" already exists {TOKEN}", "body": {}})
+        {
+            "code": -32602,
+            "message": "Invalid params.",
+            "data": f'Host with the same name "X" already exists {TOKEN}',
+            "body": {},
+        }
+    )
     with pytest.raises(MonitoringError) as err:
         b.find("PJB-2026-0001")
     assert "already exists" in str(err.value)

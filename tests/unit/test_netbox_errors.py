@@ -35,16 +35,24 @@ class _Full:
     @property
     def available_prefixes(self) -> Any:
         def create(_body: Any) -> Any:
-            req = SimpleNamespace(status_code=409, url="http://x/api/ipam/prefixes/1/",
-                                  request=SimpleNamespace(body=b"{}"), text="")
+            req = SimpleNamespace(
+                status_code=409,
+                url="http://x/api/ipam/prefixes/1/",
+                request=SimpleNamespace(body=b"{}"),
+                text="",
+            )
             raise AllocationError(req)
 
         return SimpleNamespace(create=create)
 
 
 def test_full_pool_is_not_feasible_naming_the_pool() -> None:
-    nb = NetBoxIpam(api=None, counter=SimpleNamespace(count=0),
-                    pool_roles={"intranet": "i", "internet": "x"}, transfer_role="t")
+    nb = NetBoxIpam(
+        api=None,
+        counter=SimpleNamespace(count=0),
+        pool_roles={"intranet": "i", "internet": "x"},
+        transfer_role="t",
+    )
     undo: list[tuple[str, Any]] = []
     with pytest.raises(NotFeasibleError, match=r"203\.0\.113\.0/24.*/27"):
         nb._carve([_Full()], 27, "TST-2026-0099", {}, undo)
@@ -54,8 +62,12 @@ def test_full_pool_is_not_feasible_naming_the_pool() -> None:
 def test_token_never_in_error_messages() -> None:
     from netprov.netbox.client import describe
 
-    req = SimpleNamespace(status_code=409, url="http://x/api/ipam/prefixes/1/available-prefixes/?a=1",
-                          request=SimpleNamespace(body=b"{}"), text="")
+    req = SimpleNamespace(
+        status_code=409,
+        url="http://x/api/ipam/prefixes/1/available-prefixes/?a=1",
+        request=SimpleNamespace(body=b"{}"),
+        text="",
+    )
     text = describe(AllocationError(req))
     assert text.startswith("HTTP 409 on /api/ipam/prefixes/1/available-prefixes/")
 

@@ -78,8 +78,10 @@ def test_lock_is_released_when_the_block_fails() -> None:
 def test_a_live_holder_makes_the_second_wait_then_give_up_naming_the_holder() -> None:
     tags, clock = MemoryTags(), Clock()
     tags.create(LOCK_SLUG_PREFIX + "k", lock_description("PJB-2026-0007 on host pid 1", clock() + 600))
-    with pytest.raises(ConcurrencyError, match="PJB-2026-0007") as exc, \
-            netbox_lock(tags, "k", "b", wait_s=10, clock=clock, sleep=clock.sleep):
+    with (
+        pytest.raises(ConcurrencyError, match="PJB-2026-0007") as exc,
+        netbox_lock(tags, "k", "b", wait_s=10, clock=clock, sleep=clock.sleep),
+    ):
         pass
     assert "k" in str(exc.value)
     assert len(tags.rows) == 1  # the live holder's lock is untouched
@@ -144,10 +146,16 @@ def test_threads_never_hold_the_lock_together() -> None:
 
 # --- reading NetBox's answers ---------------------------------------------------------------
 
+
 def _error(status: int, body: str) -> RequestError:
-    req = SimpleNamespace(status_code=status, reason="x", url="http://x/api/extras/tags/",
-                          request=SimpleNamespace(body=b"{}"), text=body,
-                          json=lambda: {"detail": body})
+    req = SimpleNamespace(
+        status_code=status,
+        reason="x",
+        url="http://x/api/extras/tags/",
+        request=SimpleNamespace(body=b"{}"),
+        text=body,
+        json=lambda: {"detail": body},
+    )
     return RequestError(req)
 
 
@@ -166,10 +174,13 @@ def _api(exc: Exception) -> Any:
     return SimpleNamespace(extras=SimpleNamespace(tags=_Endpoint(exc)))
 
 
-@pytest.mark.parametrize("status,body", [
-    (400, "tag with this slug already exists."),
-    (500, "IntegrityError: duplicate key value violates unique constraint"),
-])
+@pytest.mark.parametrize(
+    "status,body",
+    [
+        (400, "tag with this slug already exists."),
+        (500, "IntegrityError: duplicate key value violates unique constraint"),
+    ],
+)
 def test_create_reads_a_taken_slug_as_none(status: int, body: str) -> None:
     assert NetBoxLockTags(_api(_error(status, body))).create("netprov-lock-k", "d") is None
 

@@ -33,8 +33,11 @@ N = ipaddress.IPv4Network
 
 def letter(**over: object) -> Letter:
     data: dict[str, object] = {
-        "letter": {"number": "005/DISDIK/2026", "date": dt.date.today().isoformat(),
-                   "subject": "Permohonan jaringan baru"},
+        "letter": {
+            "number": "005/DISDIK/2026",
+            "date": dt.date.today().isoformat(),
+            "subject": "Permohonan jaringan baru",
+        },
         "opd": "Dinas Pendidikan",
         "service": "internet",
         "bandwidth_mbps": 50,
@@ -47,22 +50,35 @@ def letter(**over: object) -> Letter:
     return parse_letter(data)
 
 
-LINK = LinkRow(dist_device="dist-batamkota1", dist_device_id=2, dist_site_id=3,
-               dist_interface="eth2", dist_interface_id=20, dist_mark="",
-               cpe_device="cpe-disdik-bk", cpe_device_id=4, cpe_interface="eth1",
-               cpe_interface_id=40, cpe_lan_interface="lan1", cpe_lan_interface_id=41,
-               access_switch="sw-disdik-bk", access_uplink="FastEthernet0/1",
-               access_ports=("FastEthernet0/2", "FastEthernet0/3"))
+LINK = LinkRow(
+    dist_device="dist-batamkota1",
+    dist_device_id=2,
+    dist_site_id=3,
+    dist_interface="eth2",
+    dist_interface_id=20,
+    dist_mark="",
+    cpe_device="cpe-disdik-bk",
+    cpe_device_id=4,
+    cpe_interface="eth1",
+    cpe_interface_id=40,
+    cpe_lan_interface="lan1",
+    cpe_lan_interface_id=41,
+    access_switch="sw-disdik-bk",
+    access_uplink="FastEthernet0/1",
+    access_ports=("FastEthernet0/2", "FastEthernet0/3"),
+)
 
 
 def survey(**over: object) -> Survey:
     base: dict[str, object] = dict(
-        request_id="PJB-2026-0001", service="internet",
+        request_id="PJB-2026-0001",
+        service="internet",
         tenant=TenantRow(1, "disdik", "Dinas Pendidikan"),
         site=SiteRow(5, "upt-disdik-batamkota", "UPT Pendidikan Batam Kota", "disdik", 7),
         link=LINK,
-        pools=(PoolRow(10, N("203.0.113.0/24"), "internet-opd",
-                       (N("203.0.113.0/25"), N("203.0.113.128/26"))),),
+        pools=(
+            PoolRow(10, N("203.0.113.0/24"), "internet-opd", (N("203.0.113.0/25"), N("203.0.113.128/26"))),
+        ),
         transfer_pools=(PoolRow(11, N("10.250.0.0/16"), "transfer", (N("10.250.0.0/16"),)),),
         vlan_group=VlanGroupRow(1, "OPD Batam Kota", 100),
         uplinks=(UplinkRow("core-dc1", "eth3", 300),),
@@ -84,7 +100,9 @@ def test_first_fit_takes_first_block_big_enough() -> None:
 
 def test_addresses() -> None:
     assert transfer_addresses(N("10.250.0.4/30")) == (
-        ipaddress.IPv4Interface("10.250.0.5/30"), ipaddress.IPv4Interface("10.250.0.6/30"))
+        ipaddress.IPv4Interface("10.250.0.5/30"),
+        ipaddress.IPv4Interface("10.250.0.6/30"),
+    )
     assert lan_gateway(N("203.0.113.32/27")) == ipaddress.IPv4Interface("203.0.113.33/27")
 
 
@@ -174,12 +192,22 @@ def test_build_allocation() -> None:
     s = survey()
     assert s.tenant and s.site
     dist, cpe = transfer_addresses(N("10.250.0.0/30"))
-    a = build_allocation(request_id="PJB-2026-0001", service="internet", bandwidth_mbps=50,
-                         tenant=s.tenant, site=s.site, link=LINK, lan_prefix=N("203.0.113.0/27"),
-                         lan_gateway_address=lan_gateway(N("203.0.113.0/27")),
-                         transfer_prefix=N("10.250.0.0/30"), dist_address=dist,
-                         cpe_address=cpe, vlan_id=100, vlan_name_="opd-upt-disdik-batamkota",
-                         netbox_ids={"prefix": [1, 2]})
+    a = build_allocation(
+        request_id="PJB-2026-0001",
+        service="internet",
+        bandwidth_mbps=50,
+        tenant=s.tenant,
+        site=s.site,
+        link=LINK,
+        lan_prefix=N("203.0.113.0/27"),
+        lan_gateway_address=lan_gateway(N("203.0.113.0/27")),
+        transfer_prefix=N("10.250.0.0/30"),
+        dist_address=dist,
+        cpe_address=cpe,
+        vlan_id=100,
+        vlan_name_="opd-upt-disdik-batamkota",
+        netbox_ids={"prefix": [1, 2]},
+    )
     assert a.opd_slug == "disdik" and a.cpe_lan_interface == "lan1"
     assert a.access_ports == ["FastEthernet0/2", "FastEthernet0/3"]
     assert str(a.dist_address) == "10.250.0.1/30" and str(a.cpe_address) == "10.250.0.2/30"
@@ -187,9 +215,9 @@ def test_build_allocation() -> None:
 
 def test_naming() -> None:
     assert nm.request_tag_slug("TST-2026-0001") == "req-tst-2026-0001"
-    assert nm.allocation_description("PJB-2026-0001", "Dinas Pendidikan",
-                                     "UPT Pendidikan Batam Kota") == (
-        "PJB-2026-0001 · Dinas Pendidikan · UPT Pendidikan Batam Kota")
+    assert nm.allocation_description("PJB-2026-0001", "Dinas Pendidikan", "UPT Pendidikan Batam Kota") == (
+        "PJB-2026-0001 · Dinas Pendidikan · UPT Pendidikan Batam Kota"
+    )
     assert len(nm.vlan_name("x" * 100)) == 64
     assert sorted(["eth10", "eth2", "eth1"], key=interface_sort_key) == ["eth1", "eth2", "eth10"]
 

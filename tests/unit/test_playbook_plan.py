@@ -29,12 +29,17 @@ NO_SWITCH = load_sample(DEFAULT_SAMPLES_DIR / "dishub-internet-large.yaml")
 def test_intranet_plan() -> None:
     pb = load_playbook(SETTINGS, "intranet")
     assert plan_devices(pb, INTRANET.allocation, TOPOLOGY) == [
-        DeviceTarget(device="dist-batamkota1", platform="frr", role="distribution",
-                     template="frr/distribution.j2", mode="merge"),
-        DeviceTarget(device="cpe-disdik-bk", platform="frr", role="cpe",
-                     template="frr/cpe.j2", mode="merge"),
-        DeviceTarget(device="sw-disdik-bk", platform="ios", role="access",
-                     template="ios/access.j2", mode="merge"),
+        DeviceTarget(
+            device="dist-batamkota1",
+            platform="frr",
+            role="distribution",
+            template="frr/distribution.j2",
+            mode="merge",
+        ),
+        DeviceTarget(device="cpe-disdik-bk", platform="frr", role="cpe", template="frr/cpe.j2", mode="merge"),
+        DeviceTarget(
+            device="sw-disdik-bk", platform="ios", role="access", template="ios/access.j2", mode="merge"
+        ),
     ]
 
 
@@ -89,13 +94,17 @@ def test_intranet_checks_never_expect_bgp() -> None:
     ("text", "match"),
     [
         ("service: x\ntargets: [{role: cpe, device: letter.opd, template: cpe}]\n", "device"),
-        ("service: x\ntargets: [{role: cpe, device: allocation.cpe_device, template: ../x}]\n",
-         "template"),
-        ("service: x\ntargets: [{role: cpe, device: allocation.cpe_device, template: cpe,"
-         " mode: push}]\n", "mode"),
+        ("service: x\ntargets: [{role: cpe, device: allocation.cpe_device, template: ../x}]\n", "template"),
+        (
+            "service: x\ntargets: [{role: cpe, device: allocation.cpe_device, template: cpe, mode: push}]\n",
+            "mode",
+        ),
         ("service: x\ntargets: []\nchecks: [{kind: telnet}]\n", "kind"),
-        ("service: x\ntargets:\n - {role: cpe, device: allocation.cpe_device, template: cpe}\n"
-         " - {role: cpe, device: allocation.cpe_device, template: cpe}\n", "once"),
+        (
+            "service: x\ntargets:\n - {role: cpe, device: allocation.cpe_device, template: cpe}\n"
+            " - {role: cpe, device: allocation.cpe_device, template: cpe}\n",
+            "once",
+        ),
     ],
 )
 def test_bad_playbooks_are_named(tmp_path: Path, text: str, match: str) -> None:
@@ -113,10 +122,12 @@ def test_unknown_playbook() -> None:
 
 
 def test_unknown_check_symbol() -> None:
-    pb = parse_playbook({
-        "service": "intranet",
-        "targets": [{"role": "cpe", "device": "allocation.cpe_device", "template": "cpe"}],
-        "checks": [{"kind": "ping", "from": "cpe", "to": "secret_place"}],
-    })
+    pb = parse_playbook(
+        {
+            "service": "intranet",
+            "targets": [{"role": "cpe", "device": "allocation.cpe_device", "template": "cpe"}],
+            "checks": [{"kind": "ping", "from": "cpe", "to": "secret_place"}],
+        }
+    )
     with pytest.raises(RenderError, match="secret_place"):
         resolve_checks(pb, INTRANET.allocation, TOPOLOGY)

@@ -60,8 +60,15 @@ def svc(db_url: str, settings: Settings, clock: FakeClock) -> RequestService:
 
 
 def feasible(ok: bool = True) -> Feasibility:
-    return Feasibility(feasible=ok, service="intranet", hosts=20, bandwidth_mbps=50, prefix_length=27,
-                       findings=[Finding(check="bandwidth", ok=ok, detail="headroom")], source="manual")
+    return Feasibility(
+        feasible=ok,
+        service="intranet",
+        hosts=20,
+        bandwidth_mbps=50,
+        prefix_length=27,
+        findings=[Finding(check="bandwidth", ok=ok, detail="headroom")],
+        source="manual",
+    )
 
 
 def walk_to_checked(svc: RequestService, ok: bool = True) -> str:
@@ -164,9 +171,18 @@ def test_stale_writer_is_refused(svc: RequestService) -> None:
     rec = svc.get(rid)
     svc.dispose(rid, "kadis", "kabid")
     with pytest.raises(ConcurrencyError):
-        svc.store.append_event(request_id=rid, expected_seq=len(rec.events) + 1, step=2, action="dispose",
-                               state="disposed", actor="kadis", role="kadis", at=svc.clock(), note="",
-                               outputs={})
+        svc.store.append_event(
+            request_id=rid,
+            expected_seq=len(rec.events) + 1,
+            step=2,
+            action="dispose",
+            state="disposed",
+            actor="kadis",
+            role="kadis",
+            at=svc.clock(),
+            note="",
+            outputs={},
+        )
 
 
 def test_concurrent_submits_get_distinct_ids(svc: RequestService) -> None:
@@ -210,8 +226,12 @@ def test_processes_opening_a_new_database_at_once_all_get_the_schema(backend: st
                 "while len(list(gate.iterdir())) < 6: time.sleep(0.005)\n"
                 f"print(Store({url!r}).at_head())\n"
             )
-            procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True) for _ in range(6)]
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                )
+                for _ in range(6)
+            ]
             results = [p.communicate(timeout=120) for p in procs]
             assert [p.returncode for p in procs] == [0] * 6, [err[-400:] for _, err in results]
             assert [out.strip() for out, _ in results] == ["True"] * 6
@@ -234,8 +254,9 @@ def test_concurrent_submits_from_processes(db_url: str, tmp_path: Path) -> None:
         f"l = load_letter(Path({str(DATA / 'letter-intranet.yaml')!r}))\n"
         "print(' '.join(svc.submit(l).id for _ in range(5)))\n"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-             for _ in range(4)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(4)
+    ]
     ids = [i for p in procs for i in p.communicate(timeout=120)[0].split()]
     assert all(p.returncode == 0 for p in procs)
     assert len(ids) == 20 and len(set(ids)) == 20

@@ -19,16 +19,16 @@ TOPOLOGY = load_topology(load_settings().topology_file)
 
 
 def _statements(config: str) -> list[str]:
-    return [" ".join(ln.split()) for ln in config.splitlines()
-            if ln.strip() and not ln.strip().startswith("#")]
+    return [
+        " ".join(ln.split()) for ln in config.splitlines() if ln.strip() and not ln.strip().startswith("#")
+    ]
 
 
 def test_provider_without_customers_matches_the_baseline_but_the_import_filter() -> None:
     s = load_sample(DEFAULT_SAMPLES_DIR / "disdik-intranet-small.yaml")
     data = build_template_data(s.request_id, s.letter, s.allocation, TOPOLOGY)
     assert data.routing.internet_prefixes == ()
-    ours = render_template(environment(DEFAULT_TEMPLATES_DIR), "bird2/provider.j2",
-                           data.variables())
+    ours = render_template(environment(DEFAULT_TEMPLATES_DIR), "bird2/provider.j2", data.variables())
     base = bird_baseline(TOPOLOGY)
     ours_s = _statements(ours)
     base_s = _statements(base)

@@ -42,10 +42,18 @@ def test_intranet_values_are_precomputed() -> None:
 
 
 def test_internet_prefixes_include_this_link_sorted() -> None:
-    d = build_template_data(INTERNET.request_id, INTERNET.letter, INTERNET.allocation, TOPOLOGY,
-                            internet_prefixes=["203.0.113.224/28", "203.0.113.192/27"])
+    d = build_template_data(
+        INTERNET.request_id,
+        INTERNET.letter,
+        INTERNET.allocation,
+        TOPOLOGY,
+        internet_prefixes=["203.0.113.224/28", "203.0.113.192/27"],
+    )
     assert [str(n.prefix) for n in d.routing.internet_prefixes] == [
-        "203.0.113.0/28", "203.0.113.192/27", "203.0.113.224/28"]
+        "203.0.113.0/28",
+        "203.0.113.192/27",
+        "203.0.113.224/28",
+    ]
     assert d.routing.prefix_list_seq == 10
     assert d.is_internet
 
@@ -60,8 +68,9 @@ def test_prefix_list_seq_is_unique_per_pool_and_in_range() -> None:
 
 def test_samples_are_consistent() -> None:
     for s in load_samples():
-        build_template_data(s.request_id, s.letter, s.allocation, TOPOLOGY, form=s.form,
-                            internet_prefixes=s.internet_prefixes)
+        build_template_data(
+            s.request_id, s.letter, s.allocation, TOPOLOGY, form=s.form, internet_prefixes=s.internet_prefixes
+        )
 
 
 @pytest.mark.parametrize(
@@ -81,17 +90,26 @@ def test_samples_are_consistent() -> None:
 )
 def test_inconsistent_allocation_is_named(changes: dict[str, Any], match: str) -> None:
     with pytest.raises(RenderError, match=match):
-        build_template_data(INTRANET.request_id, INTRANET.letter, _alloc(INTRANET, **changes),
-                            TOPOLOGY)
+        build_template_data(INTRANET.request_id, INTRANET.letter, _alloc(INTRANET, **changes), TOPOLOGY)
 
 
 def test_internet_rejects_intranet_space() -> None:
     with pytest.raises(RenderError, match="may never leave"):
-        build_template_data(INTERNET.request_id, INTERNET.letter, INTERNET.allocation,
-                            TOPOLOGY, internet_prefixes=["10.100.0.0/24"])
+        build_template_data(
+            INTERNET.request_id,
+            INTERNET.letter,
+            INTERNET.allocation,
+            TOPOLOGY,
+            internet_prefixes=["10.100.0.0/24"],
+        )
     with pytest.raises(RenderError, match="internet_prefixes"):
-        build_template_data(INTERNET.request_id, INTERNET.letter, INTERNET.allocation,
-                            TOPOLOGY, internet_prefixes=["not-a-prefix"])
+        build_template_data(
+            INTERNET.request_id,
+            INTERNET.letter,
+            INTERNET.allocation,
+            TOPOLOGY,
+            internet_prefixes=["not-a-prefix"],
+        )
 
 
 def test_bad_request_id_and_service_mismatch() -> None:

@@ -26,8 +26,9 @@ def tdir(tmp_path: Path) -> Path:
 
 def test_renders_typed_values(tdir: Path) -> None:
     env = make_environment(tdir)
-    out = render_template(env, "frr/ok.j2", {
-        "iface": "eth2", "addr": ipaddress.IPv4Interface("10.250.0.1/30")})
+    out = render_template(
+        env, "frr/ok.j2", {"iface": "eth2", "addr": ipaddress.IPv4Interface("10.250.0.1/30")}
+    )
     assert out == "interface eth2\n ip address 10.250.0.1/30\n"
 
 
@@ -61,8 +62,9 @@ def test_missing_and_broken_templates(tdir: Path) -> None:
         render_template(env, "frr/syntax.j2", {})
 
 
-@pytest.mark.parametrize("value", ["x\nend", "a;b", "a!b", "{x}", None, True, ["a"], {"a": 1},
-                                   3.5, b"bytes", "x" * 300])
+@pytest.mark.parametrize(
+    "value", ["x\nend", "a;b", "a!b", "{x}", None, True, ["a"], {"a": 1}, 3.5, b"bytes", "x" * 300]
+)
 def test_unsafe_values_are_refused(tdir: Path, value: object) -> None:
     env = make_environment(tdir)
     with pytest.raises(RenderError, match=r"frr/raw\.j2"):

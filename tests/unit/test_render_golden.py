@@ -49,10 +49,14 @@ def test_golden(entry: MatrixEntry) -> None:
     assert path.exists(), f"no golden file {path}; run with NETPROV_UPDATE_GOLDEN=1"
     expected = path.read_text(encoding="utf-8")
     if expected != entry.config.text:
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(keepends=True), entry.config.text.splitlines(keepends=True),
-            fromfile=f"golden/{entry.golden_name}", tofile=f"rendered {entry.config.template}",
-        ))
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                entry.config.text.splitlines(keepends=True),
+                fromfile=f"golden/{entry.golden_name}",
+                tofile=f"rendered {entry.config.template}",
+            )
+        )
         pytest.fail(f"{entry.golden_name} differs from its golden file:\n{diff}")
 
 

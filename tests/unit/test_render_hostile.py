@@ -29,14 +29,18 @@ from netprov.render.validate import validators_for
 from netprov.settings import REPO_ROOT, load_settings
 from netprov_lab.samples import DEFAULT_SAMPLES_DIR
 
-CORPUS = yaml.safe_load(
-    (REPO_ROOT / "tests/data/hostile-render/corpus.yaml").read_text(encoding="utf-8")
-)
+CORPUS = yaml.safe_load((REPO_ROOT / "tests/data/hostile-render/corpus.yaml").read_text(encoding="utf-8"))
 SETTINGS = load_settings()
 TOPOLOGY = load_topology(SETTINGS.topology_file)
 PLAYBOOKS = {s: load_playbook(SETTINGS, s) for s in ("intranet", "internet")}
-SLOTS = Text(description="SLOTDESC", opd="SLOTOPD", site="SLOTSITE", purpose="SLOTPURPOSE",
-             contact="SLOTCONTACT", location="SLOTLOCATION")
+SLOTS = Text(
+    description="SLOTDESC",
+    opd="SLOTOPD",
+    site="SLOTSITE",
+    purpose="SLOTPURPOSE",
+    contact="SLOTCONTACT",
+    location="SLOTLOCATION",
+)
 OFFLINE = {"hier_config ios", "hier_config eos", "hier_config junos", "routeros syntax"}
 
 
@@ -58,8 +62,14 @@ def _build(raw: dict[str, Any]) -> TemplateData:
     letter = parse_letter(raw["letter"])
     form = parse_form(raw["form"])
     alloc = Allocation.model_validate(raw["allocation"])
-    return build_template_data(raw["request_id"], letter, alloc, TOPOLOGY, form=form,
-                               internet_prefixes=raw.get("internet_prefixes") or ())
+    return build_template_data(
+        raw["request_id"],
+        letter,
+        alloc,
+        TOPOLOGY,
+        form=form,
+        internet_prefixes=raw.get("internet_prefixes") or (),
+    )
 
 
 def _render_all(data: TemplateData, alloc: Allocation) -> dict[str, str]:
@@ -85,8 +95,7 @@ def test_corpus_is_big_enough() -> None:
     assert sum(1 for c in CORPUS["cases"] if c.get("expect") != "reject") >= 30
 
 
-@pytest.mark.parametrize(("base", "case"), CASES, ids=[f"{c['name']}-{b.split('-')[0]}"
-                                                       for b, c in CASES])
+@pytest.mark.parametrize(("base", "case"), CASES, ids=[f"{c['name']}-{b.split('-')[0]}" for b, c in CASES])
 def test_hostile_input(base: str, case: dict[str, Any]) -> None:
     raw = _raw(base)
     value = case["value"] * case["repeat"] if "repeat" in case else case["value"]
@@ -130,5 +139,11 @@ def test_huge_text_is_bounded() -> None:
     _set(raw, "allocation.opd_name", "Dinas " * 50_000)
     data = _build(raw)
     assert len(data.text.description) <= 72
-    assert max(len(ln) for t in _render_all(data, Allocation.model_validate(
-        raw["allocation"])).values() for ln in t.splitlines()) < 200
+    assert (
+        max(
+            len(ln)
+            for t in _render_all(data, Allocation.model_validate(raw["allocation"])).values()
+            for ln in t.splitlines()
+        )
+        < 200
+    )

@@ -64,8 +64,9 @@ def test_names_accepted(name: str) -> None:
     assert check_name(name, "iface") == name
 
 
-@pytest.mark.parametrize("name", ["eth2\nend", "lan1 shutdown", "", "1eth", "eth;", "x" * 65,
-                                  "eth\u200b2", "éth0"])
+@pytest.mark.parametrize(
+    "name", ["eth2\nend", "lan1 shutdown", "", "1eth", "eth;", "x" * 65, "eth\u200b2", "éth0"]
+)
 def test_names_rejected_and_named(name: str) -> None:
     with pytest.raises(RenderError, match="dist_interface"):
         check_name(name, "dist_interface", NAME_RE)

@@ -75,18 +75,23 @@ def _letter_data(service: str) -> dict[str, Any]:
 
 
 def _allocation() -> Allocation:
-    return Allocation.model_validate({**INTERNET.allocation.model_dump(mode="json"),
-                                      "service": SERVICE})
+    return Allocation.model_validate({**INTERNET.allocation.model_dump(mode="json"), "service": SERVICE})
 
 
 def test_the_services_are_the_playbooks_found(playbooks: Path) -> None:
     assert available_services(_settings(playbooks)) == ["internet", SERVICE, "intranet"]
     assert known_services() == {"internet", SERVICE, "intranet"}
     assert available_services(load_settings(playbooks_dir=REPO_ROOT / "playbooks")) == [
-        "internet", "intranet"]
+        "internet",
+        "intranet",
+    ]
     pb = load_playbook(_settings(playbooks), SERVICE)
     assert (pb.lan_pool, pb.uplink.scope, pb.uplink_service, pb.announced) == (
-        "internet", "global", "internet", False)
+        "internet",
+        "global",
+        "internet",
+        False,
+    )
 
 
 def test_letter_with_the_new_service_validates(playbooks: Path) -> None:
@@ -122,8 +127,7 @@ def test_plan_checks_and_render_without_code_change(playbooks: Path) -> None:
     assert str(checks[2].target) == "203.0.113.1"
     announced = announced_prefixes(pb, lambda s: [INTERNET.allocation.lan_prefix], alloc)
     assert announced == []
-    configs = render_link(INTERNET.request_id, letter, alloc, TOPOLOGY, pb,
-                          internet_prefixes=announced)
+    configs = render_link(INTERNET.request_id, letter, alloc, TOPOLOGY, pb, internet_prefixes=announced)
     assert [c.role for c in configs] == ["distribution", "cpe", "access"]
     cpe = next(c for c in configs if c.role == "cpe").text
     assert "203.0.113.1/28" in cpe and SERVICE in cpe
@@ -131,9 +135,13 @@ def test_plan_checks_and_render_without_code_change(playbooks: Path) -> None:
 
 def test_new_service_refuses_a_lan_outside_its_pool(playbooks: Path) -> None:
     pb = load_playbook(_settings(playbooks), SERVICE)
-    alloc = Allocation.model_validate({
-        **_allocation().model_dump(mode="json"),
-        "lan_prefix": "10.100.0.0/28", "lan_gateway": "10.100.0.1/28"})
+    alloc = Allocation.model_validate(
+        {
+            **_allocation().model_dump(mode="json"),
+            "lan_prefix": "10.100.0.0/28",
+            "lan_gateway": "10.100.0.1/28",
+        }
+    )
     from netprov.errors import RenderError
 
     with pytest.raises(RenderError, match="not inside its pool internet"):
@@ -145,8 +153,7 @@ def test_ipam_rules_come_from_the_playbooks(playbooks: Path) -> None:
     assert rules[SERVICE].pool_role == TOPOLOGY.pools["internet"].role
     assert rules[SERVICE].uplink_scope == "global" and not rules[SERVICE].announced
     assert rules["intranet"].uplink_scope == "area" and rules["internet"].announced
-    nb = NetBoxIpam(api=None, counter=SimpleNamespace(count=0), rules=rules,
-                    transfer_role="transfer")
+    nb = NetBoxIpam(api=None, counter=SimpleNamespace(count=0), rules=rules, transfer_role="transfer")
     # bandwidth of both internet services counts against the one internet uplink
     assert nb._sharing("internet") == ["internet", SERVICE]
     assert nb._sharing("intranet") == ["intranet"]
@@ -154,12 +161,14 @@ def test_ipam_rules_come_from_the_playbooks(playbooks: Path) -> None:
 
 def test_global_uplink_scope_needs_a_recorded_uplink(playbooks: Path) -> None:
     letter = parse_letter(_letter_data(SERVICE))
-    survey = Survey(request_id="PJB-2026-0002", service=SERVICE, tenant=None, site=None,
-                    link=None, uplink_scope="global")
+    survey = Survey(
+        request_id="PJB-2026-0002", service=SERVICE, tenant=None, site=None, link=None, uplink_scope="global"
+    )
     fe = evaluate(survey, letter)
     assert any(f.check == "bandwidth" and not f.ok for f in fe.findings)
-    area = Survey(request_id="PJB-2026-0002", service=SERVICE, tenant=None, site=None,
-                  link=None, uplink_scope="area")
+    area = Survey(
+        request_id="PJB-2026-0002", service=SERVICE, tenant=None, site=None, link=None, uplink_scope="area"
+    )
     assert not any(f.check == "bandwidth" for f in evaluate(area, letter).findings)
 
 
@@ -186,13 +195,18 @@ def _service_literals(path: Path) -> list[str]:
         id(node.body[0].value)
         for node in ast.walk(tree)
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        and node.body and isinstance(node.body[0], ast.Expr)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
         and isinstance(node.body[0].value, ast.Constant)
     }
     out = []
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                and node.value in SERVICE_NAMES and id(node) not in docstrings):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value in SERVICE_NAMES
+            and id(node) not in docstrings
+        ):
             out.append(f"{path}:{node.lineno}: {node.value!r}")
         if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("Literal"):
             names = {n.value for n in ast.walk(node.slice) if isinstance(n, ast.Constant)}
@@ -218,8 +232,7 @@ def test_topology_pools_are_a_mapping_with_required_infra_pools() -> None:
     assert set(TOPOLOGY.pools.lan_pools()) == {"intranet", "internet"}
     assert TOPOLOGY.pools.transfer.prefix_length == 30
     with pytest.raises(ValueError, match="transfer"):
-        Topology.model_validate({**raw, "pools": {k: v for k, v in raw["pools"].items()
-                                                  if k != "transfer"}})
+        Topology.model_validate({**raw, "pools": {k: v for k, v in raw["pools"].items() if k != "transfer"}})
     bad = {**raw, "uplinks": [{**raw["uplinks"][0], "service": "gopher"}]}
     with pytest.raises(ValueError, match="unknown service 'gopher'"):
         Topology.model_validate(bad)

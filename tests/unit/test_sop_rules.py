@@ -8,12 +8,7 @@ import pytest
 
 from netprov.domain.sop import DUE_STEP, TERMINAL, TRANSITIONS, Action, Role, State, refusal
 
-ALLOWED = {
-    (a, s, r)
-    for a, t in TRANSITIONS.items()
-    for s in (t.sources or {None})
-    for r in t.roles
-}
+ALLOWED = {(a, s, r) for a, t in TRANSITIONS.items() for s in (t.sources or {None}) for r in t.roles}
 
 
 @pytest.mark.parametrize(
@@ -24,8 +19,9 @@ ALLOWED = {
 def test_every_transition_for_every_role(action: Action, state: State | None, role: Role) -> None:
     why = refusal(action, state, role)
     t = TRANSITIONS[action]
-    expected = role in t.roles and (action is Action.SUBMIT or (state is not None and state not in TERMINAL
-                                                                 and state in t.sources))
+    expected = role in t.roles and (
+        action is Action.SUBMIT or (state is not None and state not in TERMINAL and state in t.sources)
+    )
     assert (why is None) == expected, why
     if why is not None:
         assert action.value in why or "does not exist" in why or state is not None

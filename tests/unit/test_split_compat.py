@@ -8,21 +8,65 @@ import pytest
 
 OLD_NAMES = {
     "netprov.store.db": [
-        "Store", "StoredEvent", "StoredRequest", "JournalEntry", "verify_chain", "HEAD_REVISION",
-        "MIGRATIONS", "MIGRATION_LOCK_KEY", "GENESIS", "_ensure_wal", "_sqlite_immediate", "utc",
-        "canonical", "event_hash", "_req", "_evt",
+        "Store",
+        "StoredEvent",
+        "StoredRequest",
+        "JournalEntry",
+        "verify_chain",
+        "HEAD_REVISION",
+        "MIGRATIONS",
+        "MIGRATION_LOCK_KEY",
+        "GENESIS",
+        "_ensure_wal",
+        "_sqlite_immediate",
+        "utc",
+        "canonical",
+        "event_hash",
+        "_req",
+        "_evt",
     ],
     "netprov.monitoring.zabbix": [
-        "ZabbixBackend", "TEMPLATE_NAME", "PING_KEY", "GROUP_PREFIX", "MACRO_PREFIX", "MANAGED_TAG",
-        "TASK_CHECK_NOW", "HISTORY_UNSIGNED", "host_name", "visible_name", "group_name", "host_tags",
-        "host_macros", "host_inventory", "agent_interface", "_clip", "_transient", "_ts", "_detail",
+        "ZabbixBackend",
+        "TEMPLATE_NAME",
+        "PING_KEY",
+        "GROUP_PREFIX",
+        "MACRO_PREFIX",
+        "MANAGED_TAG",
+        "TASK_CHECK_NOW",
+        "HISTORY_UNSIGNED",
+        "host_name",
+        "visible_name",
+        "group_name",
+        "host_tags",
+        "host_macros",
+        "host_inventory",
+        "agent_interface",
+        "_clip",
+        "_transient",
+        "_ts",
+        "_detail",
     ],
     "netprov.netbox.seed": [
-        "seed_netbox", "Seeder", "diff", "Counts", "PAGE", "ROLE_COLORS",
-        "ROLE_NAMES", "CUSTOM_FIELDS", "NAPALM_DRIVER_CF", "_norm", "_want", "_ref",
+        "seed_netbox",
+        "Seeder",
+        "diff",
+        "Counts",
+        "PAGE",
+        "ROLE_COLORS",
+        "ROLE_NAMES",
+        "CUSTOM_FIELDS",
+        "NAPALM_DRIVER_CF",
+        "_norm",
+        "_want",
+        "_ref",
     ],
     "netprov.cli.request": [
-        "app", "JSON", "service", "print_table", "manual_feasibility", "netbox_feasibility",
+        "app",
+        "JSON",
+        "service",
+        "print_table",
+        "manual_feasibility",
+        "netbox_feasibility",
         "register_top_level",
     ],
 }
@@ -38,9 +82,22 @@ def test_old_names_still_import(module: str) -> None:
 def test_store_keeps_every_method() -> None:
     from netprov.store.db import Store
 
-    for name in ("at_head", "migrate", "session", "insert_request", "get_request", "list_requests",
-                 "append_event", "events", "all_events", "journal", "journal_entries",
-                 "acquire_lock", "lock_holder", "release_lock"):
+    for name in (
+        "at_head",
+        "migrate",
+        "session",
+        "insert_request",
+        "get_request",
+        "list_requests",
+        "append_event",
+        "events",
+        "all_events",
+        "journal",
+        "journal_entries",
+        "acquire_lock",
+        "lock_holder",
+        "release_lock",
+    ):
         assert callable(getattr(Store, name)), name
 
 
@@ -59,5 +116,19 @@ def test_request_commands_in_sop_order() -> None:
     from netprov.cli.request import app
 
     names = [c.name for c in app.registered_commands]
-    assert names == ["documents", "document", "submit", "dispose", "assign", "check", "reject",
-                     "accept", "form", "report", "forward", "review", "list", "show"]
+    assert names == [
+        "documents",
+        "document",
+        "submit",
+        "dispose",
+        "assign",
+        "check",
+        "reject",
+        "accept",
+        "form",
+        "report",
+        "forward",
+        "review",
+        "list",
+        "show",
+    ]

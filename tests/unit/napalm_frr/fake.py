@@ -39,8 +39,7 @@ class FakeTransport:
     def is_alive(self) -> bool:
         return self.alive
 
-    def run(self, command: str, stdin: str | None = None, timeout: float | None = None
-            ) -> Result:
+    def run(self, command: str, stdin: str | None = None, timeout: float | None = None) -> Result:
         self.calls.append((command, stdin))
         subject = command + ("\n" + stdin if stdin else "")
         for i, r in enumerate(self.responses):
@@ -57,8 +56,9 @@ class FakeTransport:
         raise AssertionError(f"unexpected command: {command!r}")
 
 
-def make_driver(responses: list[dict[str, Any]], base: Path | None = None,
-                **optional_args: Any) -> tuple[FRRDriver, FakeTransport]:
+def make_driver(
+    responses: list[dict[str, Any]], base: Path | None = None, **optional_args: Any
+) -> tuple[FRRDriver, FakeTransport]:
     d = FRRDriver("192.0.2.99", "netprov", "not-a-real-secret", optional_args=optional_args)
     fake = FakeTransport(responses, base)
     d.transport = fake
@@ -74,7 +74,5 @@ def load_case(method: str, case: str) -> tuple[FRRDriver, dict[str, Any], Any]:
     spec = json.loads((base / "responses.json").read_text(encoding="utf-8"))
     driver, _ = make_driver(spec["responses"], base)
     expected_file = base / "expected_result.json"
-    expected = json.loads(expected_file.read_text(encoding="utf-8")) \
-        if expected_file.exists() else None
+    expected = json.loads(expected_file.read_text(encoding="utf-8")) if expected_file.exists() else None
     return driver, spec, expected
-

@@ -57,8 +57,7 @@ def test_load_merge_candidate_rejected() -> None:
 
 def test_load_replace_candidate_from_file(tmp_path: Path) -> None:
     f = tmp_path / "frr.conf"
-    f.write_text("Building configuration...\n\nCurrent configuration:\n!\n"
-                 "frr version 8.4.4\nhostname r1\n")
+    f.write_text("Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.4.4\nhostname r1\n")
     d, fake = make_driver([{"match": VALIDATE, "rc": 0}])
     d.load_replace_candidate(filename=str(f))
     assert fake.calls[0][1] == "frr version 8.4.4\nhostname r1\n"  # preamble stripped
@@ -71,20 +70,29 @@ def test_load_replace_candidate_missing_file(tmp_path: Path) -> None:
 
 
 def test_compare_config_merge_uses_running_plus_candidate() -> None:
-    d, fake = make_driver([{"match": VALIDATE, "rc": 0},
-                           {"match": r"frr-reload.py --test", "stdout": RELOAD_TEST_OUT}])
+    d, fake = make_driver(
+        [{"match": VALIDATE, "rc": 0}, {"match": r"frr-reload.py --test", "stdout": RELOAD_TEST_OUT}]
+    )
     d.load_merge_candidate(config=FRAGMENT)
     diff = d.compare_config()
-    assert diff == ("Lines To Delete\n===============\nno router bgp 65099\n\n"
-                    "Lines To Add\n============\ninterface eth1\n ip address 10.250.0.2/30")
+    assert diff == (
+        "Lines To Delete\n===============\nno router bgp 65099\n\n"
+        "Lines To Add\n============\ninterface eth1\n ip address 10.250.0.2/30"
+    )
     cmd, stdin = fake.calls[-1]
     assert "show running-config" in cmd and stdin == FRAGMENT
 
 
 def test_compare_config_replace_empty_when_equal() -> None:
-    d, fake = make_driver([{"match": VALIDATE, "rc": 0},
-                           {"match": r"frr-reload.py --test", "stdout": "\nLines To Delete\n"
-                            "===============\n\nLines To Add\n============\n"}])
+    d, fake = make_driver(
+        [
+            {"match": VALIDATE, "rc": 0},
+            {
+                "match": r"frr-reload.py --test",
+                "stdout": "\nLines To Delete\n===============\n\nLines To Add\n============\n",
+            },
+        ]
+    )
     d.load_replace_candidate(config="hostname r1\n")
     assert d.compare_config() == ""
     assert "show running-config" not in fake.calls[-1][0]
@@ -97,20 +105,24 @@ def test_compare_config_without_candidate() -> None:
 
 
 def test_compare_config_reload_error_raises() -> None:
-    out = ("2026-11-29 14:49:00,636 \x1b[91m  ERROR\x1b[0m: vtysh failed to process new "
-           "configuration: vtysh (mark file) exited with status 2\n")
-    d, _ = make_driver([{"match": VALIDATE, "rc": 0},
-                        {"match": r"frr-reload.py --test", "stdout": out}])
+    out = (
+        "2026-11-29 14:49:00,636 \x1b[91m  ERROR\x1b[0m: vtysh failed to process new "
+        "configuration: vtysh (mark file) exited with status 2\n"
+    )
+    d, _ = make_driver([{"match": VALIDATE, "rc": 0}, {"match": r"frr-reload.py --test", "stdout": out}])
     d.load_replace_candidate(config="hostname r1\n")
     with pytest.raises(ReplaceConfigException, match="vtysh failed"):
         d.compare_config()
 
 
 def test_commit_config_merge_saves_snapshot_and_writes_memory() -> None:
-    d, fake = make_driver([{"match": VALIDATE, "rc": 0},
-                           {"match": r"^sh -s\n.*APPLY-RC", "stdout": "APPLY-RC 0\n"},
-                           {"match": r"^sh -s\n.*rollback.conf.new\" \"\$S/rollback.conf\"",
-                            "stdout": ""}])
+    d, fake = make_driver(
+        [
+            {"match": VALIDATE, "rc": 0},
+            {"match": r"^sh -s\n.*APPLY-RC", "stdout": "APPLY-RC 0\n"},
+            {"match": r"^sh -s\n.*rollback.conf.new\" \"\$S/rollback.conf\"", "stdout": ""},
+        ]
+    )
     d.load_merge_candidate(config=FRAGMENT)
     d.commit_config(message="PJB-2026-0001 step 7")
     apply_script = fake.calls[1][1] or ""
@@ -123,16 +135,18 @@ def test_commit_config_merge_saves_snapshot_and_writes_memory() -> None:
 
 
 def test_commit_config_replace_uses_frr_reload() -> None:
-    d, fake = make_driver([{"match": VALIDATE, "rc": 0},
-                           {"match": r"APPLY-RC", "stdout": "APPLY-RC 0\n"}, OK])
+    d, fake = make_driver(
+        [{"match": VALIDATE, "rc": 0}, {"match": r"APPLY-RC", "stdout": "APPLY-RC 0\n"}, OK]
+    )
     d.load_replace_candidate(config="hostname r1\n")
     d.commit_config()
     assert "frr-reload.py --reload --stdout" in (fake.calls[1][1] or "")
 
 
 def test_commit_config_revert_in_starts_timer_on_router() -> None:
-    d, fake = make_driver([{"match": VALIDATE, "rc": 0},
-                           {"match": r"APPLY-RC", "stdout": "APPLY-RC 0\n"}, OK])
+    d, fake = make_driver(
+        [{"match": VALIDATE, "rc": 0}, {"match": r"APPLY-RC", "stdout": "APPLY-RC 0\n"}, OK]
+    )
     d.load_merge_candidate(config=FRAGMENT)
     d.commit_config(message="try", revert_in=30)
     tail = fake.calls[2][1] or ""
@@ -143,27 +157,31 @@ def test_commit_config_revert_in_starts_timer_on_router() -> None:
 
 def test_commit_config_rejected_restores_and_raises() -> None:
     out = "APPLY-RC 13\nline 1: Failure to communicate[13] to bgpd, line: router bgp 65098\n"
-    d, fake = make_driver([{"match": VALIDATE, "rc": 0},
-                           {"match": r"APPLY-RC", "stdout": out},
-                           {"match": r"restore.log", "rc": 0}])
+    d, fake = make_driver(
+        [
+            {"match": VALIDATE, "rc": 0},
+            {"match": r"APPLY-RC", "stdout": out},
+            {"match": r"restore.log", "rc": 0},
+        ]
+    )
     d.load_merge_candidate(config="router bgp 65098\n")
     with pytest.raises(MergeConfigException, match="Failure to communicate"):
         d.commit_config(message="bad")
     assert "rollback.conf.new" in (fake.calls[-1][1] or "")
-    assert "rollback.conf.new\" \"$S/rollback.conf\"" not in (fake.calls[-1][1] or "")
+    assert 'rollback.conf.new" "$S/rollback.conf"' not in (fake.calls[-1][1] or "")
 
 
 def test_commit_config_refused_while_pending() -> None:
-    d, _ = make_driver([{"match": VALIDATE, "rc": 0},
-                        {"match": r"APPLY-RC", "stdout": "PENDING\n"}])
+    d, _ = make_driver([{"match": VALIDATE, "rc": 0}, {"match": r"APPLY-RC", "stdout": "PENDING\n"}])
     d.load_merge_candidate(config=FRAGMENT)
     with pytest.raises(CommitError, match="pending"):
         d.commit_config()
 
 
 def test_commit_config_validation_failure_in_commit() -> None:
-    d, _ = make_driver([{"match": VALIDATE, "rc": 0},
-                        {"match": r"APPLY-RC", "stdout": "VALIDATE-FAILED\n" + DRYRUN_ERR}])
+    d, _ = make_driver(
+        [{"match": VALIDATE, "rc": 0}, {"match": r"APPLY-RC", "stdout": "VALIDATE-FAILED\n" + DRYRUN_ERR}]
+    )
     d.load_replace_candidate(config="hostname r1\n")
     with pytest.raises(ReplaceConfigException, match="Unknown command"):
         d.commit_config()
@@ -208,7 +226,7 @@ def test_rollback() -> None:
     d, fake = make_driver([{"match": r"rollback.conf", "stdout": "ROLLBACK-RC 0\n"}])
     d.rollback()
     script = fake.calls[0][1] or ""
-    assert "frr-reload.py --reload --stdout \"$S/rollback.conf\"" in script
+    assert 'frr-reload.py --reload --stdout "$S/rollback.conf"' in script
     assert "kill -TERM" in script  # a pending timer is cancelled first
 
 
@@ -225,15 +243,15 @@ def test_use_sudo_wraps_commands() -> None:
 
 
 def test_state_dir_option() -> None:
-    d, fake = make_driver([{"match": r"pending", "stdout": "NONE\n"}],
-                          state_dir="/var/lib/netprov")
+    d, fake = make_driver([{"match": r"pending", "stdout": "NONE\n"}], state_dir="/var/lib/netprov")
     d.has_pending_commit()
     assert "S=/var/lib/netprov" in (fake.calls[0][1] or "")
 
 
 def test_commit_message_is_one_safe_line() -> None:
-    d, fake = make_driver([{"match": VALIDATE, "rc": 0},
-                           {"match": r"APPLY-RC", "stdout": "APPLY-RC 0\n"}, OK])
+    d, fake = make_driver(
+        [{"match": VALIDATE, "rc": 0}, {"match": r"APPLY-RC", "stdout": "APPLY-RC 0\n"}, OK]
+    )
     d.load_merge_candidate(config=FRAGMENT)
     d.commit_config(message="a\nb'; rm -rf / #")
     tail = fake.calls[2][1] or ""
@@ -257,10 +275,13 @@ def test_cli_json() -> None:
     assert d.cli(["show version json"], encoding="json") == {"show version json": {"a": 1}}
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"format": "json"}, "text only"),
-    ({"full": True}, "defaults"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"format": "json"}, "text only"),
+        ({"full": True}, "defaults"),
+    ],
+)
 def test_get_config_refuses_what_frr_cannot_show(kwargs: dict[str, Any], match: str) -> None:
     d, fake = make_driver([])
     with pytest.raises(NotImplementedError, match=match):

@@ -13,8 +13,7 @@ import pytest
 
 from tests.unit.napalm_frr.fake import MOCKED, make_driver
 
-METHODS = ["load_merge_candidate", "compare_config", "commit_config", "confirm_commit",
-           "rollback"]
+METHODS = ["load_merge_candidate", "compare_config", "commit_config", "confirm_commit", "rollback"]
 
 
 def _cases() -> list[tuple[str, str]]:

@@ -8,8 +8,15 @@ import pytest
 
 from tests.unit.napalm_frr.fake import cases, load_case
 
-GETTERS = ["get_facts", "get_interfaces", "get_interfaces_ip", "get_bgp_neighbors",
-           "get_route_to", "get_config", "ping"]
+GETTERS = [
+    "get_facts",
+    "get_interfaces",
+    "get_interfaces_ip",
+    "get_bgp_neighbors",
+    "get_route_to",
+    "get_config",
+    "ping",
+]
 
 
 def _run(method: str, case: str) -> tuple[object, object]:
