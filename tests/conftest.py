@@ -24,6 +24,16 @@ def _progress(msg: str) -> None:
     print(f"[lab] {msg}", flush=True)
 
 
+@pytest.fixture(autouse=True)
+def _default_playbooks_dir() -> Iterator[None]:
+    """Every test starts with the default playbooks directory (an App may have named another)."""
+    from netprov.domain.services import use_playbooks_dir
+
+    use_playbooks_dir(None)
+    yield
+    use_playbooks_dir(None)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     d = tmp_path / "data"
