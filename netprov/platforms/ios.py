@@ -19,7 +19,17 @@ from netprov.platforms._errors import device_errors
 from netprov.platforms.base import Checker, ConnectionKind, Mode, Platform, PushOutcome
 from netprov.settings import Settings
 
-IOS_ERRORS = ("% Invalid", "% Incomplete", "% Ambiguous", "% Unknown")
+# What a (fake-switches or real) IOS answers to a line it refuses; it may stand after the
+# echoed prompt, so a line *containing* one of these is a refusal.
+IOS_ERRORS = (
+    "% Invalid",
+    "% Incomplete",
+    "% Ambiguous",
+    "% Unknown",
+    "% Error",
+    "Invalid input",
+    "No such command",
+)
 IOS_BANNER = ("Building configuration", "Current configuration")
 
 
@@ -61,7 +71,7 @@ def send_lines(conn: Any, lines: list[str], device: str) -> None:
     """
     output = conn.send_config_set(lines, exit_config_mode=False, cmd_verify=False)
     conn.send_command_timing("end")
-    bad = [ln for ln in str(output).splitlines() if ln.strip().startswith(IOS_ERRORS)]
+    bad = [ln for ln in str(output).splitlines() if any(mark in ln for mark in IOS_ERRORS)]
     if bad:
         raise CommitRefused(f"{device} refused the config: {bad[0].strip()}")
 

@@ -30,7 +30,7 @@ from tests.conftest import LAB_DIR
 pytestmark = [pytest.mark.lab, pytest.mark.netbox, pytest.mark.devices]
 
 SERVICE = "internet-no-bgp"
-LETTER = REPO_ROOT / "netprov" / "demo" / "letters" / "2-internet-bappeda.yaml"
+LETTER = REPO_ROOT / "netprov_lab" / "demo" / "letters" / "2-internet-bappeda.yaml"
 DEVICES = ["dist-batamkota1", "cpe-bappeda", "core-dc1", "isp-pe1"]
 THIRD_PLAYBOOK = """\
 service: internet-no-bgp
