@@ -63,6 +63,13 @@ def _open_regular(path: Path, what: str, limit: int) -> tuple[int, int]:
     return fd, st.st_size
 
 
+def check_regular(path: Path, what: str, limit: int) -> int:
+    """The size of ``path`` when it is a regular file of at most ``limit`` bytes; InputError else."""
+    fd, size = _open_regular(path, what, limit)
+    os.close(fd)
+    return size
+
+
 def read_input(path: Path, what: str, limit: int = YAML_LIMIT) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; InputError otherwise."""
     fd, _ = _open_regular(path, what, limit)
