@@ -216,6 +216,9 @@ def parse_yaml(text: str, source: str) -> Any:
         raise InputError([f"{where}{exc.problem}"], source=source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        if "nesting" in str(getattr(exc, "problem", "")):  # libyaml's own limit
+            where = f"line {mark.line + 1}: " if mark is not None else ""
+            raise InputError([f"{where}is nested deeper than {MAX_DEPTH} levels"], source=source) from None
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError([f"is not valid YAML{where}"], source=source) from None
     except RecursionError:

@@ -41,7 +41,7 @@ def _parse_time(value: str) -> dt.datetime:
     from netprov.domain.text import shown
 
     try:
-        if len(value) > 40:
+        if len(value) > 40 or not (value.isascii() and value.isprintable()):
             raise ValueError(value)
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:

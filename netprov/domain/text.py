@@ -37,9 +37,10 @@ def shown(value: object, limit: int = 40) -> str:
     "'a\\\\x1b[31m'"
     """
     text = str(value)
-    cut = text[:limit]
-    out = repr(cut).encode("ascii", "backslashreplace").decode("ascii")
-    if len(text) > limit:
+    out = repr(text[:limit]).encode("ascii", "backslashreplace").decode("ascii")
+    if len(out) > 2 * limit + 2:  # escapes made it long: cut the escaped form too
+        out = out[: 2 * limit] + "'"
+    if len(text) > limit or len(out) > 2 * limit + 2:
         out += f"… ({len(text)} characters)"
     return out
 

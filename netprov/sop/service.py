@@ -18,7 +18,7 @@ from netprov.domain.resources import Feasibility
 from netprov.domain.sop import TRANSITIONS, Action, Role, State, close_target, refusal
 from netprov.domain.text import check_option
 from netprov.domain.users import Directory, User, load_directory
-from netprov.errors import InputError, PermissionDenied, WorkflowError
+from netprov.errors import InputError, NotFoundError, PermissionDenied, WorkflowError
 from netprov.settings import Settings
 from netprov.sop.intake import check_received, check_request_id, discard_evidence, store_evidence
 from netprov.sop.record import RequestRecord, build_record
@@ -116,6 +116,13 @@ class RequestService:
     # --- guards ----------------------------------------------------------------------------
     def _actor(self, username: str) -> User:
         return self.users.get(username)
+
+    def _target(self, username: str) -> User:
+        """The user named by ``--to``; InputError naming the option when unknown."""
+        try:
+            return self.users.get(username)
+        except NotFoundError as exc:
+            raise InputError([f"--to: {exc}"], source="options") from None
 
     def _guard(self, action: Action, record: RequestRecord | None, user: User) -> None:
         why = refusal(action, record.state if record else None, user.role)
@@ -228,14 +235,14 @@ class RequestService:
 
     def dispose(self, request_id: str, actor: str, to: str, note: str = "") -> RequestRecord:
         """Step 2: the head of agency disposes the letter to the head of division."""
-        target = self._actor(to)
+        target = self._target(to)
         if target.role is not Role.KABID:
             raise InputError([f"--to: {to} has role {target.role.value}; step 2 disposes to a kabid"])
         return self._transition(request_id, Action.DISPOSE, actor, note, {"disposed_to": target.username})
 
     def assign(self, request_id: str, actor: str, to: str, note: str = "") -> RequestRecord:
         """Step 3: the head of division assigns data-center staff."""
-        target = self._actor(to)
+        target = self._target(to)
         if target.role is not Role.STAFF:
             raise InputError([f"--to: {to} has role {target.role.value}; step 3 assigns staff"])
         return self._transition(request_id, Action.ASSIGN, actor, note, {"assigned_to": target.username})
