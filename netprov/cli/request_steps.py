@@ -45,9 +45,9 @@ def _parse_time(value: str) -> dt.datetime:
             raise ValueError(value)
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise InputError([f"--received-at: {shown(value)} is not an ISO 8601 time"]) from None
+        raise InputError([f"--received-at: {shown(value)} is not an ISO 8601 time"], "options") from None
     if parsed.tzinfo is None:
-        raise InputError(["--received-at: needs a UTC offset, e.g. 2026-08-14T16:00+07:00"])
+        raise InputError(["--received-at: needs a UTC offset, e.g. 2026-08-14T16:00+07:00"], "options")
     return parsed
 
 

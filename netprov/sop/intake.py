@@ -55,19 +55,22 @@ def check_received(received: dt.datetime, now: dt.datetime, field: str = "receiv
     """A time a letter can have arrived: an offset that exists, from 2000 on, not in the future."""
     offset = received.utcoffset()
     if offset is None:
-        raise InputError([f"{field}: needs a UTC offset, e.g. 2026-08-14T16:00+07:00"])
+        raise InputError([f"{field}: needs a UTC offset, e.g. 2026-08-14T16:00+07:00"], "options")
     if not MIN_OFFSET <= offset <= MAX_OFFSET:
-        raise InputError([f"{field}: the offset {received:%z} is outside -12:00..+14:00"])
+        shown_offset = received.isoformat()[-6:]
+        raise InputError([f"{field}: the offset {shown_offset} is outside -12:00..+14:00"], "options")
     if received.year < EARLIEST.year:  # compared by year first: no overflow near year 1
-        raise InputError([f"{field}: is before 2000-01-01"])
+        raise InputError([f"{field}: is before 2000-01-01"], "options")
     if received.year > now.year + 1 or received > now + dt.timedelta(minutes=5):
-        raise InputError([f"{field}: is in the future"])
+        raise InputError([f"{field}: is in the future"], "options")
 
 
 def check_letter_received(received: dt.datetime, letter_date: dt.date, field: str = "--received-at") -> None:
     """A letter cannot arrive before the date written on it."""
     if received.date() < letter_date:
-        raise InputError([f"{field}: {received:%Y-%m-%d} is before the letter's own date ({letter_date})"])
+        raise InputError(
+            [f"{field}: {received:%Y-%m-%d} is before the letter's own date ({letter_date})"], "options"
+        )
 
 
 #: How far ahead a preferred installation date may be.
@@ -78,9 +81,11 @@ def check_preferred(preferred: dt.date, received: dt.date, today: dt.date) -> No
     """A preferred date not before the request arrived and at most two years ahead."""
     field = "schedule.preferred_date"
     if preferred < received:
-        raise InputError([f"{field}: {preferred} is in the past (before the request arrived, {received})"])
+        raise InputError(
+            [f"{field}: {preferred} is in the past (before the request arrived, {received})"], "form"
+        )
     if preferred > today + MAX_AHEAD:
-        raise InputError([f"{field}: {preferred} is more than two years ahead"])
+        raise InputError([f"{field}: {preferred} is more than two years ahead"], "form")
 
 
 def store_evidence(evidence_dir: Path, request_id: str, evidence: Path) -> dict[str, Any]:
