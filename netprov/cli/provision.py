@@ -57,8 +57,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Step 7 (staff): build the connection, assign addresses, register monitoring."""
         from netprov.app import App
+        from netprov.sop.intake import check_request_id
 
         inv = invocation(ctx)
+        check_request_id(request_id, inv.settings.id_prefix)  # before any use, in every mode
         root = App(inv.settings)
         if manual:
             if evidence is None:

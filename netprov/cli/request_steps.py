@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from netprov.cli.common import console, invocation, print_json
-from netprov.cli.request_common import JSON, service
+from netprov.cli.request_common import JSON, record_tz, service
 from netprov.cli.request_common import done as _done
 from netprov.errors import InputError
 
@@ -23,9 +23,13 @@ def submit(
 ) -> None:
     """Step 1: register an incoming request letter; prints its id."""
     from netprov.domain.letters import load_letter
+    from netprov.sop.intake import check_letter_received, check_received
 
+    when = _parse_time(received_at) if received_at is not None else None
     letter = load_letter(letter_file)
-    when = _parse_time(received_at) if received_at else None
+    if when is not None:
+        check_received(when, dt.datetime.now(dt.UTC), "--received-at")
+        check_letter_received(when, letter.letter.date)
     record = service(ctx).submit(letter, invocation(ctx).actor or invocation(ctx).settings.user, when)
     if json_out:
         print_json(record.detail_json())
@@ -34,12 +38,16 @@ def submit(
 
 
 def _parse_time(value: str) -> dt.datetime:
+    from netprov.domain.text import shown
+
     try:
+        if len(value) > 40 or not (value.isascii() and value.isprintable()):
+            raise ValueError(value)
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise InputError([f"--received-at: {value!r} is not an ISO 8601 time"]) from None
+        raise InputError([f"--received-at: {shown(value)} is not an ISO 8601 time"], "options") from None
     if parsed.tzinfo is None:
-        raise InputError(["--received-at: needs a UTC offset, e.g. 2026-08-14T16:00+07:00"])
+        raise InputError(["--received-at: needs a UTC offset, e.g. 2026-08-14T16:00+07:00"], "options")
     return parsed
 
 
@@ -94,10 +102,15 @@ def form(
 ) -> None:
     """Step 6 (staff): record the department's filled completeness form (validated)."""
     from netprov.domain.letters import load_form
+    from netprov.sop.intake import check_preferred
 
     inv = invocation(ctx)
+    svc = service(ctx)
+    record = svc.get(request_id)  # the id is checked before the form is read
     parsed = load_form(fill)
-    _done(service(ctx).fill_form(request_id, inv.require_actor(), parsed), json_out, "form complete")
+    received = record.request.received_at.astimezone(record_tz(record)).date()
+    check_preferred(parsed.schedule.preferred_date, received, svc.clock().date())
+    _done(svc.fill_form(request_id, inv.require_actor(), parsed), json_out, "form complete")
 
 
 def report(

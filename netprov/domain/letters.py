@@ -13,29 +13,67 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
+    StrictFloat,
+    StrictInt,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
 from netprov.domain.services import ServiceName
+from netprov.domain.text import clean_text, shown
 from netprov.errors import InputError
+from netprov.inputs import load_yaml, parse_yaml, source_name
 
 #: A service name, checked against the playbooks found (kept as ``Service`` for imports).
 Service = ServiceName
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()\-.]{5,24}$")]
-# NIP (Nomor Induk Pegawai): 18 digits, usually written 8 6 1 3.
-NIP_RE = re.compile(r"^\d{8} ?\d{6} ?\d ?\d{3}$")
-REQUEST_ID_RE = re.compile(r"^[A-Z]{2,8}-\d{4}-\d{4}$")
+
+def _text(max_length: int, multiline: bool = False, required: bool = True) -> AfterValidator:
+    """Hostile-text checks on input (context ``input``); records already stored load as they are."""
+
+    def check(v: str, info: ValidationInfo) -> str:
+        if isinstance(info.context, dict) and info.context.get("input"):
+            return clean_text(v, max_length, multiline, required)
+        v = v.strip()
+        if required and not v:
+            raise ValueError("is required and may not be empty")
+        return v
+
+    return AfterValidator(check)
+
+
+#: Free text: real characters (see ``netprov.domain.text``), invisible ends stripped, capped.
+Text = Annotated[str, Field(max_length=500), _text(500, multiline=True)]
+ShortText = Annotated[str, Field(max_length=200), _text(200)]
+Notes = Annotated[str, Field(max_length=2_000), _text(2_000, multiline=True, required=False)]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9][0-9 ()\-.]{5,24}$")
+]
+Email = Annotated[EmailStr, Field(max_length=254)]
+# NIP (Nomor Induk Pegawai): 18 ASCII digits, usually written 8 6 1 3.
+NIP_RE = re.compile(r"^[0-9]{8} ?[0-9]{6} ?[0-9] ?[0-9]{3}\Z")
+REQUEST_ID_RE = re.compile(r"^[A-Z]{2,8}-[0-9]{4}-[0-9]{4,6}\Z")
+
+
+def _no_number(v: object) -> object:
+    if isinstance(v, bool | int | float):
+        raise ValueError("must be a date such as 2026-11-20, not a number")
+    return v
+
+
+#: A date written as a date (YAML's 2026-11-20 or the text "2026-11-20"), never a number.
+Date = Annotated[dt.date, BeforeValidator(_no_number)]
+#: At most this many problems are listed; the rest are counted ("and N more").
+MAX_PROBLEMS = 10
 
 
 class _Strict(BaseModel):
@@ -44,7 +82,7 @@ class _Strict(BaseModel):
 
 class LetterRef(_Strict):
     number: ShortText
-    date: dt.date
+    date: Date
     subject: ShortText
 
     @field_validator("date")
@@ -65,7 +103,7 @@ class SiteRef(_Strict):
 class Contact(_Strict):
     name: ShortText
     phone: Phone
-    email: EmailStr
+    email: Email
 
 
 class Letter(_Strict):
@@ -74,8 +112,8 @@ class Letter(_Strict):
     letter: LetterRef
     opd: ShortText
     service: Service
-    bandwidth_mbps: int = Field(gt=0, le=10_000)
-    hosts: int = Field(gt=0, le=65_000)
+    bandwidth_mbps: StrictInt = Field(gt=0, le=10_000)
+    hosts: StrictInt = Field(gt=0, le=65_000)
     purpose: Text
     site: SiteRef
     contact: Contact
@@ -85,7 +123,7 @@ class Pic(_Strict):
     name: ShortText
     nip: str
     phone: Phone
-    email: EmailStr
+    email: Email
 
     @field_validator("nip")
     @classmethod
@@ -99,23 +137,23 @@ class Pic(_Strict):
 class Location(_Strict):
     building: ShortText
     room: ShortText
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: StrictFloat | StrictInt = Field(ge=-90, le=90, allow_inf_nan=False)
+    longitude: StrictFloat | StrictInt = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
 class Equipment(_Strict):
-    devices: int = Field(ge=0, le=65_000)
-    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    devices: StrictInt = Field(ge=0, le=65_000)
+    notes: Notes = ""
 
 
 class Schedule(_Strict):
-    preferred_date: dt.date
+    preferred_date: Date
 
 
 class CompletenessForm(_Strict):
     """The completeness form the department returns at step 6."""
 
-    request: str
+    request: Annotated[str, Field(max_length=40)]
     pic: Pic
     location: Location
     equipment: Equipment
@@ -124,15 +162,19 @@ class CompletenessForm(_Strict):
     @field_validator("request")
     @classmethod
     def _request_id(cls, v: str) -> str:
-        if not REQUEST_ID_RE.match(v.strip()):
+        if not REQUEST_ID_RE.fullmatch(v.strip()):
             raise ValueError("must be a request id such as 'PJB-2026-0001'")
         return v.strip()
 
 
+def _where(loc: tuple[int | str, ...]) -> str:
+    return ".".join(shown(p, 40).strip("'") if isinstance(p, str) else str(p) for p in loc) or "(document)"
+
+
 def _problems(exc: ValidationError) -> list[str]:
+    """One line per problem, each naming the field; at most :data:`MAX_PROBLEMS` of them."""
     out = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(document)"
+    for err in exc.errors(include_url=False, include_input=False):
         msg = err["msg"]
         if err["type"] == "missing":
             msg = "is required"
@@ -140,27 +182,28 @@ def _problems(exc: ValidationError) -> list[str]:
             msg = "is not a known field"
         elif msg.startswith("Value error, "):
             msg = msg.removeprefix("Value error, ")
-        out.append(f"{loc}: {msg}")
-    return out
+        line = f"{_where(err['loc'])}: {msg}"
+        out.append(line if len(line) <= 300 else line[:300] + "…")
+    return bounded(out)
+
+
+def bounded(problems: list[str]) -> list[str]:
+    """The first :data:`MAX_PROBLEMS` problems, then "and N more"."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"and {len(problems) - MAX_PROBLEMS} more problems"]
 
 
 def _load_yaml(path: Path, what: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError([f"cannot read file: {exc.strerror}"], source=f"{what} {path}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(["is not UTF-8 text"], source=f"{what} {path}") from exc
-    return parse_yaml_text(text, f"{what} {path}")
+    data = load_yaml(path, what)
+    if not isinstance(data, dict):
+        raise InputError(["must be a YAML mapping of fields"], source=source_name(what, path))
+    return data
 
 
 def parse_yaml_text(text: str, source: str) -> Any:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError([f"is not valid YAML{where}"], source=source) from exc
+    """Strictly parse YAML text (see ``netprov.inputs``) that must be a mapping."""
+    data = parse_yaml(text, source)
     if not isinstance(data, dict):
         raise InputError(["must be a YAML mapping of fields"], source=source)
     return data
@@ -175,7 +218,9 @@ def parse_letter(data: Any, source: str = "letter", services: Collection[str] | 
         services: the known services; default: the playbooks found
             (:func:`netprov.domain.services.known_services`).
     """
-    context = {"services": services} if services is not None else None
+    context: dict[str, Any] = {"input": True}
+    if services is not None:
+        context["services"] = services
     try:
         return Letter.model_validate(data, context=context)
     except ValidationError as exc:
@@ -184,15 +229,16 @@ def parse_letter(data: Any, source: str = "letter", services: Collection[str] | 
 
 def parse_form(data: Any, source: str = "form") -> CompletenessForm:
     try:
-        return CompletenessForm.model_validate(data)
+        return CompletenessForm.model_validate(data, context={"input": True})
     except ValidationError as exc:
         raise InputError(_problems(exc), source=source) from exc
 
 
 def load_letter(path: Path, services: Collection[str] | None = None) -> Letter:
     """Read and validate a letter file (see :func:`parse_letter`)."""
-    return parse_letter(_load_yaml(path, "letter"), source=f"letter {path}", services=services)
+    source = source_name("letter", path)
+    return parse_letter(_load_yaml(path, "letter"), source=source, services=services)
 
 
 def load_form(path: Path) -> CompletenessForm:
-    return parse_form(_load_yaml(path, "form"), source=f"form {path}")
+    return parse_form(_load_yaml(path, "form"), source=source_name("form", path))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from netprov.domain.sop import Role
-from netprov.errors import ConfigError, NotFoundError
+from netprov.domain.text import clean_text, shown
+from netprov.errors import ConfigError, InputError, NotFoundError
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}\Z")
+_NIP_RE = re.compile(r"^[0-9]{8} ?[0-9]{6} ?[0-9] ?[0-9]{3}\Z")
+_Name = Annotated[str, Field(max_length=2_000), AfterValidator(lambda v: clean_text(v, 200))]
 
 
 class User(BaseModel):
@@ -16,9 +22,17 @@ class User(BaseModel):
 
     username: str
     role: Role
-    name: str
-    nip: str = ""
-    opd: str | None = None  # for role opd: which department
+    name: _Name
+    nip: Annotated[str, Field(max_length=40)] = ""
+    opd: _Name | None = None  # for role opd: which department
+
+    @field_validator("nip")
+    @classmethod
+    def _nip(cls, v: str) -> str:
+        v = v.strip()
+        if v and not _NIP_RE.fullmatch(v):
+            raise ValueError("must be an 18-digit NIP such as '19800101 200501 1 001' (ASCII digits)")
+        return v
 
 
 # The team used when no users file is given (the lab and the demo). Fictional people.
@@ -42,7 +56,9 @@ class Directory:
         try:
             return self._users[username]
         except KeyError:
-            raise NotFoundError(f"unknown user {username!r}: not in the users file ({self.source})") from None
+            raise NotFoundError(
+                f"unknown user {shown(username)}: not in the users file ({self.source})"
+            ) from None
 
     def find(self, username: str) -> User | None:
         return self._users.get(username)
@@ -59,26 +75,32 @@ def _parse(raw: object, source: str) -> Directory:
         raise ConfigError(f"users file {source}: must have a mapping 'users: {{name: {{role: ...}}}}'")
     users: dict[str, User] = {}
     for name, data in raw["users"].items():
+        if not isinstance(name, str) or not USERNAME_RE.fullmatch(name):
+            raise ConfigError(
+                f"users file {source}: users: {shown(name)} is not a user name (letters, digits, ._-)"
+            )
         if not isinstance(data, dict):
             raise ConfigError(f"users file {source}: users.{name} must be a mapping")
         try:
-            users[str(name)] = User(username=str(name), **data)
+            users[name] = User(username=name, **{str(k): v for k, v in data.items()})
         except ValidationError as exc:
+            errs = exc.errors(include_url=False, include_input=False)
             problems = "; ".join(
-                f"users.{name}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
-            raise ConfigError(f"users file {source}: {problems}") from exc
+                f"users.{name}.{'.'.join(shown(p, 40).strip(chr(39)) for p in e['loc'])}: {e['msg']}"
+                for e in errs[:5]
+            ) + (f"; and {len(errs) - 5} more" if len(errs) > 5 else "")
+            raise ConfigError(f"users file {source}: {problems}") from None
     return Directory(users, source)
 
 
 def load_directory(path: Path | None) -> Directory:
     """Read the users file; with no file, the built-in lab team."""
+    from netprov.inputs import load_yaml
+
     if path is None:
         return _parse({"users": DEFAULT_USERS}, "built-in lab team")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"users file {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"users file {path}: not valid YAML") from exc
-    return _parse(raw, str(path))
+        raw = load_yaml(path, "users file")
+    except InputError as exc:
+        raise ConfigError(f"users file {str(path)[:200]}: {'; '.join(exc.problems)}") from None
+    return _parse(raw, str(path)[:200])

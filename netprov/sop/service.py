@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from netprov.domain.letters import CompletenessForm, Letter
 from netprov.domain.resources import Feasibility
 from netprov.domain.sop import TRANSITIONS, Action, Role, State, close_target, refusal
+from netprov.domain.text import check_option
 from netprov.domain.users import Directory, User, load_directory
-from netprov.errors import InputError, PermissionDenied, WorkflowError
+from netprov.errors import InputError, NotFoundError, PermissionDenied, WorkflowError
 from netprov.settings import Settings
+from netprov.sop.intake import check_received, check_request_id, discard_evidence, store_evidence
 from netprov.sop.record import RequestRecord, build_record
 from netprov.store.db import Store, StoredEvent
 
@@ -90,7 +92,7 @@ class RequestService:
 
     # --- reading --------------------------------------------------------------------------
     def get(self, request_id: str) -> RequestRecord:
-        request = self.store.get_request(request_id)
+        request = self.store.get_request(check_request_id(request_id, self.settings.id_prefix))
         return build_record(request, self.store.events(request_id), self.settings.timezone, self.clock())
 
     def find(self, state: State | None = None, overdue: bool = False) -> list[RequestRecord]:
@@ -114,6 +116,13 @@ class RequestService:
     # --- guards ----------------------------------------------------------------------------
     def _actor(self, username: str) -> User:
         return self.users.get(username)
+
+    def _target(self, username: str) -> User:
+        """The user named by ``--to``; InputError naming the option when unknown."""
+        try:
+            return self.users.get(username)
+        except NotFoundError as exc:
+            raise InputError([f"--to: {exc}"], source="options") from None
 
     def _guard(self, action: Action, record: RequestRecord | None, user: User) -> None:
         why = refusal(action, record.state if record else None, user.role)
@@ -157,26 +166,31 @@ class RequestService:
         outputs: dict[str, Any] | None = None,
         paper: str | None = None,
         paper_extra: dict[str, Any] | None = None,
+        on_failure: Callable[[], None] | None = None,
     ) -> RequestRecord:
-        user = self._actor(actor)
-        record = self.get(request_id)
-        self._guard(action, record, user)
         outputs = dict(outputs or {})
         produced: list[dict[str, Any]] = []
-        if paper:
-            extra = {
-                **(paper_extra or {}),
-                "action": action.value,
-                "actor": user.username,
-                "outputs": outputs,
-            }
-            produced = self.papers.produce(paper, record, extra)
-            if produced:
-                outputs["documents"] = produced
-        try:
+        try:  # every check first; on any failure, what was produced (or stored) is removed
+            check_request_id(request_id, self.settings.id_prefix)
+            note = check_option(note, "--reason" if action is Action.REJECT else "--note")
+            user = self._actor(actor)
+            record = self.get(request_id)
+            self._guard(action, record, user)
+            if paper:
+                extra = {
+                    **(paper_extra or {}),
+                    "action": action.value,
+                    "actor": user.username,
+                    "outputs": outputs,
+                }
+                produced = self.papers.produce(paper, record, extra)
+                if produced:
+                    outputs["documents"] = produced
             self._append(record, action, user, note, outputs)
         except Exception:
             self.papers.discard(produced)
+            if on_failure is not None:
+                on_failure()
             raise
         return self.get(request_id)
 
@@ -190,12 +204,10 @@ class RequestService:
         else:
             user = User(username=f"opd:{letter.opd}", role=Role.OPD, name=letter.opd)
         self._guard(Action.SUBMIT, None, user)
+        note = check_option(note, "--note")
         now = self.clock()
         received = received_at or now
-        if received.tzinfo is None:
-            raise InputError(["received_at: needs a timezone (e.g. 2026-08-14T16:00+07:00)"])
-        if received > now + dt.timedelta(minutes=5):
-            raise InputError(["received_at: is in the future"])
+        check_received(received, now)
         letter_data = letter.model_dump(mode="json")
         req = self.store.insert_request(
             prefix=self.settings.id_prefix,
@@ -223,14 +235,14 @@ class RequestService:
 
     def dispose(self, request_id: str, actor: str, to: str, note: str = "") -> RequestRecord:
         """Step 2: the head of agency disposes the letter to the head of division."""
-        target = self._actor(to)
+        target = self._target(to)
         if target.role is not Role.KABID:
             raise InputError([f"--to: {to} has role {target.role.value}; step 2 disposes to a kabid"])
         return self._transition(request_id, Action.DISPOSE, actor, note, {"disposed_to": target.username})
 
     def assign(self, request_id: str, actor: str, to: str, note: str = "") -> RequestRecord:
         """Step 3: the head of division assigns data-center staff."""
-        target = self._actor(to)
+        target = self._target(to)
         if target.role is not Role.STAFF:
             raise InputError([f"--to: {to} has role {target.role.value}; step 3 assigns staff"])
         return self._transition(request_id, Action.ASSIGN, actor, note, {"assigned_to": target.username})
@@ -248,9 +260,7 @@ class RequestService:
 
     def reject(self, request_id: str, actor: str, reason: str) -> RequestRecord:
         """Step 5: reject, report to the section head, draft the reply letter; then close."""
-        reason = reason.strip()
-        if not reason:
-            raise InputError(["--reason: is required and may not be empty"])
+        reason = check_option(reason, "--reason", required=True)
         record = self.get(request_id)
         reasons = [reason] + [
             r for r in (record.feasibility.reasons if record.feasibility else []) if r != reason
@@ -281,6 +291,7 @@ class RequestService:
 
     def fill_form(self, request_id: str, actor: str, form: CompletenessForm, note: str = "") -> RequestRecord:
         """Step 6b: the department's filled completeness form, validated."""
+        check_request_id(request_id, self.settings.id_prefix)
         if form.request != request_id:
             raise InputError([f"request: the form is for {form.request}, not {request_id}"], source="form")
         return self._transition(
@@ -292,18 +303,21 @@ class RequestService:
         )
 
     def provision_manual(self, request_id: str, actor: str, evidence: Path, note: str = "") -> RequestRecord:
-        """Step 7 done by hand (the SOP allows manual recording): record the evidence file."""
-        try:
-            data = evidence.read_bytes()
-        except OSError as exc:
-            raise InputError([f"--evidence: cannot read {evidence}: {exc.strerror}"]) from exc
-        stored = self._store_evidence(request_id, evidence.name, data)
+        """Step 7 done by hand (the SOP allows manual recording): record the evidence file.
+
+        Id, note, user, role and state are checked before the evidence is read or copied.
+        """
+        note = check_option(note, "--note")
+        user = self._actor(actor)
+        self._guard(Action.PROVISION, self.get(request_id), user)
+        stored = store_evidence(self.settings.evidence_dir, request_id, evidence)
         return self._transition(
             request_id,
             Action.PROVISION,
             actor,
             note or "Koneksi dibuat secara manual",
             {"mode": "manual", "evidence": stored},
+            on_failure=lambda: discard_evidence(stored),
         )
 
     def record_provisioned(
@@ -372,13 +386,3 @@ class RequestService:
             outputs=outputs or {},
         )
         return self.get(request_id)
-
-    # --- helpers ---------------------------------------------------------------------------
-    def _store_evidence(self, request_id: str, name: str, data: bytes) -> dict[str, Any]:
-        digest = hashlib.sha256(data).hexdigest()
-        folder = self.settings.evidence_dir / request_id
-        folder.mkdir(parents=True, exist_ok=True)
-        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:80] or "evidence"
-        path = folder / f"{digest[:12]}-{safe}"
-        path.write_bytes(data)
-        return {"file": str(path), "name": name, "sha256": digest, "bytes": len(data)}

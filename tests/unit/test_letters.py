@@ -84,3 +84,58 @@ def test_service_is_one_of_the_playbooks_found() -> None:
     assert "'wifi'" in problem and "internet" in problem and "intranet" in problem
     # a service is known because a playbook defines it, not because code names it
     assert parse_letter(_patched(base, {"service": "wifi"}), services={"wifi"}).service == "wifi"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "letter.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_yaml_1_1_surprises_are_refused_not_converted(tmp_path: Path) -> None:
+    text = (DATA / "letter-intranet.yaml").read_text()
+    with pytest.raises(InputError) as err:
+        load_letter(_write(tmp_path, text.replace("bandwidth_mbps: 50", "bandwidth_mbps: yes")))
+    assert any(p.startswith("bandwidth_mbps:") for p in err.value.problems)
+    with pytest.raises(InputError) as err:
+        load_letter(_write(tmp_path, text.replace("hosts: 20", "hosts: 1:30")))
+    assert any(p.startswith("hosts:") for p in err.value.problems)
+    # "yes" where text belongs stays the text the department wrote
+    letter = load_letter(_write(tmp_path, text.replace("opd: Dinas Pendidikan", "opd: yes")))
+    assert letter.opd == "yes"
+
+
+def test_duplicate_keys_impossible_dates_and_huge_numbers_name_the_line(tmp_path: Path) -> None:
+    text = (DATA / "letter-intranet.yaml").read_text()
+    with pytest.raises(InputError, match="line 9: repeats the key 'hosts'"):
+        load_letter(_write(tmp_path, text + "hosts: 9000\n"))
+    for bad in ("2026-02-30", "2026-13-01", "2026-11-31"):
+        with pytest.raises(InputError, match=f"does not exist \\({bad}\\)"):
+            load_letter(_write(tmp_path, text.replace("date: 2026-11-20", f"date: {bad}")))
+    with pytest.raises(InputError, match="longer than 30 digits"):
+        load_letter(_write(tmp_path, text.replace("hosts: 20", "hosts: " + "9" * 5000)))
+    with pytest.raises(InputError, match="nested deeper than 20"):
+        load_letter(_write(tmp_path, text + "x: " + "[" * 30 + "]" * 30 + "\n"))
+
+
+def test_many_problems_are_listed_up_to_ten_then_counted(tmp_path: Path) -> None:
+    text = (DATA / "letter-intranet.yaml").read_text() + "".join(f"extra{i}: {i}\n" for i in range(1000))
+    with pytest.raises(InputError) as err:
+        load_letter(_write(tmp_path, text))
+    assert len(err.value.problems) == 11 and err.value.problems[-1] == "and 990 more problems"
+
+
+def test_invisible_ends_are_stripped_and_inner_text_kept() -> None:
+    base = yaml.safe_load((DATA / "letter-intranet.yaml").read_text())
+    letter = parse_letter(_patched(base, {"opd": "\ufeff Dinas Pendidikan\u200b"}))
+    assert letter.opd == "Dinas Pendidikan"
+
+
+def test_not_a_regular_file_is_refused_without_reading(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero"), tmp_path):
+        with pytest.raises(InputError, match="not a regular file"):
+            load_letter(path)
