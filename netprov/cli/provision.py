@@ -47,7 +47,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         request_id: str,
         dry_run: bool = typer.Option(
-            False, "--dry-run", help="Show allocations and config diffs; change nothing (exit 2: changes)."
+            False,
+            "--dry-run",
+            help="Show allocations and config diffs; change nothing (exit 3: changes pending).",
         ),
         resume: bool = typer.Option(False, "--resume", help="Roll back an interrupted run, then run again."),
         manual: bool = typer.Option(False, "--manual", help="Record step 7 done by hand."),

@@ -11,10 +11,10 @@ from netprov.cli.common import console, invocation, print_json
 from netprov.cli.request_common import JSON, service
 from netprov.cli.request_common import done as _done
 from netprov.errors import ConfigError, InputError
-from netprov.settings import Settings
 
 if TYPE_CHECKING:  # imported where used: `netprov --help` stays fast
     from netprov.domain.resources import Feasibility
+    from netprov.settings import Settings
     from netprov.sop.record import RequestRecord
 
 
