@@ -190,3 +190,28 @@ def test_list_mine_is_what_waits_on_me_or_I_acted_on(env: dict[str, str]) -> Non
     assert mine("staff2") == []
     no_user = _run(env, "request", "list", "--mine")
     assert no_user.returncode == 1 and "--as" in no_user.stderr
+
+
+def test_the_run_log_masks_secrets_and_refuses_a_path_as_id(tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    from netprov.cli.provision import RunLog, _progress
+    from netprov.errors import InputError
+    from netprov.settings import load_settings
+
+    settings = load_settings(
+        data_dir=tmp_path / "data", lab_dir=tmp_path / "lab", netbox_token=SecretStr("nbT0k")
+    )
+    log = RunLog(settings, "PJB-2026-0001")
+    report = _progress(log, quiet=True)
+    report("push", "core1", "snmp-server community s3cr3t RO")
+    report("netbox", "", "token nbT0k used for http://127.0.0.1:8001")
+    log.close()
+    text = log.path.read_text(encoding="utf-8")
+    assert log.path.parent == tmp_path / "data" / "logs" and log.path.name.startswith("PJB-2026-0001-")
+    assert "push core1: snmp-server community ********" in text
+    assert "s3cr3t" not in text and "nbT0k" not in text
+    for bad in ("../../x", "/tmp/x", "", "a" * 100, "PJB/1"):
+        with pytest.raises(InputError, match="request id"):
+            RunLog(settings, bad)
+    assert sorted(p.name for p in (tmp_path / "data" / "logs").iterdir()) == [log.path.name]
