@@ -215,3 +215,21 @@ def test_the_run_log_masks_secrets_and_refuses_a_path_as_id(tmp_path: Path) -> N
         with pytest.raises(InputError, match="request id"):
             RunLog(settings, bad)
     assert sorted(p.name for p in (tmp_path / "data" / "logs").iterdir()) == [log.path.name]
+
+
+def test_shell_completion_is_enabled(env: dict[str, str]) -> None:
+    shown = _run(env, "--show-completion", "bash")
+    assert shown.returncode == 0 and "_netprov_completion" in shown.stdout
+    completing = {
+        **env,
+        "_NETPROV_COMPLETE": "complete_bash",
+        "COMP_WORDS": "netprov request li",
+        "COMP_CWORD": "2",
+    }
+    proc = subprocess.run([NETPROV], capture_output=True, text=True, env=completing, timeout=120)
+    assert proc.stdout.split() == ["list"]
+
+
+def test_verbose_and_quiet_together_is_a_usage_error(env: dict[str, str]) -> None:
+    proc = _run(env, "--verbose", "--quiet", "request", "list")
+    assert proc.returncode == 2 and "--verbose or --quiet" in proc.stderr
