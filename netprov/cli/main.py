@@ -42,14 +42,16 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
 
 def _load(name: str) -> Any:
     """The click command for ``name``, importing its module now."""
-    module_name, spec, _ = LAZY_COMMANDS[name]
+    module_name, spec, help_ = LAZY_COMMANDS[name]
     kind, attr = spec.split(":")
     module = importlib.import_module(module_name)
     if kind == "app":
         sub: typer.Typer = getattr(module, attr)
         sub.rich_markup_mode = None  # plain help throughout, like the root
         sub._add_completion = False  # completion is the root's (netprov --install-completion)
-        return typer.main.get_command(sub)
+        group = typer.main.get_command(sub)
+        group.help = group.help or help_
+        return group
     scratch = typer.Typer(rich_markup_mode=None)
     getattr(module, attr)(scratch)
     group = typer.main.get_group(scratch)
