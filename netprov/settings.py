@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     netbox_url: str | None = None
     netbox_token: SecretStr | None = None
     netbox_token_file: Path | None = None
+    netbox_connect_timeout: float = Field(default=5.0, gt=0, le=300)  # seconds to connect
+    netbox_timeout: float = Field(default=30.0, gt=0, le=3600)  # seconds to wait for an answer
 
     # --- devices ----------------------------------------------------------------------------
     device_username: str | None = None

@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import typer
-from pydantic import BaseModel
-from rich.console import Console
 
 from netprov.errors import NetprovError
-from netprov.settings import Settings, load_settings
 
-console = Console()
-err_console = Console(stderr=True)
+if TYPE_CHECKING:  # pydantic_settings is imported when settings are first needed
+    from rich.console import Console
+
+    from netprov.settings import Settings
+
+
+class _LazyConsole:
+    """A rich Console made on first use: ``netprov --help`` does not import rich.console (75 ms)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._kwargs)
+        return getattr(self._console, name)
+
+
+console = cast("Console", _LazyConsole())
+err_console = cast("Console", _LazyConsole(stderr=True))
 
 EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_CHANGES = 2  # --dry-run: changes pending (Terraform's -detailed-exitcode convention)
+EXIT_USAGE = 2  # click's usage error: unknown command or option, bad value
+EXIT_CHANGES = 3  # --dry-run: changes pending (distinct from a usage error: a typo is not "pending")
 
 
 @dataclass
@@ -27,13 +47,32 @@ class Invocation:
     """What the root command parsed: who acts, and settings loaded on first use."""
 
     actor: str | None = None
+    verbosity: int = 0  # -1 --quiet, 0 default, 1 --verbose
     _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def quiet(self) -> bool:
+        return self.verbosity < 0
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from netprov.settings import load_settings
+
             self._settings = load_settings()
         return self._settings
+
+    def configure_output(self) -> None:
+        """--verbose: netprov's log messages on stderr; --quiet: no progress or hint lines."""
+        level = (
+            logging.DEBUG if self.verbosity > 0 else logging.WARNING if self.verbosity == 0 else logging.ERROR
+        )
+        logger = logging.getLogger("netprov")
+        logger.setLevel(level)
+        if self.verbosity > 0 and not logger.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+            logger.addHandler(handler)
 
     def require_actor(self) -> str:
         actor = self.actor or self.settings.user
@@ -51,7 +90,7 @@ def invocation(ctx: typer.Context) -> Invocation:
 
 
 def to_jsonable(obj: Any) -> Any:
-    if isinstance(obj, BaseModel):
+    if hasattr(obj, "model_dump"):  # a pydantic model (pydantic not imported for that)
         return obj.model_dump(mode="json")
     if isinstance(obj, list | tuple):
         return [to_jsonable(o) for o in obj]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -14,14 +16,55 @@ from netprov.errors import InputError
 
 if TYPE_CHECKING:
     from netprov.app import App
-    from netprov.pipeline.provision import DryRunResult, Progress, Provisioner
+    from netprov.pipeline.provision import DryRunResult, Progress, Provisioner, RunResult
+    from netprov.settings import Settings
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
 
-def _progress() -> Progress:
+class RunLog:
+    """The log file of one provisioning run: ``<data dir>/logs/<request id>-<UTC time>.log``.
+
+    Every line is masked (``netprov.documents.masking``, and the configured secret values
+    themselves) before it is written.
+    """
+
+    def __init__(self, settings: Settings, request_id: str) -> None:
+        if not _SAFE_ID.fullmatch(request_id):
+            raise InputError(["request id: not a request id (letters, digits and '-')"])
+        logs = settings.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        self.path = logs / f"{request_id}-{stamp}.log"
+        self._secrets = [
+            s.get_secret_value()
+            for s in (settings.netbox_token, settings.zabbix_token, settings.device_password)
+            if s is not None and s.get_secret_value()
+        ]
+        self._file: IO[str] = self.path.open("x", encoding="utf-8")
+
+    def write(self, line: str) -> None:
+        from netprov.documents.masking import MASK, mask_line
+
+        for secret in self._secrets:
+            line = line.replace(secret, MASK)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        self._file.write(f"{stamp} {mask_line(line)}\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _progress(log: RunLog | None = None, quiet: bool = False) -> Progress:
     t0 = time.monotonic()
 
     def report(stage: str, device: str, message: str) -> None:
         where = f" {device}" if device else ""
+        if log is not None:
+            log.write(f"{stage}{where}: {message}")
+        if quiet:
+            return
         console.print(
             f"[dim]{time.monotonic() - t0:6.1f}s[/dim] [bold]{stage}[/bold]{where}: {escape(message)}",
             highlight=False,
@@ -47,7 +90,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         request_id: str,
         dry_run: bool = typer.Option(
-            False, "--dry-run", help="Show allocations and config diffs; change nothing (exit 2: changes)."
+            False,
+            "--dry-run",
+            help="Show allocations and config diffs; change nothing (exit 3: changes pending).",
         ),
         resume: bool = typer.Option(False, "--resume", help="Roll back an interrupted run, then run again."),
         manual: bool = typer.Option(False, "--manual", help="Record step 7 done by hand."),
@@ -71,12 +116,11 @@ def register(app: typer.Typer) -> None:
             else:
                 console.print(f"{record.id}: step 7 recorded (manual) → {record.state.value}")
             return
-        prov = make_provisioner(root, _silent if json_out else None)
         if dry_run:
-            result = prov.dry_run(request_id)
+            result = make_provisioner(root, _silent if json_out or inv.quiet else None).dry_run(request_id)
             _print_dry_run(result, json_out)
             raise typer.Exit(EXIT_CHANGES if result.changes_pending else EXIT_OK)
-        outcome = prov.run(request_id, inv.require_actor(), resume=resume)
+        outcome = _logged_run(root, request_id, inv.require_actor(), resume, quiet=json_out or inv.quiet)
         if json_out:
             print_json(
                 {
@@ -95,6 +139,24 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"[green]{request_id}: provisioned[/green] in {total:.1f}s (run {outcome.run_id}) → provisioned"
         )
+
+
+def _logged_run(root: App, request_id: str, actor: str, resume: bool, quiet: bool) -> RunResult:
+    """``Provisioner.run`` with its progress (and its end) in a per-run log file."""
+    root.service.get(request_id)  # an unknown request: refused before any file is written
+    log = RunLog(root.settings, request_id)
+    if not quiet:
+        console.print(f"[dim]log: {log.path}[/dim]", highlight=False)
+    log.write(f"provision {request_id} by {actor}{' --resume' if resume else ''}")
+    try:
+        outcome = make_provisioner(root, _progress(log, quiet)).run(request_id, actor, resume=resume)
+        log.write(f"finished: {outcome.status} (run {outcome.run_id})")
+        return outcome
+    except BaseException as exc:
+        log.write(f"failed: {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        log.close()
 
 
 def _print_dry_run(result: DryRunResult, json_out: bool) -> None:

@@ -11,10 +11,11 @@ from netprov.cli.common import console, invocation, print_json
 from netprov.cli.request_common import JSON, service
 from netprov.cli.request_common import done as _done
 from netprov.errors import ConfigError, InputError
-from netprov.settings import Settings
 
 if TYPE_CHECKING:  # imported where used: `netprov --help` stays fast
     from netprov.domain.resources import Feasibility
+    from netprov.domain.users import User
+    from netprov.settings import Settings
     from netprov.sop.record import RequestRecord
 
 
@@ -36,6 +37,7 @@ def check(
     svc = service(ctx)
     actor = inv.require_actor()
     record = svc.get(request_id)
+    may_check(record, svc.users.get(actor))  # before any remote call: NetBox is asked only if it counts
     if manual:
         feasibility = manual_feasibility(record, spec_ok, purpose_ok, bandwidth_ok, ip_ok, note)
     else:
@@ -57,6 +59,19 @@ def check(
         mark = "[green]ok[/green]" if f.ok else "[red]no[/red]"
         console.print(f"  {mark} {f.check}: {escape(f.detail)}", highlight=False)
     _done(record, False, "inspection recorded")
+
+
+def may_check(record: RequestRecord, user: User) -> None:
+    """Refuse now, as the register would after the check, if this user may not check this request."""
+    from netprov.domain.sop import TRANSITIONS, Action, refusal
+    from netprov.errors import PermissionDenied, WorkflowError
+
+    why = refusal(Action.CHECK, record.state, user.role)
+    if why is None:
+        return
+    if user.role not in TRANSITIONS[Action.CHECK].roles:
+        raise PermissionDenied(f"{user.username} may not check: {why}")
+    raise WorkflowError(f"{record.id}: {why}")
 
 
 def manual_feasibility(

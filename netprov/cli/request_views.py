@@ -8,40 +8,82 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from netprov.cli.common import console, print_json
+from netprov.cli.common import console, invocation, print_json
 from netprov.cli.request_common import JSON, service
 from netprov.cli.request_common import record_tz as _tz
 from netprov.domain.sop import State
 
 if TYPE_CHECKING:  # imported where used: `netprov --help` stays fast
+    from netprov.domain.users import User
     from netprov.sop.record import RequestRecord
+
+# Who a waiting step belongs to, beyond its role: the kabid the letter was disposed to (step 3),
+# the staff assigned (steps 4-8). Other steps wait on any user of the role (the kadis).
+_ASSIGNEE_KEY = {"kabid": "disposed_to", "staff": "assigned_to"}
+
+
+def waits_on(record: RequestRecord, user: User) -> bool:
+    """True when the request's current step is the user's to do (role, and assignment if any)."""
+    if record.next_role is None or record.next_role != user.role.value:
+        return False
+    key = _ASSIGNEE_KEY.get(record.next_role)
+    assignee = record._latest_output(key) if key else None
+    return assignee is None or str(assignee) == user.username
+
+
+def is_mine(record: RequestRecord, user: User) -> bool:
+    """``request list --mine``: the current step waits on the user, or the user acted on it."""
+    return waits_on(record, user) or any(e.actor == user.username for e in record.events)
 
 
 def list_(
     ctx: typer.Context,
     state: State | None = typer.Option(None, "--state", help="Only requests in this state."),
     overdue: bool = typer.Option(False, "--overdue", help="Only requests past a deadline."),
+    mine: bool = typer.Option(
+        False,
+        "--mine",
+        help="Only requests whose current step waits on the acting user (--as), or that they acted on.",
+    ),
     json_out: bool = JSON,
 ) -> None:
     """The requests in the register."""
-    records = service(ctx).find(state, overdue)
+    svc = service(ctx)
+    records = svc.find(state, overdue)
+    if mine:
+        user = svc.users.get(invocation(ctx).require_actor())
+        records = [r for r in records if is_mine(r, user)]
     if json_out:
         print_json([r.summary_json() for r in records])
         return
     print_table(records)
 
 
+def _list_table() -> Table:
+    """The list's columns, fitting 80 columns: the id (the column people copy) and the state (a
+    --state value) are never cut or wrapped; other cells wrap between words, and a word longer
+    than its column folds onto the next line rather than ending in an ellipsis."""
+    table = Table(header_style="bold underline", box=None, pad_edge=False, padding=(0, 1))
+    table.add_column("id", no_wrap=True, min_width=len("PJB-2026-0000"))
+    table.add_column("OPD", overflow="fold", ratio=1, min_width=11)
+    table.add_column("service", no_wrap=True)
+    table.add_column("Mbps", justify="right", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("next", overflow="fold")
+    table.add_column("due WIB", overflow="fold")
+    return table
+
+
 def print_table(records: list[RequestRecord]) -> None:
-    table = Table(show_header=True, header_style="bold")
-    for col in ("id", "OPD", "service", "Mbps", "state", "next", "due (WIB)", "SLA"):
-        table.add_column(col)
+    table = _list_table()
     for r in records:
         letter = r.letter
         due = r.due_at.astimezone(_tz(r)).strftime("%d %b %H:%M") if r.due_at else "-"
-        sla = f"[red]late {r.overdue_days} wd[/red]" if r.overdue else ("-" if not r.due_at else "ok")
-        nxt = f"step {r.due_step} ({r.next_role})" if r.due_step else "-"
+        if r.overdue:
+            due += f" [red]late {r.overdue_days} wd[/red]"
+        nxt = f"{r.due_step} {r.next_role}" if r.due_step else "-"
         table.add_row(
-            r.id, escape(letter.opd), letter.service, str(letter.bandwidth_mbps), r.state.value, nxt, due, sla
+            r.id, escape(letter.opd), letter.service, str(letter.bandwidth_mbps), r.state.value, nxt, due
         )
     console.print(table)
 
@@ -97,18 +139,17 @@ def show(ctx: typer.Context, request_id: str, json_out: bool = JSON) -> None:
     console.print(table)
     docs = record.documents
     if docs:
-        dt_table = Table(title="documents", title_justify="left", show_header=True, header_style="bold")
-        for col in ("step", "kind", "version", "file", "sha256"):
-            dt_table.add_column(col)
+        # One line each, not a table: a path is never wrapped mid-word (the terminal soft-wraps it
+        # whole, so it can be copied).
+        console.print("[bold]documents[/bold]")
         for d in docs:
-            dt_table.add_row(
-                str(d.get("step")),
-                str(d.get("kind")),
-                str(d.get("version", "")),
-                str(d.get("pdf") or d.get("html") or ""),
-                str(d.get("sha256_pdf", ""))[:16],
+            path = escape(str(d.get("pdf") or d.get("html") or ""))
+            console.print(
+                f"  step {d.get('step')} {d.get('kind')} v{d.get('version', '')} "
+                f"sha256 {str(d.get('sha256_pdf', ''))[:16]}  {path}",
+                highlight=False,
+                soft_wrap=True,
             )
-        console.print(dt_table)
 
 
 def sla(ctx: typer.Context, json_out: bool = JSON) -> None:
