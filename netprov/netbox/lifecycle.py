@@ -129,9 +129,3 @@ class NetBoxLifecycle(NetBoxSurvey):
         )
         nets = {net(r["prefix"]) for r in rows}
         return sorted(nets, key=lambda n: (int(n.network_address), n.prefixlen))
-
-    def active_internet_prefixes(self) -> list[ipaddress.IPv4Network]:
-        """Deprecated alias (one release): the announced LANs of every announcing service."""
-        services = [s for s, r in sorted(self.rules.items()) if r.announced]
-        nets = {n for s in services for n in self.active_prefixes(s)}
-        return sorted(nets, key=lambda n: (int(n.network_address), n.prefixlen))

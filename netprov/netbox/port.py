@@ -57,7 +57,3 @@ class Ipam(Protocol):
         for a playbook with ``announce: provider``; see
         :func:`netprov.render.playbook.announced_prefixes`)."""
         ...
-
-    def active_internet_prefixes(self) -> list[ipaddress.IPv4Network]:
-        """Deprecated (one release): ``active_prefixes`` of every announcing service."""
-        ...

@@ -143,7 +143,7 @@ def test_allocate_twice_same_objects_then_release(ipam: NetBoxIpam, lab_settings
     with pytest.raises(NotFeasibleError):
         ipam.allocate("TST-2026-0011", letter)
     # internet: the reserved prefix is announced and its bandwidth is committed
-    assert first.lan_prefix in ipam.active_internet_prefixes()
+    assert first.lan_prefix in ipam.active_prefixes("internet")
     fe2 = ipam.check("TST-2026-0012", make_letter(site="Kantor Bappeda", opd="Bappeda", bandwidth=60))
     assert "bandwidth" in {f.check for f in fe2.findings if not f.ok}
     # audit: every object journaled

@@ -8,7 +8,6 @@ changes nothing anywhere.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,38 +25,19 @@ from netprov.settings import REPO_ROOT, Settings, load_settings
 from netprov.sop.service import RequestService
 from netprov_lab.demo.scenario import sample_form
 from tests.conftest import LAB_DIR
+from tests.third_playbook import SERVICE, playbooks_folder
 
 pytestmark = [pytest.mark.lab, pytest.mark.netbox, pytest.mark.devices]
 
-SERVICE = "internet-no-bgp"
 LETTER = REPO_ROOT / "netprov_lab" / "demo" / "letters" / "2-internet-bappeda.yaml"
 DEVICES = ["dist-batamkota1", "cpe-bappeda", "core-dc1", "isp-pe1"]
-THIRD_PLAYBOOK = """\
-service: internet-no-bgp
-description: Internet link without BGP (statically routed by the ISP)
-pool: internet
-uplink: {scope: global, service: internet}
-announce: none
-targets:
-  - {role: distribution, device: allocation.dist_device, template: distribution, mode: merge}
-  - {role: cpe, device: allocation.cpe_device, template: cpe, mode: merge}
-  - {role: access, device: allocation.access_switch, template: access, mode: merge, optional: true}
-checks:
-  - {kind: interface_address, role: distribution, interface: dist_interface, address: dist_address}
-  - {kind: interface_address, role: cpe, interface: cpe_lan_interface, address: lan_gateway}
-  - {kind: ping, from: core, to: lan_gateway}
-"""
 
 
 @pytest.fixture
 def third_settings(
     netbox_lab: dict[str, Any], device_lab: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:
-    folder = tmp_path / "playbooks"
-    folder.mkdir()
-    for p in (REPO_ROOT / "playbooks").glob("*.yaml"):
-        shutil.copy(p, folder / p.name)
-    (folder / "new-internet-no-bgp-link.yaml").write_text(THIRD_PLAYBOOK, encoding="utf-8")
+    folder = playbooks_folder(tmp_path)
     # letters reloaded from the register are checked against the same folder
     monkeypatch.setenv("NETPROV_PLAYBOOKS_DIR", str(folder))
     yield load_settings(data_dir=tmp_path / "data", lab_dir=LAB_DIR, id_prefix="UJI", playbooks_dir=folder)

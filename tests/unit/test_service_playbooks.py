@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -29,38 +28,16 @@ from netprov.render.playbook import (
 )
 from netprov.settings import REPO_ROOT, Settings, load_settings
 from netprov_lab.samples import DEFAULT_SAMPLES_DIR, load_sample
+from tests.third_playbook import SERVICE, playbooks_folder
 
 TOPOLOGY = load_topology(load_settings().topology_file)
 INTERNET = load_sample(DEFAULT_SAMPLES_DIR / "dinkes-internet-small.yaml")
-SERVICE = "internet-no-bgp"
-
-#: An internet link whose provider is not touched: public LAN from the internet pool,
-#: bandwidth against the internet uplink, nothing announced, no core or provider config.
-THIRD_PLAYBOOK = """\
-service: internet-no-bgp
-description: Internet link without BGP (statically routed by the ISP)
-pool: internet
-uplink: {scope: global, service: internet}
-announce: none
-targets:
-  - {role: distribution, device: allocation.dist_device, template: distribution, mode: merge}
-  - {role: cpe, device: allocation.cpe_device, template: cpe, mode: merge}
-  - {role: access, device: allocation.access_switch, template: access, mode: merge, optional: true}
-checks:
-  - {kind: interface_address, role: distribution, interface: dist_interface, address: dist_address}
-  - {kind: interface_address, role: cpe, interface: cpe_lan_interface, address: lan_gateway}
-  - {kind: ping, from: core, to: lan_gateway}
-"""
 
 
 @pytest.fixture
 def playbooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The two playbooks of the repository and the third one, in a temporary folder."""
-    folder = tmp_path / "playbooks"
-    folder.mkdir()
-    for p in (REPO_ROOT / "playbooks").glob("*.yaml"):
-        shutil.copy(p, folder / p.name)
-    (folder / "new-internet-no-bgp-link.yaml").write_text(THIRD_PLAYBOOK, encoding="utf-8")
+    folder = playbooks_folder(tmp_path)
     monkeypatch.setenv("NETPROV_PLAYBOOKS_DIR", str(folder))
     return folder
 
