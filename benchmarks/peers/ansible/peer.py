@@ -50,7 +50,16 @@ def ensure_ansible(settings: Settings) -> Path:
         uv = shutil.which("uv") or "uv"
         subprocess.run([uv, "venv", "-q", "-p", "python3.11", str(venv)], check=True)
         subprocess.run(
-            [uv, "pip", "install", "-q", f"ansible=={ANSIBLE_VERSION}", "pynetbox==7.4.1", "paramiko", "netaddr"],
+            [
+                uv,
+                "pip",
+                "install",
+                "-q",
+                f"ansible=={ANSIBLE_VERSION}",
+                "pynetbox==7.4.1",
+                "paramiko",
+                "netaddr",
+            ],
             check=True,
             env={**os.environ, "VIRTUAL_ENV": str(venv)},
         )
@@ -83,9 +92,7 @@ def inventory(settings: Settings, n: int, key: Path, venv: Path) -> dict[str, An
     ports = _router_ports()
     zabbix = str(settings.zabbix_url or "http://127.0.0.1:8081")
     zhost, _, zport = zabbix.split("://", 1)[1].partition(":")
-    requests = {
-        f"{PEER_PREFIX}{i:02d}": {"router": ROUTERS[i % len(ROUTERS)]} for i in range(1, n + 1)
-    }
+    requests = {f"{PEER_PREFIX}{i:02d}": {"router": ROUTERS[i % len(ROUTERS)]} for i in range(1, n + 1)}
     return {
         "all": {
             "children": {
@@ -109,7 +116,9 @@ def inventory(settings: Settings, n: int, key: Path, venv: Path) -> dict[str, An
                     },
                 },
                 "zabbix": {
-                    "hosts": {"zabbix-lab": {"ansible_host": zhost, "ansible_httpapi_port": int(zport or 80)}},
+                    "hosts": {
+                        "zabbix-lab": {"ansible_host": zhost, "ansible_httpapi_port": int(zport or 80)}
+                    },
                     "vars": {
                         "ansible_connection": "httpapi",
                         "ansible_network_os": "community.zabbix.zabbix",
@@ -162,7 +171,14 @@ def run_peer(settings: Settings, n: int, forks: int = 5) -> float:
         with vtysh_key(settings, work) as key:
             inv = work / "inventory.yaml"
             inv.write_text(yaml.safe_dump(inventory(settings, n, key, venv)), encoding="utf-8")
-            cmd = [str(venv / "bin" / "ansible-playbook"), "-i", str(inv), "-f", str(forks), str(HERE / "site.yml")]
+            cmd = [
+                str(venv / "bin" / "ansible-playbook"),
+                "-i",
+                str(inv),
+                "-f",
+                str(forks),
+                str(HERE / "site.yml"),
+            ]
             t0 = time.monotonic()
             proc = subprocess.run(cmd, env=_env(settings, work), capture_output=True, text=True)
             seconds = time.monotonic() - t0
@@ -176,19 +192,43 @@ def cleanup(settings: Settings) -> dict[str, int]:
     """Remove what the peer made: NetBox prefixes and IPs, Zabbix hosts, routes on the routers."""
     import pynetbox
 
-    nb = pynetbox.api(str(settings.netbox_url), token=settings.netbox_token.get_secret_value() if settings.netbox_token else None)
-    ips = [ip for ip in nb.ipam.ip_addresses.filter(q=PEER_PREFIX) if str(ip.description).startswith(PEER_PREFIX)]
-    prefixes = [p for p in nb.ipam.prefixes.filter(q=PEER_PREFIX) if str(p.description).startswith(PEER_PREFIX)]
+    nb = pynetbox.api(
+        str(settings.netbox_url),
+        token=settings.netbox_token.get_secret_value() if settings.netbox_token else None,
+    )
+    ips = [
+        ip for ip in nb.ipam.ip_addresses.filter(q=PEER_PREFIX) if str(ip.description).startswith(PEER_PREFIX)
+    ]
+    prefixes = [
+        p for p in nb.ipam.prefixes.filter(q=PEER_PREFIX) if str(p.description).startswith(PEER_PREFIX)
+    ]
     lans = [str(p.prefix) for p in prefixes]
     for obj in ips + prefixes:
         obj.delete()
     key = Path(settings.lab_dir) / "devices" / "id_ed25519"
-    for router, port in _router_ports().items():
-        script = "\n".join(["configure terminal", *[f"no ip route {lan} Null0 tag 29" for lan in lans], "end"])
+    for port in _router_ports().values():
+        script = "\n".join(
+            ["configure terminal", *[f"no ip route {lan} Null0 tag 29" for lan in lans], "end"]
+        )
         subprocess.run(
-            ["ssh", "-q", "-i", str(key), "-p", str(port), "-o", "StrictHostKeyChecking=no",
-             "-o", "UserKnownHostsFile=/dev/null", "root@127.0.0.1", "vtysh"],
-            input=script, text=True, capture_output=True, check=False,
+            [
+                "ssh",
+                "-q",
+                "-i",
+                str(key),
+                "-p",
+                str(port),
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "root@127.0.0.1",
+                "vtysh",
+            ],
+            input=script,
+            text=True,
+            capture_output=True,
+            check=False,
         )
     hosts = 0
     from netprov.app import App
