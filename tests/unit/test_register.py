@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from netprov.domain.letters import load_form, load_letter
+from netprov.domain.letters import load_form
 from netprov.domain.resources import Feasibility, Finding
 from netprov.domain.sop import State
 from netprov.domain.users import load_directory
