@@ -4,6 +4,7 @@ agenda of outgoing letters, duplicate letters and impossible dates. Real SQLite 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -365,6 +366,51 @@ def test_preferred_date_before_the_request_arrived_is_refused(svc: RequestServic
     past = form.model_copy(
         update={"schedule": form.schedule.model_copy(update={"preferred_date": dt.date(2026, 1, 5)})}
     )
-    with pytest.raises(InputError, match="schedule.preferred_date"):
+    with pytest.raises(InputError, match=r"schedule\.preferred_date"):
         svc.fill_form(rid, "staff1", past)
     assert svc.get(rid).state is State.FORM_REQUESTED
+
+
+# --- the CLI --------------------------------------------------------------------------------------
+def test_cli_reassign_sign_reply_agenda_and_duplicates(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from netprov.cli.main import app
+    from tests.letters import distinct_letter_file
+
+    env = {"NETPROV_DATA_DIR": str(tmp_path / "data"), "NETPROV_LAB_DIR": str(tmp_path / "lab")}
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(app, list(args), env=env)
+
+    letter = distinct_letter_file(tmp_path)
+    res = run("request", "submit", str(letter))
+    assert res.exit_code == 0, res.output
+    rid = res.stdout.strip()
+    assert run("--as", "kadis", "request", "dispose", rid, "--to", "kabid").exit_code == 0
+    assert run("--as", "kabid", "request", "assign", rid, "--to", "staff2").exit_code == 0
+    check = ("request", "check", rid, "--manual", "--no-bandwidth", "--ip-ok")
+    res = run("--as", "staff1", *check)
+    assert isinstance(res.exception, PermissionDenied) and "staff2" in str(res.exception)
+    res = run("--as", "kabid", "request", "reassign", rid, "--to", "staff1", "--note", "staff2 cuti")
+    assert res.exit_code == 0 and "reassigned to staff1" in res.stdout
+    assert run("--as", "staff1", *check).exit_code == 0
+    res = run("--as", "staff1", "request", "reject", rid, "--reason", "Bandwidth tidak tersedia")
+    assert res.exit_code == 0 and "sign-reply" in res.stdout
+    res = run("--as", "kadis", "request", "sign-reply", rid)
+    assert res.exit_code == 0 and "closed" in res.stdout, res.output
+    res = run("request", "documents", rid)
+    assert res.exit_code == 0
+    assert "agenda LP 2026/1" in res.stdout and "agenda SB 2026/2" in res.stdout
+    rows = run("request", "documents", rid, "--json")
+    numbers = [(r["kind"], r["version"], r["agenda"], r["letter_number"]) for r in json.loads(rows.stdout)]
+    assert [n[:2] for n in numbers] == [
+        ("laporan-pemeriksaan", 1),
+        ("surat-balasan", 1),
+        ("surat-balasan", 2),
+    ]
+    assert numbers[0][3].startswith("001/") and numbers[1][3].startswith("001/")  # first of its kind
+    assert numbers[2][3].startswith("002/")  # the signed version: its own number
+    res = run("request", "submit", str(letter))
+    assert isinstance(res.exception, DuplicateLetter) and rid in str(res.exception)
