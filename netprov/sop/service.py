@@ -99,9 +99,8 @@ class RequestService(ServiceBase):
         received = received_at or now
         field = "--received-at" if received_at is not None else "received_at (now)"
         check_received(received, now, field)
-        if received_at is None:
-            received = received.astimezone(ZoneInfo(self.settings.timezone))
-        check_letter_received(received, letter.letter.date, field)
+        local = received if received_at is not None else received.astimezone(ZoneInfo(self.settings.timezone))
+        check_letter_received(local, letter.letter.date, field)
         req = self.store.insert_request(
             prefix=self.settings.id_prefix,
             year=now.year,
