@@ -415,3 +415,33 @@ def test_cli_reassign_sign_reply_agenda_and_duplicates(tmp_path: Path) -> None:
     assert numbers[2][3].startswith("002/")  # the signed version: its own number
     res = run("request", "submit", str(letter))
     assert isinstance(res.exception, DuplicateLetter) and rid in str(res.exception)
+
+
+def test_close_after_a_rejection_needs_the_signed_reply() -> None:
+    from netprov.domain.sop import DUE_STEP, NEXT_ROLE, TRANSITIONS, Role, close_target, refusal
+
+    assert refusal(Action.CLOSE, State.REJECTED, Role.KADIS) is not None
+    assert refusal(Action.CLOSE, State.REPLY_SIGNED, Role.KADIS) is None
+    assert refusal(Action.SIGN_REPLY, State.REJECTED, Role.STAFF) is not None
+    assert TRANSITIONS[Action.SIGN_REPLY].step == 5 and TRANSITIONS[Action.SIGN_REPLY].roles == {Role.KADIS}
+    assert (DUE_STEP[State.REJECTED], NEXT_ROLE[State.REJECTED]) == (5, Role.KADIS)
+    assert close_target(State.REPLY_SIGNED) is State.CLOSED
+
+
+def test_the_paper_context_carries_the_agenda_number_and_issued_numbers(
+    svc: RequestService, settings: Settings
+) -> None:
+    """The documents side: ``{seq}`` is the agenda number; references use issued numbers."""
+    from netprov.documents import context_from_record
+    from netprov.documents.context import DocumentKind
+    from netprov.documents.view import MISSING, doc_view
+
+    rid = assigned(svc, "staff1")
+    svc.check(rid, "staff1", feasible(False))
+    rec = svc.get(rid)
+    ctx = context_from_record(rec, load_directory(None), {"agenda_seq": 41})
+    assert ctx.seq == 41 and ctx.numbers == {"laporan-pemeriksaan": "001/laporan-pemeriksaan/2026"}
+    view = doc_view(DocumentKind.SURAT_BALASAN, ctx, settings)
+    assert view.number.startswith("041/")
+    assert view.refs["laporan-pemeriksaan"] == "001/laporan-pemeriksaan/2026"
+    assert view.refs["berita-acara"] == MISSING  # not issued: no invented number
