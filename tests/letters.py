@@ -33,3 +33,9 @@ def distinct_letter_file(folder: Path, n: int | None = None) -> Path:
     path = folder / f"letter-{nth}.yaml"
     path.write_text(LETTER.read_text(encoding="utf-8").replace(_NUMBER, number(nth)), encoding="utf-8")
     return path
+
+
+def renumbered(letter: Letter) -> Letter:
+    """``letter`` under a number of its own (for tests that submit one letter file many times)."""
+    ref = letter.letter.model_copy(update={"number": f"{letter.letter.number}-T{next(_counter)}"})
+    return letter.model_copy(update={"letter": ref})
