@@ -42,7 +42,8 @@ def _row(doc: StoredDocument, settings: Settings) -> dict[str, Any]:
         "step": doc.step,
         "version": doc.version,
         "letter_number": doc.letter_number,
-        "agenda": _agenda(doc),
+        "agenda": doc.agenda,  # {kind, year, seq}: its entry in the agenda of outgoing letters
+        "agenda_entry": _agenda(doc),
         "generated_at": doc.generated_at.isoformat(),
         "files": {
             fmt: {
@@ -90,7 +91,7 @@ def documents(
         highlight=False,
     )
     for r in rows:
-        agenda = f"  agenda {escape(r['agenda'])}" if r["agenda"] else ""
+        agenda = f"  agenda {escape(r['agenda_entry'])}" if r["agenda_entry"] else ""
         console.print(
             f"  step {r['step']}  [bold]{r['kind']}[/bold] v{r['version']}  {escape(r['letter_number'])}"
             + agenda,

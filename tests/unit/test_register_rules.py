@@ -406,6 +406,7 @@ def test_cli_reassign_sign_reply_agenda_and_duplicates(tmp_path: Path) -> None:
     assert re.search(r"agenda LP \d{4}/1\b", res.stdout) and re.search(r"agenda SB \d{4}/2\b", res.stdout)
     rows = run("request", "documents", rid, "--json")
     numbers = [(r["kind"], r["version"], r["agenda"], r["letter_number"]) for r in json.loads(rows.stdout)]
+    assert [n[2]["seq"] for n in numbers] == [1, 1, 2]
     assert [n[:2] for n in numbers] == [
         ("laporan-pemeriksaan", 1),
         ("surat-balasan", 1),
@@ -445,3 +446,29 @@ def test_the_paper_context_carries_the_agenda_number_and_issued_numbers(
     assert view.number.startswith("041/")
     assert view.refs["laporan-pemeriksaan"] == "001/laporan-pemeriksaan/2026"
     assert view.refs["berita-acara"] == MISSING  # not issued: no invented number
+
+
+def test_the_same_letter_from_two_writers_at_once_is_registered_once(
+    tmp_path: Path, settings: Settings
+) -> None:
+    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    Store(url)  # created and migrated once
+    letter = distinct_letter()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def submit() -> None:
+        svc = RequestService(Store(url), load_directory(None), settings, NoPapers(), Clock())
+        barrier.wait()
+        try:
+            outcomes.append(svc.submit(letter).id)
+        except DuplicateLetter as exc:
+            outcomes.append(f"refused {exc.existing_id}")
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    ids = [o for o in outcomes if not o.startswith("refused")]
+    assert len(ids) == 1 and sorted(outcomes)[1:] == [f"refused {ids[0]}"] * 3
