@@ -47,6 +47,8 @@ def main(n: int) -> None:
     t_all = time.monotonic()
     for i in range(n):
         letter = load_letter(LETTERS / CYCLE[i % len(CYCLE)])
+        numbered = letter.letter.model_copy(update={"number": f"{letter.letter.number}-{i + 1}"})
+        letter = letter.model_copy(update={"letter": numbered})  # the register refuses a letter twice
         rid = svc.submit(letter).id
         svc.dispose(rid, "kadis", "kabid")
         svc.assign(rid, "kabid", "staff1")

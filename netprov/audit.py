@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from netprov.domain.sop import State
+from netprov.domain.assignment import assignment_violations
+from netprov.domain.sop import Action, State
 from netprov.sop.record import RequestRecord
 from netprov.store.db import verify_chain
 
@@ -30,7 +31,7 @@ REQUIRED_STEPS_DONE = [
     10,
     11,
 ]  # accepted: no step 5; step 6 twice (form out, form in)
-REQUIRED_STEPS_REJECTED = [1, 2, 3, 4, 5, 11]
+REQUIRED_STEPS_REJECTED = [1, 2, 3, 4, 5, 11]  # step 5: reject; its sign-reply is its own item
 
 
 class TaggedObjects(Protocol):
@@ -97,6 +98,7 @@ def audit_events(record: RequestRecord) -> list[Item]:
         ok = len(complete) >= want
         who = ", ".join(f"{e.action} by {e.actor} ({e.role}) at {e.at:%Y-%m-%d %H:%M}Z" for e in have)
         items.append(Item(f"step {step} event", ok, who or "no event recorded"))
+    items += audit_assignment(record)
     chain = verify_chain(record.request, record.events)
     items.append(
         Item("event hash chain", not chain, "; ".join(chain) or f"{len(record.events)} events intact")
@@ -105,6 +107,21 @@ def audit_events(record: RequestRecord) -> list[Item]:
 
 
 _ANNOTATIONS = {"provision-failed", "provision-resumed", "monitor"}
+
+
+def audit_assignment(record: RequestRecord) -> list[Item]:
+    """Steps 4-8 done by the staff assigned at the time; a rejection's reply letter signed."""
+    items = []
+    if any(e.action in {"assign", "reassign"} for e in record.events):
+        wrong = assignment_violations(record.events)
+        detail = "; ".join(wrong) if wrong else f"steps 4-8 by the assigned staff ({record.assigned_to})"
+        items.append(Item("steps 4-8 by the assigned staff", not wrong, detail))
+    if record.state is State.CLOSED:
+        signed = record.event_for(Action.SIGN_REPLY)
+        who = f"signed by {signed.actor} ({signed.role})" if signed else "closed without the kadis signing it"
+        items.append(Item("reply letter signed by the head of agency", signed is not None, who))
+    return items
+
 
 REQUIRED_PAPERS = {
     State.DONE: ["laporan-pemeriksaan", "formulir-kelengkapan", "berita-acara"],

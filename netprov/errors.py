@@ -29,6 +29,16 @@ class InputError(NetprovError):
         super().__init__(f"{source} is invalid: " + "; ".join(self.problems))
 
 
+class DuplicateLetter(InputError):
+    """The same letter (number and department) is already registered; names the request."""
+
+    def __init__(self, number: str, opd: str, existing_id: str) -> None:
+        self.existing_id = existing_id
+        super().__init__(
+            [f"letter.number: letter {number} of {opd} is already registered as {existing_id}"], "letter"
+        )
+
+
 class NotFoundError(NetprovError):
     """A request, document, device or other named object does not exist."""
 

@@ -42,6 +42,8 @@ def _row(doc: StoredDocument, settings: Settings) -> dict[str, Any]:
         "step": doc.step,
         "version": doc.version,
         "letter_number": doc.letter_number,
+        "agenda": doc.agenda,  # {kind, year, seq}: its entry in the agenda of outgoing letters
+        "agenda_entry": _agenda(doc),
         "generated_at": doc.generated_at.isoformat(),
         "files": {
             fmt: {
@@ -54,6 +56,20 @@ def _row(doc: StoredDocument, settings: Settings) -> dict[str, Any]:
         },
         "intact": all(s == "ok" for s in states.values()),
     }
+
+
+def _agenda(doc: StoredDocument) -> str | None:
+    """``SB 2026/3``: the paper's entry in the agenda of outgoing letters (older records: None)."""
+    from netprov.documents.context import DocumentKind
+
+    entry = doc.agenda
+    if not entry or not {"kind", "year", "seq"} <= entry.keys():
+        return None
+    try:
+        code = DocumentKind(str(entry["kind"])).code
+    except ValueError:
+        code = str(entry["kind"])
+    return f"{code} {entry['year']}/{entry['seq']}"
 
 
 def documents(
@@ -75,8 +91,10 @@ def documents(
         highlight=False,
     )
     for r in rows:
+        agenda = f"  agenda {escape(r['agenda_entry'])}" if r["agenda_entry"] else ""
         console.print(
-            f"  step {r['step']}  [bold]{r['kind']}[/bold] v{r['version']}  {escape(r['letter_number'])}",
+            f"  step {r['step']}  [bold]{r['kind']}[/bold] v{r['version']}  {escape(r['letter_number'])}"
+            + agenda,
             highlight=False,
         )
         for fmt, f in r["files"].items():

@@ -18,9 +18,11 @@ from netprov.cli.request_steps import (
     dispose,
     form,
     forward,
+    reassign,
     reject,
     report,
     review,
+    sign_reply,
     submit,
 )
 from netprov.cli.request_views import list_, print_table, show, sla
@@ -45,8 +47,10 @@ documents.register(app)
 app.command("submit")(submit)
 app.command("dispose")(dispose)
 app.command("assign")(assign)
+app.command("reassign")(reassign)
 app.command("check")(check)
 app.command("reject")(reject)
+app.command("sign-reply")(sign_reply)
 app.command("accept")(accept)
 app.command("form")(form)
 app.command("report")(report)

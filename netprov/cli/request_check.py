@@ -10,11 +10,11 @@ from rich.markup import escape
 from netprov.cli.common import console, invocation, print_json
 from netprov.cli.request_common import JSON, service
 from netprov.cli.request_common import done as _done
+from netprov.domain.sop import Action
 from netprov.errors import ConfigError, InputError
 
 if TYPE_CHECKING:  # imported where used: `netprov --help` stays fast
     from netprov.domain.resources import Feasibility
-    from netprov.domain.users import User
     from netprov.settings import Settings
     from netprov.sop.record import RequestRecord
 
@@ -36,8 +36,8 @@ def check(
     inv = invocation(ctx)
     svc = service(ctx)
     actor = inv.require_actor()
-    record = svc.get(request_id)
-    may_check(record, svc.users.get(actor))  # before any remote call: NetBox is asked only if it counts
+    # before any remote call: NetBox is asked only if the check counts (role, state, assignment)
+    record = svc.ensure_may(Action.CHECK, request_id, actor)
     if manual:
         feasibility = manual_feasibility(record, spec_ok, purpose_ok, bandwidth_ok, ip_ok, note)
     else:
@@ -59,19 +59,6 @@ def check(
         mark = "[green]ok[/green]" if f.ok else "[red]no[/red]"
         console.print(f"  {mark} {f.check}: {escape(f.detail)}", highlight=False)
     _done(record, False, "inspection recorded")
-
-
-def may_check(record: RequestRecord, user: User) -> None:
-    """Refuse now, as the register would after the check, if this user may not check this request."""
-    from netprov.domain.sop import TRANSITIONS, Action, refusal
-    from netprov.errors import PermissionDenied, WorkflowError
-
-    why = refusal(Action.CHECK, record.state, user.role)
-    if why is None:
-        return
-    if user.role not in TRANSITIONS[Action.CHECK].roles:
-        raise PermissionDenied(f"{user.username} may not check: {why}")
-    raise WorkflowError(f"{record.id}: {why}")
 
 
 def manual_feasibility(

@@ -32,11 +32,10 @@ def done(record: RequestRecord, json_out: bool, message: str) -> None:
     console.print(f"{record.id}: {message} → [bold]{record.state.value}[/bold]", highlight=False)
     if record.due_at:
         due = record.due_at.astimezone(record_tz(record))
-        title = (
-            "decision: reject (step 5) or accept (step 6)"
-            if record.state is State.CHECKED
-            else STEPS[record.due_step or 11].title
-        )
+        title = {
+            State.CHECKED: "decision: reject (step 5) or accept (step 6)",
+            State.REJECTED: "the head of agency signs the reply letter: request sign-reply",
+        }.get(record.state, STEPS[record.due_step or 11].title)
         console.print(
             f"  next: step {record.due_step} ({title}) by {record.next_role}, due {due:%a %d %b %Y %H:%M %Z}",
             highlight=False,

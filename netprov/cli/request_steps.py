@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from netprov.cli.common import console, invocation, print_json
-from netprov.cli.request_common import JSON, record_tz, service
+from netprov.cli.request_common import JSON, service
 from netprov.cli.request_common import done as _done
 from netprov.errors import InputError
 
@@ -21,15 +21,12 @@ def submit(
     ),
     json_out: bool = JSON,
 ) -> None:
-    """Step 1: register an incoming request letter; prints its id."""
+    """Step 1: register an incoming request letter; prints its id (a letter already registered,
+    same number and OPD, is refused)."""
     from netprov.domain.letters import load_letter
-    from netprov.sop.intake import check_letter_received, check_received
 
     when = _parse_time(received_at) if received_at is not None else None
     letter = load_letter(letter_file)
-    if when is not None:
-        check_received(when, dt.datetime.now(dt.UTC), "--received-at")
-        check_letter_received(when, letter.letter.date)
     record = service(ctx).submit(letter, invocation(ctx).actor or invocation(ctx).settings.user, when)
     if json_out:
         print_json(record.detail_json())
@@ -81,9 +78,30 @@ def reject(
     reason: str = typer.Option(..., "--reason", help="Why (goes into the reply letter)."),
     json_out: bool = JSON,
 ) -> None:
-    """Step 5 (staff): reject, report to the section head, draft the reply letter; closes it."""
+    """Step 5 (staff): reject, report to the section head, draft the reply letter for the kadis."""
     inv = invocation(ctx)
-    _done(service(ctx).reject(request_id, inv.require_actor(), reason), json_out, "rejected")
+    _done(service(ctx).reject(request_id, inv.require_actor(), reason), json_out, "rejected, reply drafted")
+
+
+def sign_reply(
+    ctx: typer.Context, request_id: str, note: str = typer.Option("", "--note"), json_out: bool = JSON
+) -> None:
+    """Step 5 (kadis): sign the reply letter of a rejection (issued again, signed); closes it."""
+    inv = invocation(ctx)
+    record = service(ctx).sign_reply(request_id, inv.require_actor(), note)
+    _done(record, json_out, "reply letter signed, closed")
+
+
+def reassign(
+    ctx: typer.Context,
+    request_id: str,
+    to: str = typer.Option(..., "--to", help="The data-center staff member who takes over."),
+    note: str = typer.Option("", "--note"),
+    json_out: bool = JSON,
+) -> None:
+    """Step 3 (kabid): hand steps 4-8 of a request to other staff (recorded in the trail)."""
+    inv = invocation(ctx)
+    _done(service(ctx).reassign(request_id, inv.require_actor(), to, note), json_out, f"reassigned to {to}")
 
 
 def accept(
@@ -102,14 +120,11 @@ def form(
 ) -> None:
     """Step 6 (staff): record the department's filled completeness form (validated)."""
     from netprov.domain.letters import load_form
-    from netprov.sop.intake import check_preferred
 
     inv = invocation(ctx)
     svc = service(ctx)
-    record = svc.get(request_id)  # the id is checked before the form is read
+    svc.get(request_id)  # the id is checked before the form is read
     parsed = load_form(fill)
-    received = record.request.received_at.astimezone(record_tz(record)).date()
-    check_preferred(parsed.schedule.preferred_date, received, svc.clock().date())
     _done(svc.fill_form(request_id, inv.require_actor(), parsed), json_out, "form complete")
 
 

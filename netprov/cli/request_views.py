@@ -146,6 +146,7 @@ def show(ctx: typer.Context, request_id: str, json_out: bool = JSON) -> None:
             path = escape(str(d.get("pdf") or d.get("html") or ""))
             console.print(
                 f"  step {d.get('step')} {d.get('kind')} v{d.get('version', '')} "
+                f"{escape(str(d.get('letter_number', '')))} "
                 f"sha256 {str(d.get('sha256_pdf', ''))[:16]}  {path}",
                 highlight=False,
                 soft_wrap=True,

@@ -154,7 +154,8 @@ class DocumentContext(_Frozen):
     """Everything any document of one request may show."""
 
     request_id: str
-    seq: int = 0  # derived from request_id when not given
+    seq: int = 0  # the paper's agenda number (from the register); else derived from request_id
+    numbers: dict[str, str] | None = None  # letter numbers of the request's issued papers, by kind
     letter: Letter
     form: CompletenessForm | None = None
     feasibility: Feasibility | None = None

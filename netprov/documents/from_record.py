@@ -158,8 +158,16 @@ def context_from_record(
                 reasons = [str(r) for r in e.outputs["reasons"]]
                 break
     timeline = _timeline(record.events, directory)
+    numbers = {
+        str(d["kind"]): str(d["letter_number"])
+        for e in record.events
+        for d in (e.outputs.get("documents") or [])
+        if isinstance(d, Mapping) and d.get("kind") and d.get("letter_number")
+    }
     return DocumentContext(
         request_id=record.id,
+        seq=int(extra.get("agenda_seq") or 0),
+        numbers=numbers,
         letter=record.letter,
         form=form,
         feasibility=feasibility,

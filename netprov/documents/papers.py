@@ -29,7 +29,7 @@ class RegisterPapers:
         self.clock = clock
 
     def produce(self, kind: str, record: RecordLike, extra: dict[str, Any]) -> list[dict[str, Any]]:
-        now = self.clock() if self.clock is not None else None
+        now = extra.get("issued_at") or (self.clock() if self.clock is not None else None)
         ctx = context_from_record(record, self.users, extra, now=now)
         return [render_document(kind, ctx, self.settings).to_event()]
 

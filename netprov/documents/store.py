@@ -45,6 +45,7 @@ class StoredDocument(BaseModel):
     letter_number: str
     generated_at: AwareDatetime
     files: dict[str, StoredFile]  # "html", "pdf", and "yaml" for the form twin
+    agenda: dict[str, str | int] | None = None  # the register's agenda entry: kind, year, seq
 
     @property
     def html_path(self) -> Path:

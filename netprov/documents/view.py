@@ -129,8 +129,10 @@ def number_for(kind: DocumentKind, ctx: DocumentContext, settings: Settings, on:
 
 def doc_view(kind: DocumentKind, ctx: DocumentContext, settings: Settings) -> DocView:
     on = local(ctx.generated_at, zone(settings.timezone)).date()
-    refs = {
-        k.value: number_for(k, ctx, settings, _step_date(ctx, k.step, settings))
+    refs = {  # from the register: the numbers its papers were issued with (MISSING: none yet)
+        k.value: ctx.numbers.get(k.value, MISSING)
+        if ctx.numbers is not None
+        else number_for(k, ctx, settings, _step_date(ctx, k.step, settings))
         for k in DocumentKind
         if k is not kind
     }

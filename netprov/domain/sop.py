@@ -35,7 +35,8 @@ class State(StrEnum):
     DISPOSED = "disposed"  # step 2 done
     ASSIGNED = "assigned"  # step 3 done
     CHECKED = "checked"  # step 4 done: inspection report
-    REJECTED = "rejected"  # step 5 done: draft reply letter
+    REJECTED = "rejected"  # step 5: reply letter drafted by staff, waiting for the kadis
+    REPLY_SIGNED = "reply_signed"  # step 5 done: the kadis signed the reply letter
     FORM_REQUESTED = "form_requested"  # step 6a: completeness form sent to the OPD
     FORM_COMPLETE = "form_complete"  # step 6b: filled form returned
     PROVISIONED = "provisioned"  # step 7 done: connection built, IP assigned, monitored
@@ -55,6 +56,7 @@ class Action(StrEnum):
     ASSIGN = "assign"
     CHECK = "check"
     REJECT = "reject"
+    SIGN_REPLY = "sign-reply"
     ACCEPT = "accept"
     FORM = "form"
     PROVISION = "provision"
@@ -136,6 +138,7 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.ASSIGN, 3, {State.DISPOSED}, State.ASSIGNED, {Role.KABID}),
         _t(Action.CHECK, 4, {State.ASSIGNED, State.CHECKED}, State.CHECKED, {Role.STAFF}),
         _t(Action.REJECT, 5, {State.CHECKED}, State.REJECTED, {Role.STAFF}),
+        _t(Action.SIGN_REPLY, 5, {State.REJECTED}, State.REPLY_SIGNED, {Role.KADIS}),
         _t(Action.ACCEPT, 6, {State.CHECKED}, State.FORM_REQUESTED, {Role.STAFF}),
         _t(Action.FORM, 6, {State.FORM_REQUESTED, State.FORM_COMPLETE}, State.FORM_COMPLETE, {Role.STAFF}),
         _t(Action.PROVISION, 7, {State.FORM_COMPLETE}, State.PROVISIONED, {Role.STAFF}),
@@ -143,7 +146,7 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.FORWARD, 9, {State.REPORTED}, State.FORWARDED, {Role.KABID}),
         _t(Action.REVIEW, 10, {State.FORWARDED}, State.REVIEWED, {Role.KADIS}),
         _t(Action.RETURN, 10, {State.FORWARDED}, State.PROVISIONED, {Role.KADIS}),
-        _t(Action.CLOSE, 11, {State.REVIEWED, State.REJECTED}, State.DONE, set(Role)),
+        _t(Action.CLOSE, 11, {State.REVIEWED, State.REPLY_SIGNED}, State.DONE, set(Role)),
     ]
 }
 
@@ -153,7 +156,8 @@ DUE_STEP: dict[State, int] = {
     State.DISPOSED: 3,
     State.ASSIGNED: 4,
     State.CHECKED: 5,  # or 6: the decision is due
-    State.REJECTED: 11,
+    State.REJECTED: 5,  # the head of agency signs the reply letter
+    State.REPLY_SIGNED: 11,
     State.FORM_REQUESTED: 6,
     State.FORM_COMPLETE: 7,
     State.PROVISIONED: 8,
@@ -168,7 +172,8 @@ NEXT_ROLE: dict[State, Role] = {
     State.DISPOSED: Role.KABID,
     State.ASSIGNED: Role.STAFF,
     State.CHECKED: Role.STAFF,
-    State.REJECTED: Role.STAFF,
+    State.REJECTED: Role.KADIS,
+    State.REPLY_SIGNED: Role.KADIS,
     State.FORM_REQUESTED: Role.STAFF,
     State.FORM_COMPLETE: Role.STAFF,
     State.PROVISIONED: Role.STAFF,
@@ -179,8 +184,8 @@ NEXT_ROLE: dict[State, Role] = {
 
 
 def close_target(state: State) -> State:
-    """Closing after a rejection ends CLOSED; after a review, DONE."""
-    return State.CLOSED if state is State.REJECTED else State.DONE
+    """Closing after a rejection (its reply letter signed) ends CLOSED; after a review, DONE."""
+    return State.CLOSED if state in (State.REJECTED, State.REPLY_SIGNED) else State.DONE
 
 
 def refusal(action: Action, state: State | None, role: Role) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 from nornir.core import Nornir
 
 from netprov.domain.resources import Allocation
-from netprov.domain.sop import State
+from netprov.domain.sop import Action, State
 from netprov.domain.topology import Topology, load_topology
 from netprov.errors import NetprovError, WorkflowError
 from netprov.netbox.port import Ipam
@@ -223,7 +223,7 @@ class Provisioner:
             return RunResult(request_id, "", "already-provisioned")
         if record.state is not State.FORM_COMPLETE:
             raise WorkflowError(_not_ready(record))
-        self.svc.users.get(actor)
+        self.svc.ensure_may(Action.PROVISION, request_id, actor)  # role and assigned staff, before any change
         runs: list[LinkRun] = []
 
         @contextlib.contextmanager

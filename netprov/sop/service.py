@@ -1,161 +1,48 @@
 """The SOP workflow: who may do what, when, and the immutable trail it leaves.
 
-Every public method checks the actor's role and the request's state (``netprov.domain.sop``),
-produces the step's papers (through the ``Papers`` port), then appends one event. If anything
+Every public method checks the actor's role, the request's state (``netprov.domain.sop``) and,
+for steps 4-8, that the actor is the assigned staff (``netprov.domain.assignment``); takes the
+paper's agenda number and produces the step's paper (through the ``Papers`` port), then
+appends one event. If anything
 fails before the event is appended, nothing is recorded and produced files are removed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from netprov.domain.assignment import REASSIGN, reassign_refusal
 from netprov.domain.letters import CompletenessForm, Letter
 from netprov.domain.resources import Feasibility
-from netprov.domain.sop import TRANSITIONS, Action, Role, State, close_target, refusal
+from netprov.domain.sop import Action, Role, State, close_target
 from netprov.domain.text import check_option
-from netprov.domain.users import Directory, User, load_directory
-from netprov.errors import InputError, NotFoundError, PermissionDenied, WorkflowError
-from netprov.settings import Settings
-from netprov.sop.intake import check_received, check_request_id, discard_evidence, store_evidence
-from netprov.sop.record import RequestRecord, build_record
-from netprov.store.db import Store, StoredEvent
+from netprov.domain.users import User
+from netprov.errors import InputError, PermissionDenied, WorkflowError
+from netprov.sop.base import ServiceBase
+from netprov.sop.guards import guard
+from netprov.sop.intake import (
+    check_letter_received,
+    check_preferred,
+    check_received,
+    check_request_id,
+    discard_evidence,
+    store_evidence,
+)
+from netprov.sop.issue import issue_paper, local_date
+from netprov.sop.ports import Clock, NoPapers, Papers
+from netprov.sop.record import RequestRecord
 
-if TYPE_CHECKING:
-    from netprov.sop.runs import RunJournal
-
-Clock = Callable[[], dt.datetime]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class Papers(Protocol):
-    """Produces a step's official documents (see ``netprov.documents``)."""
-
-    def produce(self, kind: str, record: RequestRecord, extra: dict[str, Any]) -> list[dict[str, Any]]:
-        """Render and store; return one dict per file set (kind, version, paths, sha256)."""
-
-    def discard(self, produced: list[dict[str, Any]]) -> None:
-        """Remove files produced for an event that was then not recorded."""
+__all__ = ["Clock", "NoPapers", "Papers", "RequestService"]
 
 
-class NoPapers:
-    """Used when documents are switched off (tests of pure workflow)."""
-
-    def produce(self, kind: str, record: RequestRecord, extra: dict[str, Any]) -> list[dict[str, Any]]:
-        return []
-
-    def discard(self, produced: list[dict[str, Any]]) -> None:
-        return None
-
-
-class RequestService:
-    """The register as the SOP sees it."""
-
-    def __init__(
-        self,
-        store: Store,
-        users: Directory,
-        settings: Settings,
-        papers: Papers | None = None,
-        clock: Clock = _now,
-    ) -> None:
-        self.store = store
-        self.users = users
-        self.settings = settings
-        self.papers: Papers = papers if papers is not None else NoPapers()
-        self.clock = clock
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, *, papers: Papers | None = None, clock: Clock = _now
-    ) -> RequestService:
-        store = Store(settings.effective_database_url)
-        users = load_directory(settings.users_file)
-        if papers is None:
-            from netprov.documents.papers import RegisterPapers
-
-            papers = RegisterPapers(settings, users, clock)
-        return cls(store, users, settings, papers, clock)
-
-    @property
-    def runs(self) -> RunJournal:
-        """The pipeline's journal and locks (the saga engine's port over this register)."""
-        from netprov.sop.runs import RunJournal
-
-        return RunJournal(self.store)
-
-    # --- reading --------------------------------------------------------------------------
-    def get(self, request_id: str) -> RequestRecord:
-        request = self.store.get_request(check_request_id(request_id, self.settings.id_prefix))
-        return build_record(request, self.store.events(request_id), self.settings.timezone, self.clock())
-
-    def find(self, state: State | None = None, overdue: bool = False) -> list[RequestRecord]:
-        events = self.store.all_events()
-        now = self.clock()
-        out = []
-        for req in self.store.list_requests():
-            rec = build_record(req, events.get(req.id, []), self.settings.timezone, now)
-            if state is not None and rec.state is not state:
-                continue
-            if overdue and not rec.overdue:
-                continue
-            out.append(rec)
-        return out
-
-    def sla(self) -> list[RequestRecord]:
-        """Requests whose due step is past its deadline, oldest deadline first."""
-        late = self.find(overdue=True)
-        return sorted(late, key=lambda r: r.due_at or r.now)
-
-    # --- guards ----------------------------------------------------------------------------
-    def _actor(self, username: str) -> User:
-        return self.users.get(username)
-
-    def _target(self, username: str) -> User:
-        """The user named by ``--to``; InputError naming the option when unknown."""
-        try:
-            return self.users.get(username)
-        except NotFoundError as exc:
-            raise InputError([f"--to: {exc}"], source="options") from None
-
-    def _guard(self, action: Action, record: RequestRecord | None, user: User) -> None:
-        why = refusal(action, record.state if record else None, user.role)
-        if why is None:
-            return
-        if user.role not in TRANSITIONS[action].roles:
-            raise PermissionDenied(f"{user.username} may not {action.value}: {why}")
-        rid = record.id if record else "the request"
-        raise WorkflowError(f"{rid}: {why}")
-
-    def _append(
-        self,
-        record: RequestRecord,
-        action: Action,
-        user: User,
-        note: str,
-        outputs: dict[str, Any],
-        state: State | None = None,
-        step: int | None = None,
-    ) -> StoredEvent:
-        t = TRANSITIONS.get(action)
-        return self.store.append_event(
-            request_id=record.id,
-            expected_seq=len(record.events) + 1,
-            step=step if step is not None else (t.step if t else record.due_step or 0),
-            action=action.value,
-            state=(state or (t.target if t else record.state)).value,
-            actor=user.username,
-            role=user.role.value,
-            at=self.clock(),
-            note=note,
-            outputs=outputs,
-        )
+class RequestService(ServiceBase):
+    """The register as the SOP sees it: one method per step."""
 
     def _transition(
         self,
@@ -175,18 +62,17 @@ class RequestService:
             note = check_option(note, "--reason" if action is Action.REJECT else "--note")
             user = self._actor(actor)
             record = self.get(request_id)
-            self._guard(action, record, user)
+            guard(action, record, user)
+            event = self._event(record, action, user, note, outputs)
             if paper:
-                extra = {
-                    **(paper_extra or {}),
-                    "action": action.value,
-                    "actor": user.username,
-                    "outputs": outputs,
-                }
-                produced = self.papers.produce(paper, record, extra)
+                extra = {**(paper_extra or {}), "action": action.value, "actor": user.username}
+                extra["outputs"] = outputs
+                produced = issue_paper(
+                    self.store, self.papers, self.settings.timezone, paper, record, event, extra
+                )
                 if produced:
-                    outputs["documents"] = produced
-            self._append(record, action, user, note, outputs)
+                    event = dataclasses.replace(event, outputs={**outputs, "documents": produced})
+            self._append(event)
         except Exception:
             self.papers.discard(produced)
             if on_failure is not None:
@@ -198,39 +84,41 @@ class RequestService:
     def submit(
         self, letter: Letter, actor: str | None = None, received_at: dt.datetime | None = None, note: str = ""
     ) -> RequestRecord:
-        """Step 1: register an incoming letter; returns the new request."""
+        """Step 1: register an incoming letter; returns the new request.
+
+        Refused: a letter already registered (same number and department, naming its request),
+        a received-at that cannot be, or one before the letter's own date.
+        """
         if actor:
             user = self._actor(actor)
         else:
             user = User(username=f"opd:{letter.opd}", role=Role.OPD, name=letter.opd)
-        self._guard(Action.SUBMIT, None, user)
+        guard(Action.SUBMIT, None, user)
         note = check_option(note, "--note")
         now = self.clock()
         received = received_at or now
-        check_received(received, now)
-        letter_data = letter.model_dump(mode="json")
+        field = "--received-at" if received_at is not None else "received_at (now)"
+        check_received(received, now, field)
+        local = received if received_at is not None else received.astimezone(ZoneInfo(self.settings.timezone))
+        check_letter_received(local, letter.letter.date, field)
         req = self.store.insert_request(
             prefix=self.settings.id_prefix,
             year=now.year,
             opd=letter.opd,
             service=letter.service,
-            letter=letter_data,
+            letter=letter.model_dump(mode="json"),
             received_at=received,
             registered_at=now,
+            letter_number=letter.letter.number,
         )
         letter_sha = hashlib.sha256(req.letter_json.encode("utf-8")).hexdigest()
+        outputs = {
+            "letter_number": letter.letter.number,
+            "letter_sha256": letter_sha,
+            "received_at": received.isoformat(),
+        }
         record = self.get(req.id)
-        self._append(
-            record,
-            Action.SUBMIT,
-            user,
-            note or letter.letter.subject,
-            {
-                "letter_number": letter.letter.number,
-                "letter_sha256": letter_sha,
-                "received_at": received.isoformat(),
-            },
-        )
+        self._append(self._event(record, Action.SUBMIT, user, note or letter.letter.subject, outputs))
         return self.get(req.id)
 
     def dispose(self, request_id: str, actor: str, to: str, note: str = "") -> RequestRecord:
@@ -247,6 +135,28 @@ class RequestService:
             raise InputError([f"--to: {to} has role {target.role.value}; step 3 assigns staff"])
         return self._transition(request_id, Action.ASSIGN, actor, note, {"assigned_to": target.username})
 
+    def reassign(self, request_id: str, actor: str, to: str, note: str = "") -> RequestRecord:
+        """Step 3 again: a kabid hands the staff's steps (4-8) to other staff; the state stays."""
+        check_request_id(request_id, self.settings.id_prefix)
+        note = check_option(note, "--note")
+        user = self._actor(actor)
+        if user.role is not Role.KABID:
+            raise PermissionDenied(
+                f"{user.username} may not reassign: reassigning is done by kabid, "
+                f"not by a user with role {user.role.value}"
+            )
+        target = self._target(to)
+        if target.role is not Role.STAFF:
+            raise InputError([f"--to: {to} has role {target.role.value}; only staff can be assigned"])
+        record = self.get(request_id)
+        why = reassign_refusal(record.state, record.assigned_to, target.username)
+        if why is not None:
+            raise WorkflowError(f"{request_id}: {why}")
+        outputs = {"assigned_to": target.username, "previous": record.assigned_to}
+        note = note or f"Dialihkan dari {record.assigned_to} kepada {target.username}"
+        self._append(self._event(record, REASSIGN, user, note, outputs, step=3))
+        return self.get(request_id)
+
     def check(self, request_id: str, actor: str, feasibility: Feasibility, note: str = "") -> RequestRecord:
         """Step 4: record the inspection (from NetBox or manual findings) and its report."""
         return self._transition(
@@ -258,15 +168,20 @@ class RequestService:
             paper="laporan-pemeriksaan",
         )
 
+    def _reasons(self, record: RequestRecord, reason: str | None = None) -> list[str]:
+        """The rejection's reasons: the staff's own first, then the step-4 check's."""
+        if reason is None:
+            rejected = record.event_for(Action.REJECT)
+            return list(rejected.outputs.get("reasons") or []) if rejected else []
+        found = record.feasibility.reasons if record.feasibility else []
+        return [reason] + [r for r in found if r != reason]
+
     def reject(self, request_id: str, actor: str, reason: str) -> RequestRecord:
-        """Step 5: reject, report to the section head, draft the reply letter; then close."""
+        """Step 5: reject, report to the section head, draft the reply letter (for the kadis)."""
         reason = check_option(reason, "--reason", required=True)
-        record = self.get(request_id)
-        reasons = [reason] + [
-            r for r in (record.feasibility.reasons if record.feasibility else []) if r != reason
-        ]
+        reasons = self._reasons(self.get(request_id), reason)
         kasi = [u.username for u in self.users.with_role(Role.KASI)]
-        self._transition(
+        return self._transition(
             request_id,
             Action.REJECT,
             actor,
@@ -275,7 +190,21 @@ class RequestService:
             paper="surat-balasan",
             paper_extra={"reasons": reasons},
         )
-        return self.close(request_id, actor, note="Ditutup: permohonan ditolak")
+
+    def sign_reply(self, request_id: str, actor: str, note: str = "") -> RequestRecord:
+        """Step 5 completed: the head of agency signs the reply letter (a new, signed version
+        is issued with its own agenda number); then the request closes."""
+        reasons = self._reasons(self.get(request_id))
+        self._transition(
+            request_id,
+            Action.SIGN_REPLY,
+            actor,
+            note or "Surat balasan ditandatangani Kepala Dinas",
+            {},
+            paper="surat-balasan",
+            paper_extra={"reasons": reasons},
+        )
+        return self.close(request_id, actor, note="Ditutup: permohonan ditolak, surat balasan dikirim")
 
     def accept(self, request_id: str, actor: str, note: str = "") -> RequestRecord:
         """Step 6a: accept; issue the completeness form to the department."""
@@ -290,10 +219,14 @@ class RequestService:
         return self._transition(request_id, Action.ACCEPT, actor, note, {}, paper="formulir-kelengkapan")
 
     def fill_form(self, request_id: str, actor: str, form: CompletenessForm, note: str = "") -> RequestRecord:
-        """Step 6b: the department's filled completeness form, validated."""
+        """Step 6b: the department's filled completeness form, validated (its preferred date
+        not before the request arrived, at most two years ahead)."""
         check_request_id(request_id, self.settings.id_prefix)
         if form.request != request_id:
             raise InputError([f"request: the form is for {form.request}, not {request_id}"], source="form")
+        received = local_date(self.get(request_id).request.received_at, self.settings.timezone)
+        today = local_date(self.clock(), self.settings.timezone)
+        check_preferred(form.schedule.preferred_date, received, today)
         return self._transition(
             request_id,
             Action.FORM,
@@ -305,11 +238,10 @@ class RequestService:
     def provision_manual(self, request_id: str, actor: str, evidence: Path, note: str = "") -> RequestRecord:
         """Step 7 done by hand (the SOP allows manual recording): record the evidence file.
 
-        Id, note, user, role and state are checked before the evidence is read or copied.
+        Id, note, user, role, state and assignment are checked before the evidence is read.
         """
         note = check_option(note, "--note")
-        user = self._actor(actor)
-        self._guard(Action.PROVISION, self.get(request_id), user)
+        self.ensure_may(Action.PROVISION, request_id, actor)
         stored = store_evidence(self.settings.evidence_dir, request_id, evidence)
         return self._transition(
             request_id,
@@ -361,28 +293,17 @@ class RequestService:
     def close(self, request_id: str, actor: str, note: str = "") -> RequestRecord:
         user = self._actor(actor)
         record = self.get(request_id)
-        self._guard(Action.CLOSE, record, user)
-        self._append(record, Action.CLOSE, user, note, {}, state=close_target(record.state))
+        guard(Action.CLOSE, record, user)
+        self._append(self._event(record, Action.CLOSE, user, note, {}, state=close_target(record.state)))
         return self.get(request_id)
 
     def annotate(
         self, request_id: str, actor: str, action: str, note: str, outputs: dict[str, Any] | None = None
     ) -> RequestRecord:
         """An audit event that changes no state (monitoring repairs, pipeline failures, ...)."""
-        if action in {a.value for a in Action}:
+        if action in {a.value for a in Action} | {REASSIGN}:
             raise WorkflowError(f"{action!r} is an SOP step, not an annotation")
         user = self._actor(actor)
         record = self.get(request_id)
-        self.store.append_event(
-            request_id=request_id,
-            expected_seq=len(record.events) + 1,
-            step=record.due_step or 11,
-            action=action,
-            state=record.state.value,
-            actor=user.username,
-            role=user.role.value,
-            at=self.clock(),
-            note=note,
-            outputs=outputs or {},
-        )
+        self._append(self._event(record, action, user, note, outputs or {}, step=record.due_step or 11))
         return self.get(request_id)

@@ -1,11 +1,13 @@
 """The register's storage: open (migrating to head), append, read. No SOP rules here.
 
-The parts live in their own modules (engine, records, requests, events, journal, locks);
+The parts live in their own modules (engine, records, requests, events, journal, locks,
+agenda);
 this module composes :class:`Store` and re-exports the names callers import from it.
 """
 
 from __future__ import annotations
 
+from netprov.store.agenda import AgendaEntry, AgendaStore
 from netprov.store.engine import (
     HEAD_REVISION,
     MIGRATION_LOCK_KEY,
@@ -36,6 +38,7 @@ __all__ = [
     "HEAD_REVISION",
     "MIGRATIONS",
     "MIGRATION_LOCK_KEY",
+    "AgendaEntry",
     "JournalEntry",
     "Store",
     "StoreBase",
@@ -52,5 +55,5 @@ __all__ = [
 ]
 
 
-class Store(RequestStore, EventStore, JournalStore, LockStore):
+class Store(RequestStore, EventStore, JournalStore, LockStore, AgendaStore):
     """Append-only register storage on SQLite (default) or PostgreSQL (by URL)."""

@@ -1,8 +1,9 @@
 """Tables of the register.
 
 ``requests`` holds each letter as received; ``events`` every transition and annotation;
-``pipeline_journal`` every provisioning stage before and after it runs. Rows of these three
-are never updated or deleted (database triggers refuse it). ``locks`` is the only mutable
+``pipeline_journal`` every provisioning stage before and after it runs; ``agenda`` every
+outgoing paper's number. Rows of these four are never updated or deleted (database triggers
+refuse it). ``locks`` is the only mutable
 table: who is provisioning a request right now.
 """
 
@@ -90,3 +91,17 @@ class LockRow(Base):
     holder: Mapped[str] = mapped_column(String(200))
     token: Mapped[str] = mapped_column(String(64))
     acquired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AgendaRow(Base):
+    """The agenda (register of outgoing letters): one number per issued paper version."""
+
+    __tablename__ = "agenda"
+    __table_args__ = (UniqueConstraint("kind", "year", "seq", name="uq_agenda_kind_year_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

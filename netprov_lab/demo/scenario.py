@@ -163,7 +163,9 @@ def run_scenario(settings: Settings, say: Say, provision_progress: Any = None) -
     rec = svc.get(result.rejected)
     reason = "; ".join(rec.feasibility.reasons) if rec.feasibility else "tidak tersedia"
     svc.reject(result.rejected, "staff1", f"Permohonan belum dapat dipenuhi: {reason}")
-    say(f"{result.rejected}: rejected, reply letter drafted, reported to the section head → closed")
+    say(f"{result.rejected}: rejected, reply letter drafted, reported to the section head")
+    svc.sign_reply(result.rejected, "kadis", "Surat balasan ditandatangani")
+    say(f"{result.rejected}: the head of agency signed the reply letter → closed")
 
     say("— 4. Kecamatan Batam Kota's letter arrived on Friday 14 August, before Independence Day")
     letter = load_letter(LETTERS / "4-intranet-camat.yaml")

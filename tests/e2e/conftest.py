@@ -48,7 +48,9 @@ def walk(svc: RequestService, e2e_settings: Settings) -> Callable[[str], str]:
     ipam = NetBoxIpam.from_settings(e2e_settings)
 
     def _walk(letter_file: str) -> str:
-        letter = load_letter(LETTERS / letter_file)
+        from tests.letters import renumbered
+
+        letter = renumbered(load_letter(LETTERS / letter_file))  # one letter file, walked many times
         rid = svc.submit(letter).id
         svc.dispose(rid, "kadis", "kabid")
         svc.assign(rid, "kabid", "staff1")

@@ -346,7 +346,9 @@ def provisioned_request(settings: Settings, gateway: str, prefix: str) -> str:
 
     data = Path(__file__).parent.parent / "data"
     svc = RequestService.from_settings(settings)
-    rid = svc.submit(load_letter(data / "letter-intranet.yaml")).id
+    from tests.letters import renumbered
+
+    rid = svc.submit(renumbered(load_letter(data / "letter-intranet.yaml"))).id
     svc.dispose(rid, "kadis", "kabid")
     svc.assign(rid, "kabid", "staff1")
     svc.check(
@@ -447,7 +449,10 @@ def test_cli_register_without_allocation_is_a_workflow_error(
     from netprov.sop.service import RequestService
 
     data = Path(__file__).parent.parent / "data"
-    rid = RequestService.from_settings(lab_settings).submit(load_letter(data / "letter-intranet.yaml")).id
+    from tests.letters import renumbered
+
+    letter = renumbered(load_letter(data / "letter-intranet.yaml"))
+    rid = RequestService.from_settings(lab_settings).submit(letter).id
     res = CliRunner().invoke(app, ["--as", "staff1", "monitor", "register", rid])
     assert isinstance(res.exception, WorkflowError)
     assert "no allocation yet" in str(res.exception)

@@ -66,8 +66,15 @@ def test_reject_path(run) -> None:  # type: ignore[no-untyped-def]
     run("--as", "staff1", "request", "check", rid, "--manual", "--no-bandwidth", "--ip-ok")
     bad = run("--as", "staff1", "request", "accept", rid, ok=False)
     assert bad.returncode == 1 and "not feasible" in bad.stderr
-    run("--as", "staff1", "request", "reject", rid, "--reason", "Bandwidth tidak tersedia")
-    assert json.loads(run("request", "show", rid, "--json").stdout)["state"] == "closed"
+    out = run("--as", "staff1", "request", "reject", rid, "--reason", "Bandwidth tidak tersedia").stdout
+    assert "rejected" in out and "sign-reply" in out  # the kadis signs before it goes out
+    assert json.loads(run("request", "show", rid, "--json").stdout)["state"] == "rejected"
+    refused = run("--as", "staff1", "request", "sign-reply", rid, ok=False)
+    assert refused.returncode == 1 and "kadis" in refused.stderr
+    run("--as", "kadis", "request", "sign-reply", rid, "--note", "Setuju")
+    shown = json.loads(run("request", "show", rid, "--json").stdout)
+    assert shown["state"] == "closed"
+    assert [t["action"] for t in shown["timeline"]][-3:] == ["reject", "sign-reply", "close"]
 
 
 def test_bad_letter_names_fields_exits_1_and_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

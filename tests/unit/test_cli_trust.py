@@ -18,6 +18,7 @@ import requests
 
 from netprov.errors import NetBoxError
 from netprov.netbox.client import call, connect, describe
+from tests.letters import distinct_letter_file
 
 DATA = Path(__file__).parent.parent / "data"
 NETPROV = str(Path(sys.executable).parent / "netprov")
@@ -117,6 +118,8 @@ def _run(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.Co
 
 def _submit(env: dict[str, str], opd: str | None = None, tmp: Path | None = None) -> str:
     letter = DATA / "letter-intranet.yaml"
+    if opd is None and tmp is not None:
+        letter = distinct_letter_file(tmp)
     if opd is not None and tmp is not None:
         text = letter.read_text(encoding="utf-8").replace("opd: Dinas Pendidikan", f"opd: {opd}")
         letter = tmp / "letter-long.yaml"
@@ -174,9 +177,9 @@ def test_list_at_80_columns_never_cuts_the_id(env: dict[str, str], tmp_path: Pat
     assert "Perencanaan" in words and "Pengembangan" in words  # long names wrap between words
 
 
-def test_list_mine_is_what_waits_on_me_or_I_acted_on(env: dict[str, str]) -> None:
+def test_list_mine_is_what_waits_on_me_or_I_acted_on(env: dict[str, str], tmp_path: Path) -> None:
     a = _submit(env)
-    b = _submit(env)
+    b = _submit(env, tmp=tmp_path)
     assert _run(env, "--as", "kadis", "request", "dispose", a, "--to", "kabid").returncode == 0
     assert _run(env, "--as", "kabid", "request", "assign", a, "--to", "staff1").returncode == 0
 

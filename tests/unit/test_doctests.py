@@ -12,6 +12,7 @@ import pytest
 
 MODULES = [
     "netprov.domain.resources",
+    "netprov.domain.assignment",
     "netprov.domain.planning",
     "netprov.domain.services",
     "netprov.netbox.naming",

@@ -12,7 +12,6 @@ from nornir import InitNornir
 from nornir.core.inventory import ConnectionOptions
 
 from netprov.audit import audit_documents, audit_events
-from netprov.domain.letters import load_letter
 from netprov.domain.resources import Feasibility, Finding
 from netprov.domain.users import load_directory
 from netprov.errors import PipelineError
@@ -22,6 +21,7 @@ from netprov.pipeline.saga import Saga, holder_dead, holder_id
 from netprov.settings import Settings
 from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store
+from tests.letters import distinct_letter
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -43,7 +43,7 @@ def _svc(tmp_path: Path, settings: Settings) -> RequestService:
 
 def test_interrupted_run_is_found_from_the_journal(tmp_path: Path, settings: Settings) -> None:
     svc = _svc(tmp_path, settings)
-    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    rid = svc.submit(distinct_letter()).id
     prov = Saga(svc.runs, LINK_STAGES)
     assert prov.interrupted_run(rid) is None
     svc.store.journal(rid, "run1", "run", "start")
@@ -89,13 +89,13 @@ def test_device_failure_becomes_one_sentence(tmp_path: Path) -> None:
 
 def test_not_ready_message_names_the_state(tmp_path: Path, settings: Settings) -> None:
     svc = _svc(tmp_path, settings)
-    rec = svc.submit(load_letter(DATA / "letter-intranet.yaml"))
+    rec = svc.submit(distinct_letter())
     assert "received" in pp._not_ready(rec) and "form_complete" in pp._not_ready(rec)
 
 
 def test_audit_events_and_documents(tmp_path: Path, settings: Settings) -> None:
     svc = _svc(tmp_path, settings)
-    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    rid = svc.submit(distinct_letter()).id
     svc.dispose(rid, "kadis", "kabid")
     svc.assign(rid, "kabid", "staff1")
     svc.check(
@@ -111,7 +111,8 @@ def test_audit_events_and_documents(tmp_path: Path, settings: Settings) -> None:
             findings=[Finding(check="bandwidth", ok=False, detail="x")],
         ),
     )
-    rec = svc.reject(rid, "staff1", "no bandwidth")
+    svc.reject(rid, "staff1", "no bandwidth")
+    rec = svc.sign_reply(rid, "kadis")
     items = audit_events(rec)
     assert all(i.ok for i in items), items
     docs = audit_documents(rec)  # NoPapers: nothing produced, and the audit says so

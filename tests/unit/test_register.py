@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from netprov.domain.letters import load_form, load_letter
+from netprov.domain.letters import load_form
 from netprov.domain.resources import Feasibility, Finding
 from netprov.domain.sop import State
 from netprov.domain.users import load_directory
@@ -19,6 +19,7 @@ from netprov.errors import ConcurrencyError, InputError, PermissionDenied, Workf
 from netprov.settings import Settings
 from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store, verify_chain
+from tests.letters import distinct_letter
 
 DATA = Path(__file__).parent.parent / "data"
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -72,7 +73,7 @@ def feasible(ok: bool = True) -> Feasibility:
 
 
 def walk_to_checked(svc: RequestService, ok: bool = True) -> str:
-    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    rid = svc.submit(distinct_letter()).id
     svc.dispose(rid, "kadis", "kabid")
     svc.assign(rid, "kabid", "staff1")
     svc.check(rid, "staff1", feasible(ok))
@@ -105,11 +106,21 @@ def test_reject_path_closes(svc: RequestService) -> None:
     with pytest.raises(WorkflowError, match="not feasible"):
         svc.accept(rid, "staff1")
     rec = svc.reject(rid, "staff1", "Bandwidth uplink internet tidak mencukupi")
+    assert rec.state is State.REJECTED  # drafted: the head of agency signs it before it goes out
+    assert rec.next_role == "kadis" and rec.due_step == 5
+    assert rec.events[-1].outputs["reported_to"] == ["kasi"]
+    with pytest.raises(PermissionDenied, match="kadis"):
+        svc.sign_reply(rid, "staff1")
+    with pytest.raises(WorkflowError, match="rejected"):
+        svc.close(rid, "kadis")  # not before the reply letter is signed
+    rec = svc.sign_reply(rid, "kadis")
     assert rec.state is State.CLOSED
-    assert [e.action for e in rec.events][-2:] == ["reject", "close"]
-    assert rec.events[-2].outputs["reported_to"] == ["kasi"]
+    assert [e.action for e in rec.events][-3:] == ["reject", "sign-reply", "close"]
+    assert [e.step for e in rec.events][-3:] == [5, 5, 11]
     with pytest.raises(WorkflowError, match="closed"):
         svc.accept(rid, "staff1")
+    with pytest.raises(WorkflowError, match="closed"):
+        svc.sign_reply(rid, "kadis")
 
 
 def test_return_sends_back_to_staff(svc: RequestService, tmp_path: Path) -> None:
@@ -128,7 +139,7 @@ def test_return_sends_back_to_staff(svc: RequestService, tmp_path: Path) -> None
 
 
 def test_wrong_role_and_wrong_state_are_refused(svc: RequestService) -> None:
-    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    rid = svc.submit(distinct_letter()).id
     with pytest.raises(PermissionDenied, match="kadis"):
         svc.dispose(rid, "staff1", "kabid")
     with pytest.raises(WorkflowError, match="received"):
@@ -140,7 +151,7 @@ def test_wrong_role_and_wrong_state_are_refused(svc: RequestService) -> None:
 
 def test_form_for_another_request_is_refused(svc: RequestService) -> None:
     rid = walk_to_checked(svc)
-    svc.submit(load_letter(DATA / "letter-intranet.yaml"))
+    svc.submit(distinct_letter())
     svc.accept(rid, "staff1")
     form = load_form(DATA / "form.yaml").model_copy(update={"request": "PJB-2026-0002"})
     with pytest.raises(InputError, match="request"):
@@ -149,17 +160,17 @@ def test_form_for_another_request_is_refused(svc: RequestService) -> None:
 
 def test_sla_counts_working_days(svc: RequestService, clock: FakeClock) -> None:
     friday = dt.datetime(2026, 8, 14, 16, 0, tzinfo=WIB)
-    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml"), received_at=friday).id
+    rid = svc.submit(distinct_letter(date=dt.date(2026, 8, 13)), received_at=friday).id
     rec = svc.get(rid)
     assert rec.due_at == dt.datetime(2026, 8, 18, 16, 0, tzinfo=WIB)  # Mon 17 Aug is a holiday
     assert rec.overdue and svc.sla()[0].id == rid
-    fresh = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    fresh = svc.submit(distinct_letter()).id
     assert not svc.get(fresh).overdue
     assert [r.id for r in svc.find(overdue=True)] == [rid]
 
 
 def test_events_are_append_only(svc: RequestService) -> None:
-    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    rid = svc.submit(distinct_letter()).id
     for sql in ("UPDATE events SET note = 'x'", "DELETE FROM events", "DELETE FROM requests"):
         with pytest.raises(Exception, match="append-only"), svc.store.engine.begin() as conn:
             conn.execute(text(sql))
@@ -167,7 +178,7 @@ def test_events_are_append_only(svc: RequestService) -> None:
 
 
 def test_stale_writer_is_refused(svc: RequestService) -> None:
-    rid = svc.submit(load_letter(DATA / "letter-intranet.yaml")).id
+    rid = svc.submit(distinct_letter()).id
     rec = svc.get(rid)
     svc.dispose(rid, "kadis", "kabid")
     with pytest.raises(ConcurrencyError):
@@ -186,9 +197,9 @@ def test_stale_writer_is_refused(svc: RequestService) -> None:
 
 
 def test_concurrent_submits_get_distinct_ids(svc: RequestService) -> None:
-    letter = load_letter(DATA / "letter-intranet.yaml")
+    letters = [distinct_letter() for _ in range(24)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        ids = list(pool.map(lambda _: svc.submit(letter).id, range(24)))
+        ids = list(pool.map(lambda letter: svc.submit(letter).id, letters))
     assert len(set(ids)) == 24
     assert sorted(ids) == [f"PJB-2026-{n:04d}" for n in range(1, 25)]
 
@@ -248,14 +259,18 @@ def test_concurrent_submits_from_processes(db_url: str, tmp_path: Path) -> None:
         "import sys; from pathlib import Path\n"
         "from netprov.settings import load_settings\n"
         "from netprov.sop.service import RequestService, NoPapers\n"
-        "from netprov.domain.letters import load_letter\n"
+        "from tests.letters import distinct_letter\n"
         f"s = load_settings(database_url={db_url!r}, data_dir=Path({str(tmp_path)!r}))\n"
         "svc = RequestService.from_settings(s, papers=NoPapers())\n"
-        f"l = load_letter(Path({str(DATA / 'letter-intranet.yaml')!r}))\n"
-        "print(' '.join(svc.submit(l).id for _ in range(5)))\n"
+        "n = int(sys.argv[1])\n"
+        "print(' '.join(svc.submit(distinct_letter(100 * n + k)).id for k in range(1, 6)))\n"
     )
+    repo = Path(__file__).resolve().parents[2]
     procs = [
-        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(4)
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(i + 1)], stdout=subprocess.PIPE, text=True, cwd=repo
+        )
+        for i in range(4)
     ]
     ids = [i for p in procs for i in p.communicate(timeout=120)[0].split()]
     assert all(p.returncode == 0 for p in procs)

@@ -1,0 +1,143 @@
+"""The reading half of the SOP service and what its steps share: users, checks, events.
+
+:class:`netprov.sop.service.RequestService` adds the steps themselves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self
+
+from netprov.domain.sop import TRANSITIONS, Action, State
+from netprov.domain.users import Directory, User, load_directory
+from netprov.errors import InputError, NotFoundError
+from netprov.settings import Settings
+from netprov.sop.guards import guard
+from netprov.sop.intake import check_request_id
+from netprov.sop.ports import Clock, NoPapers, Papers, now_utc
+from netprov.sop.record import RequestRecord, build_record
+from netprov.store.db import Store, StoredEvent
+
+if TYPE_CHECKING:
+    from netprov.sop.runs import RunJournal
+
+_now = now_utc
+
+
+class ServiceBase:
+    """The register as the SOP sees it: reading, the checks, and building events."""
+
+    def __init__(
+        self,
+        store: Store,
+        users: Directory,
+        settings: Settings,
+        papers: Papers | None = None,
+        clock: Clock = _now,
+    ) -> None:
+        self.store = store
+        self.users = users
+        self.settings = settings
+        self.papers: Papers = papers if papers is not None else NoPapers()
+        self.clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, papers: Papers | None = None, clock: Clock = _now) -> Self:
+        store = Store(settings.effective_database_url)
+        users = load_directory(settings.users_file)
+        if papers is None:
+            from netprov.documents.papers import RegisterPapers
+
+            papers = RegisterPapers(settings, users, clock)
+        return cls(store, users, settings, papers, clock)
+
+    @property
+    def runs(self) -> RunJournal:
+        """The pipeline's journal and locks (the saga engine's port over this register)."""
+        from netprov.sop.runs import RunJournal
+
+        return RunJournal(self.store)
+
+    # --- reading --------------------------------------------------------------------------
+    def get(self, request_id: str) -> RequestRecord:
+        request = self.store.get_request(check_request_id(request_id, self.settings.id_prefix))
+        return build_record(request, self.store.events(request_id), self.settings.timezone, self.clock())
+
+    def find(self, state: State | None = None, overdue: bool = False) -> list[RequestRecord]:
+        events = self.store.all_events()
+        now = self.clock()
+        out = []
+        for req in self.store.list_requests():
+            rec = build_record(req, events.get(req.id, []), self.settings.timezone, now)
+            if state is not None and rec.state is not state:
+                continue
+            if overdue and not rec.overdue:
+                continue
+            out.append(rec)
+        return out
+
+    def sla(self) -> list[RequestRecord]:
+        """Requests whose due step is past its deadline, oldest deadline first."""
+        late = self.find(overdue=True)
+        return sorted(late, key=lambda r: r.due_at or r.now)
+
+    # --- guards ----------------------------------------------------------------------------
+    def _actor(self, username: str) -> User:
+        return self.users.get(username)
+
+    def _target(self, username: str) -> User:
+        """The user named by ``--to``; InputError naming the option when unknown."""
+        try:
+            return self.users.get(username)
+        except NotFoundError as exc:
+            raise InputError([f"--to: {exc}"], source="options") from None
+
+    def ensure_may(self, action: Action, request_id: str, actor: str) -> RequestRecord:
+        """The request, when ``actor`` may do ``action`` on it now (role, state, assignment);
+        the error the step itself would raise otherwise. For callers that do slow or remote work
+        before recording the step (NetBox check, provisioning)."""
+        check_request_id(request_id, self.settings.id_prefix)
+        user = self._actor(actor)
+        record = self.get(request_id)
+        guard(action, record, user)
+        return record
+
+    def _event(
+        self,
+        record: RequestRecord,
+        action: Action | str,
+        user: User,
+        note: str,
+        outputs: dict[str, Any],
+        state: State | None = None,
+        step: int | None = None,
+    ) -> StoredEvent:
+        """The next event of ``record`` (not yet appended: no hashes)."""
+        t = TRANSITIONS.get(Action(action)) if action in TRANSITIONS else None
+        return StoredEvent(
+            request_id=record.id,
+            seq=len(record.events) + 1,
+            step=step if step is not None else (t.step if t else record.due_step or 0),
+            action=str(action),
+            state=(state or (t.target if t else record.state)).value,
+            actor=user.username,
+            role=user.role.value,
+            at=self.clock(),
+            note=note,
+            outputs=outputs,
+            prev_hash="",
+            hash="",
+        )
+
+    def _append(self, event: StoredEvent) -> StoredEvent:
+        return self.store.append_event(
+            request_id=event.request_id,
+            expected_seq=event.seq,
+            step=event.step,
+            action=event.action,
+            state=event.state,
+            actor=event.actor,
+            role=event.role,
+            at=event.at,
+            note=event.note,
+            outputs=event.outputs,
+        )
