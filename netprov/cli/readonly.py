@@ -107,7 +107,10 @@ def users(settings: ViewSettings) -> Directory:
 
 
 def find_records(
-    settings: ViewSettings, state: State | None = None, overdue: bool = False
+    settings: ViewSettings,
+    state: State | None = None,
+    overdue: bool = False,
+    now: dt.datetime | None = None,
 ) -> list[RequestRecord]:
     """The requests, optionally only those in ``state`` or past a deadline (``RequestService.find``)."""
     from netprov.sop.record import build_record
@@ -115,7 +118,7 @@ def find_records(
     if settings.users_file is not None:
         users(settings)  # a broken users file is refused here too, as before
     snapshot = read_register(settings.effective_database_url)
-    now = dt.datetime.now(dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     out = []
     for req in snapshot.requests:
         rec = build_record(req, snapshot.events.get(req.id, []), settings.timezone, now)
@@ -127,7 +130,7 @@ def find_records(
     return out
 
 
-def sla_records(settings: ViewSettings) -> list[RequestRecord]:
+def sla_records(settings: ViewSettings, now: dt.datetime | None = None) -> list[RequestRecord]:
     """Requests whose due step is past its deadline, oldest deadline first (``RequestService.sla``)."""
-    late = find_records(settings, overdue=True)
+    late = find_records(settings, overdue=True, now=now)
     return sorted(late, key=lambda r: r.due_at or r.now)
