@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netprov.errors import NetprovError
+from netprov.errors import NetprovError, NotFoundError
 from netprov.store.readonly import read_register
 
 if TYPE_CHECKING:
@@ -134,3 +134,19 @@ def sla_records(settings: ViewSettings, now: dt.datetime | None = None) -> list[
     """Requests whose due step is past its deadline, oldest deadline first (``RequestService.sla``)."""
     late = find_records(settings, overdue=True, now=now)
     return sorted(late, key=lambda r: r.due_at or r.now)
+
+
+def get_record(settings: ViewSettings, request_id: str, now: dt.datetime | None = None) -> RequestRecord:
+    """One request (``RequestService.get``): the id checked first, NotFoundError if absent."""
+    from netprov.sop.intake import check_request_id
+    from netprov.sop.record import build_record
+
+    check_request_id(request_id, settings.id_prefix)
+    if settings.users_file is not None:
+        users(settings)
+    snapshot = read_register(settings.effective_database_url)
+    for req in snapshot.requests:
+        if req.id == request_id:
+            events = snapshot.events.get(req.id, [])
+            return build_record(req, events, settings.timezone, now or dt.datetime.now(dt.UTC))
+    raise NotFoundError(f"no request {request_id!r} in the register")

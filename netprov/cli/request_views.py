@@ -10,7 +10,7 @@ from rich.table import Table
 
 from netprov.cli import readonly
 from netprov.cli.common import console, invocation, print_json
-from netprov.cli.request_common import JSON, service
+from netprov.cli.request_common import JSON
 from netprov.cli.request_common import record_tz as _tz
 from netprov.domain.sop import State
 
@@ -98,22 +98,23 @@ def print_table(records: list[RequestRecord]) -> None:
 
 def show(ctx: typer.Context, request_id: str, json_out: bool = JSON) -> None:
     """A request's details and the timeline of every step (actor, role, time, note, SLA)."""
-    record = service(ctx).get(request_id)
+    record = readonly.get_record(readonly.view_settings(invocation(ctx)), request_id)
     if json_out:
         print_json(record.detail_json())
         return
-    letter = record.letter
+    letter = record.request.letter  # as stored (validated when submitted)
+    sent, site = letter["letter"], letter["site"]
     tz = _tz(record)
     console.print(
-        f"[bold]{record.id}[/bold]  {escape(letter.opd)}  {letter.service}  "
-        f"{letter.bandwidth_mbps} Mbps  {letter.hosts} hosts",
+        f"[bold]{record.id}[/bold]  {escape(str(letter['opd']))}  {escape(str(letter['service']))}  "
+        f"{letter['bandwidth_mbps']} Mbps  {letter['hosts']} hosts",
         highlight=False,
     )
     console.print(
-        f"letter {escape(letter.letter.number)} of {letter.letter.date}: {escape(letter.letter.subject)}",
+        f"letter {escape(str(sent['number']))} of {sent['date']}: {escape(str(sent['subject']))}",
         highlight=False,
     )
-    console.print(f"site: {escape(letter.site.name)}, {escape(letter.site.address)}", highlight=False)
+    console.print(f"site: {escape(str(site['name']))}, {escape(str(site['address']))}", highlight=False)
     console.print(f"state: [bold]{record.state.value}[/bold]", highlight=False)
     if record.due_at:
         console.print(

@@ -208,3 +208,18 @@ def _base_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.upper().startswith("NETPROV_")}
+
+
+def test_one_record_is_the_service_get(register: tuple[str, RequestService], settings: Settings) -> None:
+    from netprov.errors import InputError, NotFoundError
+
+    _, svc = register
+    vs = views.ViewSettings(settings.data_dir, settings.database_url, None, None, settings.timezone)
+    now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
+    svc.clock = lambda: now  # type: ignore[method-assign]
+    for req in svc.store.list_requests():
+        assert views.get_record(vs, req.id, now=now).detail_json() == svc.get(req.id).detail_json()
+    with pytest.raises(NotFoundError, match="no request 'PJB-2026-0999' in the register"):
+        views.get_record(vs, "PJB-2026-0999")
+    with pytest.raises(InputError, match="request id"):
+        views.get_record(vs, "../../x")
