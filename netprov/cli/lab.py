@@ -151,14 +151,14 @@ def seed(
 def _print_status(result: dict[str, Any]) -> None:
     for name, data in result.items():
         table = Table(title=f"lab: {name}", show_header=True, title_justify="left")
-        table.add_column("item")
-        table.add_column("value")
+        table.add_column("item", no_wrap=True)
+        table.add_column("value", overflow="fold")  # paths and URLs are folded, never cut
         for key, value in data.items():
             if isinstance(value, list):
                 for item in value:
-                    table.add_row(key, _fmt(item))
+                    table.add_row(escape(key), escape(_fmt(item)))
             else:
-                table.add_row(key, _fmt(value))
+                table.add_row(escape(key), escape(_fmt(value)))
         console.print(table)
 
 
