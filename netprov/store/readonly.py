@@ -23,7 +23,9 @@ from urllib.parse import quote
 from netprov.store.records import StoredEvent, StoredRequest, utc
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
-_REVISION_FILE = re.compile(r"^(\d{4}[a-z]?)_\w+\.py$")
+_REVISION = re.compile(r"^revision\b[^=\n]*=\s*[\"']([\w-]+)[\"']", re.MULTILINE)
+_DOWN_LINE = re.compile(r"^down_revision\b[^=\n]*=(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"[\"']([\w-]+)[\"']")
 
 _REQUESTS_SQL = (
     "SELECT id, year, seq, opd, service, letter_json, received_at, registered_at "
@@ -44,9 +46,19 @@ class Snapshot:
 
 
 def newest_revision(versions: Path = VERSIONS) -> str:
-    """The newest migration's revision, from the file names (``0001_register.py`` -> ``0001``)."""
-    found = sorted(m.group(1) for p in versions.iterdir() if (m := _REVISION_FILE.match(p.name)))
-    return found[-1] if found else ""
+    """The head of the migration chain: the ``revision`` no migration names as ``down_revision``.
+
+    Read from the scripts' text (Alembic is not imported); "" when there is not exactly one head.
+    """
+    revisions, downs = set(), set()
+    for script in versions.glob("*.py"):
+        text = script.read_text(encoding="utf-8")
+        if (rev := _REVISION.search(text)) is not None:
+            revisions.add(rev.group(1))
+            for line in _DOWN_LINE.findall(text):
+                downs.update(_QUOTED.findall(line))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 else ""
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -106,8 +106,13 @@ def test_other_urls_and_other_schemas_go_through_the_store(
     assert not missing.parent.exists()  # a read-only view creates no register
 
 
-def test_the_reader_knows_the_newest_migration() -> None:
+def test_the_reader_knows_the_newest_migration(tmp_path: Path) -> None:
     assert readonly.newest_revision() == HEAD_REVISION
+    (tmp_path / "0001_a.py").write_text('"""Revises:"""\nrevision = "0001"\ndown_revision = None\n')
+    (tmp_path / "0002_b.py").write_text('revision: str = "0002"\ndown_revision: str | None = "0001"\n')
+    assert readonly.newest_revision(tmp_path) == "0002"
+    (tmp_path / "0002b_c.py").write_text('revision = "0002b"\ndown_revision = "0001"\n')
+    assert readonly.newest_revision(tmp_path) == ""  # two heads: the reader defers to the store
 
 
 def test_listing_is_the_service_find(register: tuple[str, RequestService], settings: Settings) -> None:
