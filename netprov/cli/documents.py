@@ -150,7 +150,7 @@ def document(
         )
         return
     if fmt == "pdf" and sys.stdout.isatty():
-        console.print(str(path), highlight=False)  # never spray a PDF on a terminal
+        console.print(str(path), highlight=False, markup=False)  # never spray a PDF on a terminal
         return
     sys.stdout.buffer.write(path.read_bytes())
     sys.stdout.flush()

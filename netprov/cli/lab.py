@@ -7,15 +7,17 @@ command runs (:func:`lab_required`), so ``netprov --help`` and the product never
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from netprov.cli.common import console, invocation, print_json
+from netprov.cli.stage_board import StageBoard, live_wanted
 from netprov.errors import LabError
 from netprov.progress import Progress
 
@@ -61,9 +63,21 @@ def _progress(part: str) -> Progress:
     t0 = time.monotonic()
 
     def report(msg: str) -> None:
-        console.print(f"[dim]{time.monotonic() - t0:6.1f}s[/dim] [bold]{part}[/bold] {msg}", highlight=False)
+        console.print(
+            f"[dim]{time.monotonic() - t0:6.1f}s[/dim] [bold]{part}[/bold] {escape(msg)}", highlight=False
+        )
 
     return report
+
+
+@contextmanager
+def _parts_progress(ctx: typer.Context, names: list[str], title: str) -> Iterator[Callable[[str], Progress]]:
+    """Each part's progress callback: one live line per part on a terminal, else plain lines."""
+    if not live_wanted(console, invocation(ctx).quiet):
+        yield _progress
+        return
+    with StageBoard(console, names, title) as board:
+        yield board.part
 
 
 @app.command("up")
@@ -76,10 +90,12 @@ def up(
     settings = invocation(ctx).settings
     labmod = _lab()
     result: dict[str, Any] = {}
-    for name in _parts(parts):
-        t0 = time.monotonic()
-        result[name] = labmod.part(name).up(settings, _progress(name))
-        result[name]["seconds"] = round(time.monotonic() - t0, 1)
+    names = _parts(parts)
+    with _parts_progress(ctx, names, "lab up") as progress:
+        for name in names:
+            t0 = time.monotonic()
+            result[name] = labmod.part(name).up(settings, progress(name))
+            result[name]["seconds"] = round(time.monotonic() - t0, 1)
     if json_out:
         print_json(result)
     else:
@@ -94,8 +110,10 @@ def down(
     """Stop lab parts (idempotent); leaves no namespace, process or port behind."""
     settings = invocation(ctx).settings
     labmod = _lab()
-    for name in reversed(_parts(parts)):
-        labmod.part(name).down(settings, _progress(name))
+    names = list(reversed(_parts(parts)))
+    with _parts_progress(ctx, names, "lab down") as progress:
+        for name in names:
+            labmod.part(name).down(settings, progress(name))
 
 
 @app.command("status")
@@ -133,14 +151,14 @@ def seed(
 def _print_status(result: dict[str, Any]) -> None:
     for name, data in result.items():
         table = Table(title=f"lab: {name}", show_header=True, title_justify="left")
-        table.add_column("item")
-        table.add_column("value")
+        table.add_column("item", no_wrap=True)
+        table.add_column("value", overflow="fold")  # paths and URLs are folded, never cut
         for key, value in data.items():
             if isinstance(value, list):
                 for item in value:
-                    table.add_row(key, _fmt(item))
+                    table.add_row(escape(key), escape(_fmt(item)))
             else:
-                table.add_row(key, _fmt(value))
+                table.add_row(escape(key), escape(_fmt(value)))
         console.print(table)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -12,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from netprov.cli.common import EXIT_CHANGES, EXIT_OK, console, invocation, print_json
+from netprov.cli.stage_board import StageBoard, live_wanted
 from netprov.errors import InputError
 
 if TYPE_CHECKING:
@@ -56,7 +59,8 @@ class RunLog:
         self._file.close()
 
 
-def _progress(log: RunLog | None = None, quiet: bool = False) -> Progress:
+def _progress(log: RunLog | None = None, quiet: bool = False, board: StageBoard | None = None) -> Progress:
+    """The pipeline's callback: to the run log, and to the board or as plain timestamped lines."""
     t0 = time.monotonic()
 
     def report(stage: str, device: str, message: str) -> None:
@@ -64,6 +68,9 @@ def _progress(log: RunLog | None = None, quiet: bool = False) -> Progress:
         if log is not None:
             log.write(f"{stage}{where}: {message}")
         if quiet:
+            return
+        if board is not None:
+            board.report(stage, device, message)
             return
         console.print(
             f"[dim]{time.monotonic() - t0:6.1f}s[/dim] [bold]{stage}[/bold]{where}: {escape(message)}",
@@ -117,7 +124,10 @@ def register(app: typer.Typer) -> None:
                 console.print(f"{record.id}: step 7 recorded (manual) → {record.state.value}")
             return
         if dry_run:
-            result = make_provisioner(root, _silent if json_out or inv.quiet else None).dry_run(request_id)
+            quiet = json_out or inv.quiet
+            with _board(quiet, request_id, stages=()) as board:
+                progress = _silent if quiet else _progress(board=board)
+                result = make_provisioner(root, progress).dry_run(request_id)
             _print_dry_run(result, json_out)
             raise typer.Exit(EXIT_CHANGES if result.changes_pending else EXIT_OK)
         outcome = _logged_run(root, request_id, inv.require_actor(), resume, quiet=json_out or inv.quiet)
@@ -148,8 +158,12 @@ def _logged_run(root: App, request_id: str, actor: str, resume: bool, quiet: boo
     if not quiet:
         console.print(f"[dim]log: {log.path}[/dim]", highlight=False)
     log.write(f"provision {request_id} by {actor}{' --resume' if resume else ''}")
+    from netprov.pipeline.link_stages import STAGES
+
     try:
-        outcome = make_provisioner(root, _progress(log, quiet)).run(request_id, actor, resume=resume)
+        with _board(quiet, request_id, STAGES) as board:
+            provisioner = make_provisioner(root, _progress(log, quiet, board))
+            outcome = provisioner.run(request_id, actor, resume=resume)
         log.write(f"finished: {outcome.status} (run {outcome.run_id})")
         return outcome
     except BaseException as exc:
@@ -157,6 +171,16 @@ def _logged_run(root: App, request_id: str, actor: str, resume: bool, quiet: boo
         raise
     finally:
         log.close()
+
+
+@contextmanager
+def _board(quiet: bool, title: str, stages: Iterable[str]) -> Iterator[StageBoard | None]:
+    """A live stage board on a terminal (not --quiet); None: plain lines (CI logs, pipes)."""
+    if not live_wanted(console, quiet):
+        yield None
+        return
+    with StageBoard(console, stages, title) as board:
+        yield board
 
 
 def _print_dry_run(result: DryRunResult, json_out: bool) -> None:

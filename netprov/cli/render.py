@@ -127,7 +127,8 @@ def render_command(
         return
     if out is not None:
         for c in configs:
-            console.print(f"{out / c.filename}  ({c.role}, {c.template}, {c.mode})", highlight=False)
+            line = f"{out / c.filename}  ({c.role}, {c.template}, {c.mode})"
+            console.print(line, highlight=False, markup=False)  # a path may hold "[/]"
         return
     for c in configs:
         console.rule(f"{c.device}  {c.role}  {c.template}  ({c.mode})")

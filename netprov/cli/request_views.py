@@ -8,8 +8,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from netprov.cli import readonly
 from netprov.cli.common import console, invocation, print_json
-from netprov.cli.request_common import JSON, service
+from netprov.cli.request_common import JSON
 from netprov.cli.request_common import record_tz as _tz
 from netprov.domain.sop import State
 
@@ -48,10 +49,11 @@ def list_(
     json_out: bool = JSON,
 ) -> None:
     """The requests in the register."""
-    svc = service(ctx)
-    records = svc.find(state, overdue)
+    inv = invocation(ctx)
+    settings = readonly.view_settings(inv)
+    records = readonly.find_records(settings, state, overdue)
     if mine:
-        user = svc.users.get(invocation(ctx).require_actor())
+        user = readonly.users(settings).get(readonly.actor(inv, settings))
         records = [r for r in records if is_mine(r, user)]
     if json_out:
         print_json([r.summary_json() for r in records])
@@ -77,35 +79,42 @@ def _list_table() -> Table:
 def print_table(records: list[RequestRecord]) -> None:
     table = _list_table()
     for r in records:
-        letter = r.letter
+        letter = r.request.letter  # as stored (validated when submitted): no pydantic to list
         due = r.due_at.astimezone(_tz(r)).strftime("%d %b %H:%M") if r.due_at else "-"
         if r.overdue:
             due += f" [red]late {r.overdue_days} wd[/red]"
         nxt = f"{r.due_step} {r.next_role}" if r.due_step else "-"
         table.add_row(
-            r.id, escape(letter.opd), letter.service, str(letter.bandwidth_mbps), r.state.value, nxt, due
+            r.id,
+            escape(str(letter["opd"])),
+            escape(str(letter["service"])),
+            str(letter["bandwidth_mbps"]),
+            r.state.value,
+            nxt,
+            due,
         )
     console.print(table)
 
 
 def show(ctx: typer.Context, request_id: str, json_out: bool = JSON) -> None:
     """A request's details and the timeline of every step (actor, role, time, note, SLA)."""
-    record = service(ctx).get(request_id)
+    record = readonly.get_record(readonly.view_settings(invocation(ctx)), request_id)
     if json_out:
         print_json(record.detail_json())
         return
-    letter = record.letter
+    letter = record.request.letter  # as stored (validated when submitted)
+    sent, site = letter["letter"], letter["site"]
     tz = _tz(record)
     console.print(
-        f"[bold]{record.id}[/bold]  {escape(letter.opd)}  {letter.service}  "
-        f"{letter.bandwidth_mbps} Mbps  {letter.hosts} hosts",
+        f"[bold]{record.id}[/bold]  {escape(str(letter['opd']))}  {escape(str(letter['service']))}  "
+        f"{letter['bandwidth_mbps']} Mbps  {letter['hosts']} hosts",
         highlight=False,
     )
     console.print(
-        f"letter {escape(letter.letter.number)} of {letter.letter.date}: {escape(letter.letter.subject)}",
+        f"letter {escape(str(sent['number']))} of {sent['date']}: {escape(str(sent['subject']))}",
         highlight=False,
     )
-    console.print(f"site: {escape(letter.site.name)}, {escape(letter.site.address)}", highlight=False)
+    console.print(f"site: {escape(str(site['name']))}, {escape(str(site['address']))}", highlight=False)
     console.print(f"state: [bold]{record.state.value}[/bold]", highlight=False)
     if record.due_at:
         console.print(
@@ -155,7 +164,7 @@ def show(ctx: typer.Context, request_id: str, json_out: bool = JSON) -> None:
 
 def sla(ctx: typer.Context, json_out: bool = JSON) -> None:
     """Steps past their deadline (one working day each), oldest first."""
-    records = service(ctx).sla()
+    records = readonly.sla_records(readonly.view_settings(invocation(ctx)))
     if json_out:
         print_json([r.summary_json() for r in records])
         return

@@ -15,28 +15,22 @@ import datetime as dt
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 DEFAULT_TZ = "Asia/Jakarta"
 
 
 @lru_cache(maxsize=64)
 def _holidays_for(year: int) -> dict[dt.date, str]:
-    out: dict[dt.date, str] = {}
-    for category in ("public", "government"):
-        try:
-            cal = holidays.country_holidays("ID", years=year, categories=(category,))
-        except (NotImplementedError, ValueError):
-            continue
-        out.update(dict(cal.items()))
-    return out
+    from netprov.domain import holiday_table  # the package itself only when the table cannot answer
+
+    table = holiday_table.stored(year)
+    return table if table is not None else holiday_table.computed(year)
 
 
 def holiday_name(day: dt.date) -> str | None:
     """The holiday's name when ``day`` is an Indonesian holiday or collective leave, else None.
 
-    >>> holiday_name(dt.date(2026, 8, 17)) is not None  # Independence Day (name in the library's language)
-    True
+    >>> holiday_name(dt.date(2026, 8, 17))
+    'Hari Kemerdekaan Republik Indonesia'
     >>> holiday_name(dt.date(2026, 8, 18)) is None
     True
     """

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netprov.domain.clock import add_working_days, working_days_late
-from netprov.domain.letters import CompletenessForm, Letter
-from netprov.domain.resources import Allocation, Feasibility
 from netprov.domain.sop import DUE_STEP, NEXT_ROLE, STEPS, TERMINAL, TRANSITIONS, Action, State
-from netprov.store.db import StoredEvent, StoredRequest
+from netprov.store.records import StoredEvent, StoredRequest
+
+if TYPE_CHECKING:  # pydantic models imported where used: `request list` does not need them
+    from netprov.domain.letters import CompletenessForm, Letter
+    from netprov.domain.resources import Allocation, Feasibility
 
 TRANSITION_ACTIONS = {a.value for a in Action}
 
@@ -71,6 +73,8 @@ class RequestRecord:
 
     @property
     def letter(self) -> Letter:
+        from netprov.domain.letters import Letter
+
         return Letter.model_validate(self.request.letter)
 
     @property
@@ -117,17 +121,23 @@ class RequestRecord:
 
     @property
     def feasibility(self) -> Feasibility | None:
+        from netprov.domain.resources import Feasibility
+
         raw = self._latest_output("feasibility")
         return Feasibility.model_validate(raw) if raw else None
 
     @property
     def form(self) -> CompletenessForm | None:
+        from netprov.domain.letters import CompletenessForm
+
         raw = self._latest_output("form")
         return CompletenessForm.model_validate(raw) if raw else None
 
     @property
     def allocation(self) -> Allocation | None:
         """The resources reserved for the request (None until step 7 reserved them)."""
+        from netprov.domain.resources import Allocation
+
         for e in reversed(self.events):
             if "allocation" in e.outputs:
                 raw = e.outputs["allocation"]

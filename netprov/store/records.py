@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netprov.store.models import EventRow, RequestRow
+if TYPE_CHECKING:  # SQLAlchemy is not imported to read these values (netprov.store.readonly)
+    from netprov.store.models import EventRow, RequestRow
 
 GENESIS = "0" * 64
 
