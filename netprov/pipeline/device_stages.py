@@ -3,7 +3,8 @@
 ``push``'s undo first takes the device locks (a resume from another process after a kill takes
 them too), then, device by device in reverse push order:
 
-* a device this run committed nothing to is left alone;
+* a device this run committed nothing to, or did not lock (nothing to change there), is left
+  alone;
 * a device whose running config still equals what this run's commit left (``after``), or
   whose ``after`` was never recorded (the run died mid-push), goes back to its snapshot;
 * a device that changed since (another run's change landed on it) gets only the inverse of
@@ -25,6 +26,11 @@ def reload_push(run: LinkRun, data: JournalData) -> None:
     run.afters = dict(data.get("after") or {})
 
 
+def reload_lock(run: LinkRun, data: JournalData) -> None:
+    """Which devices the run locked (the only ones it may have changed)."""
+    run.locked = list(data.get("devices") or [])
+
+
 def undo_lock(run: LinkRun) -> None:
     """Release the device locks (after every later undo has run)."""
     run.release_devices()
@@ -33,15 +39,17 @@ def undo_lock(run: LinkRun) -> None:
 def devices_to_undo(run: LinkRun) -> list[str]:
     """The devices whose change this run may have made, in reverse push order."""
     unchanged = {d["name"] for d in run.devices if not d.get("committed_at")}
-    return [name for name in reversed(list(run.snapshots)) if name not in unchanged]
+    locked = set(run.locked) if run.locked is not None else set(run.snapshots)
+    return [name for name in reversed(list(run.snapshots)) if name not in unchanged and name in locked]
 
 
 def undo_push(run: LinkRun) -> None:
     """Take this run's change off every device it committed to (see the module docstring)."""
-    if not run.snapshots:
+    names = devices_to_undo(run)
+    if not names:
         return
-    run.hold_devices(sorted(run.snapshots))
-    for name in devices_to_undo(run):
+    run.hold_devices(names)
+    for name in names:
         res = only(run.nr, [name]).run(
             task=device_ops.undo_change, snapshot=run.snapshots[name], after=run.afters.get(name)
         )

@@ -81,6 +81,7 @@ class LinkRun:
     verification: list[dict[str, Any]] = field(default_factory=list)
     monitoring: list[dict[str, Any]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    locked: list[str] | None = None  # the devices the lock stage locked (None: not run yet)
     held: HeldLocks | None = field(default=None, repr=False)
     _nr: Nornir | None = field(default=None, repr=False)
 

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from netprov.errors import PipelineError
 from netprov.pipeline import device_ops
 from netprov.pipeline.checks import check_label, check_timeout, verify_task
-from netprov.pipeline.device_stages import reload_push, undo_lock, undo_push
+from netprov.pipeline.device_stages import reload_lock, reload_push, undo_lock, undo_push
 from netprov.pipeline.link_run import DeviceDiff, LinkDeps, LinkRun, raise_failures
 from netprov.pipeline.nornir_setup import only
 from netprov.pipeline.saga import JournalData, Progress, Stage
+from netprov.platforms import get_platform
+from netprov.platforms.config_undo import parse
 from netprov.render.link import RenderedConfig, announced_prefixes, render_link
 from netprov.render.playbook import Playbook, ResolvedCheck, resolve_checks
 from netprov.render.validate import validate_config
@@ -142,14 +144,25 @@ def validate(run: LinkRun) -> JournalData:
 
 
 def lock(run: LinkRun) -> JournalData:
-    """Take the locks of every device (sorted), then render again: NetBox as seen under them."""
-    run.hold_devices([c.device for c in run.configs])
+    """Take the locks of every device the link may change (sorted), then render again: NetBox
+    as seen under them. A merge fragment of comments only (the core of an intranet link)
+    changes nothing, so its device is not locked: runs that only share it do not wait."""
+    run.locked = [c.device for c in run.configs if not changes_nothing(c)]
+    run.hold_devices(run.locked)
     before = {c.device: c.text for c in run.configs}
     configs = render_configs(run.deps, run.record, _allocation(run), run.playbook)
     validate_configs(configs)
     run.configs = configs
     changed = {c.device: c.text for c in configs if before.get(c.device) != c.text}
-    return {"devices": run.held.devices if run.held else [], "configs": changed}
+    return {"devices": run.locked, "configs": changed}
+
+
+def changes_nothing(cfg: RenderedConfig) -> bool:
+    """A merge of nothing but comments and separators: pushing it cannot change the device."""
+    if cfg.mode != "merge":
+        return False
+    comments = get_platform(cfg.platform).comment_prefixes
+    return all(ln.structural for ln in parse(cfg.text, comments))
 
 
 def snapshot(run: LinkRun) -> JournalData:
@@ -291,7 +304,7 @@ LINK_STAGES: tuple[Stage[LinkRun], ...] = (
     Stage("allocate", allocate, undo=undo_allocate),
     Stage("render", render),
     Stage("validate", validate),
-    Stage("lock", lock, undo=undo_lock),
+    Stage("lock", lock, undo=undo_lock, reload=reload_lock),
     Stage("snapshot", snapshot, reload=reload_snapshot),
     Stage("diff", diff),
     Stage("push", push, undo=undo_push, begin=push_begin, reload=reload_push),

@@ -350,3 +350,16 @@ def test_hold_refuses_devices_it_did_not_lock() -> None:
         run.hold_devices(["r2"])
     run.close()
     assert run.held is None
+
+
+def test_a_fragment_of_comments_only_locks_nothing() -> None:
+    def cfg(text: str, mode: str = "merge", platform: str = "frr") -> RenderedConfig:
+        return RenderedConfig(
+            device="core-dc1", platform=platform, role="core", template="c", mode=mode, text=text
+        )  # type: ignore[arg-type]
+
+    assert link_stages.changes_nothing(
+        cfg("! netprov: x\n! intranet link: nothing to configure on core-dc1\n")
+    )
+    assert not link_stages.changes_nothing(cfg("! netprov: x\nip prefix-list P seq 5 permit 10.0.0.0/8\n"))
+    assert not link_stages.changes_nothing(cfg("# only comments\n", mode="replace", platform="bird2"))

@@ -46,7 +46,7 @@ def test_the_stages_keep_their_names_order_and_undos() -> None:
     undone = {"allocate", "lock", "push", "monitor", "record-netbox"}
     assert {s.name for s in ls.LINK_STAGES if s.undo} == undone
     assert [s.name for s in ls.LINK_STAGES if s.begin] == ["push"]
-    assert [s.name for s in ls.LINK_STAGES if s.reload] == ["snapshot", "push"]
+    assert [s.name for s in ls.LINK_STAGES if s.reload] == ["lock", "snapshot", "push"]
 
 
 def test_check_labels_and_timeouts() -> None:
