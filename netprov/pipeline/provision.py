@@ -5,10 +5,16 @@ engine is :mod:`netprov.pipeline.saga` (journal, lock, undo in reverse, resume);
 :mod:`netprov.pipeline.link_stages`; the checks are :mod:`netprov.pipeline.checks`. The journal
 and the lock live in the register, reached through ``RequestService.runs``.
 
-On any failure every begun stage with an undo is undone in reverse (devices back to their saved
-configs, NetBox reservation released, monitoring deregistered), the failure is appended to the
-request's trail, and the request stays at step 7. A run killed midway is finished by
+On any failure every begun stage with an undo is undone in reverse (this run's change taken off
+its devices, NetBox reservation released, monitoring deregistered), the failure is appended to
+the request's trail, and the request stays at step 7. A run killed midway is finished by
 ``--resume``: it rolls back what the dead run began (from the journal), then runs again.
+
+Concurrency: the register's lock keeps one run per request; per-device locks
+(:mod:`netprov.pipeline.device_locks`, in NetBox when it is configured) serialize the changes
+to one device across runs and processes, from before its snapshot until its commit is confirmed
+or undone. A device that still has another commit pending confirmation is waited for
+(``commit_pending_wait_seconds``), not failed.
 """
 
 from __future__ import annotations
