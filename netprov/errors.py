@@ -104,6 +104,10 @@ class CommitRefused(DeviceError):
     """The device refused a configuration; it still runs what it ran before."""
 
 
+class CommitPending(CommitRefused):
+    """The device refused because a commit (another run's, or another tool's) awaits confirmation."""
+
+
 class ConfirmFailed(DeviceError):
     """A pending commit could not be confirmed (the device already undid it)."""
 

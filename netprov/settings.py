@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     device_password_file: Path | None = None
     device_key_file: Path | None = None
     commit_confirm_seconds: int = 300
+    # per-device locks (in NetBox), held by a run from snapshot to confirm: a lock outlives its
+    # holder's last renewal by the TTL; a run waits this long for one device before giving up
+    device_lock_ttl_seconds: int = Field(default=60, ge=10, le=3600)
+    device_lock_wait_seconds: int = Field(default=900, ge=0, le=86400)
+    # how long a push waits for another run's (or tool's) pending commit-confirm on a device
+    commit_pending_wait_seconds: int = Field(default=330, ge=0, le=86400)
 
     # --- monitoring -------------------------------------------------------------------------
     zabbix_url: str | None = None

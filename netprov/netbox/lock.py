@@ -68,6 +68,76 @@ def lock_expiry(description: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
+def take_lock(
+    tags: LockTags,
+    key: str,
+    holder: str,
+    *,
+    ttl_s: float = 300.0,
+    wait_s: float = 600.0,
+    poll_s: float = 0.2,
+    max_poll_s: float = 2.0,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    on_wait: Callable[[str], None] | None = None,
+    stale: Callable[[str], bool] | None = None,
+) -> int:
+    """Take the lock ``key`` and return its tag id (release it with ``tags.delete(id)``).
+
+    A waiter only reads the lock (one GET) until it is gone or expired, and waits longer
+    between reads the longer it waits (with jitter): twenty waiters must not starve the holder's
+    own requests to NetBox.
+
+    Args:
+        tags: where the lock tag lives.
+        key: what is locked (part of the tag slug: lowercase letters, digits, dashes).
+        holder: who holds it, shown to whoever waits.
+        ttl_s: a lock older than this is taken as left behind by a dead process.
+        wait_s: how long to wait for a live holder before giving up.
+        on_wait: told the current holder's description each time the lock is found taken
+            (for a progress line).
+        stale: whether a holder's description names a holder known to be gone (e.g. a dead
+            process on this host): such a lock is taken over without waiting for its expiry.
+
+    Raises:
+        ConcurrencyError: another holder kept the lock for longer than ``wait_s``.
+    """
+    slug = LOCK_SLUG_PREFIX + key
+    deadline = clock() + wait_s
+    delay = poll_s
+    while True:
+        tag_id = tags.create(slug, lock_description(holder, clock() + ttl_s))
+        if tag_id is not None:
+            return tag_id
+        while True:  # taken: read until it is released or expired
+            current = tags.get(slug)
+            if current is None:
+                break
+            cur_id, cur_desc = current
+            expiry = lock_expiry(cur_desc)
+            if expiry is None or expiry < clock() or (stale is not None and stale(cur_desc)):
+                tags.delete(cur_id)  # by id: if someone re-took it meanwhile, theirs has a new id
+                break
+            if clock() >= deadline:
+                raise ConcurrencyError(
+                    f"NetBox lock {key!r} is still taken ({lock_holder(cur_desc)}) after "
+                    f"{wait_s:.0f} s; try again when that run has finished"
+                )
+            if on_wait is not None:
+                on_wait(cur_desc)
+            sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not a secret)
+            delay = min(delay * 1.5, max_poll_s)
+
+
+def lock_holder(description: str) -> str:
+    """Who holds a lock, from its description.
+
+    >>> lock_holder("netprov lock held by PJB-2026-0001 on h pid 7 until 1700000000")
+    'held by PJB-2026-0001 on h pid 7'
+    """
+    return _UNTIL.sub("", description.removeprefix("netprov lock ")).strip()
+
+
 @contextmanager
 def netbox_lock(
     tags: LockTags,
@@ -81,45 +151,22 @@ def netbox_lock(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[None]:
-    """Hold the lock ``key`` for the ``with`` block.
-
-    A waiter only reads the lock (one GET) until it is gone or expired, and waits longer
-    between reads the longer it waits (with jitter): twenty waiters must not starve the holder's
-    own requests to NetBox.
-
-    Args:
-        tags: where the lock tag lives.
-        key: what is locked (part of the tag slug: lowercase letters, digits, dashes).
-        holder: who holds it, shown to whoever waits.
-        ttl_s: a lock older than this is taken as left behind by a dead process.
-        wait_s: how long to wait for a live holder before giving up.
+    """Hold the lock ``key`` for the ``with`` block (:func:`take_lock`, then delete the tag).
 
     Raises:
         ConcurrencyError: another holder kept the lock for longer than ``wait_s``.
     """
-    slug = LOCK_SLUG_PREFIX + key
-    deadline = clock() + wait_s
-    delay = poll_s
-    while True:
-        tag_id = tags.create(slug, lock_description(holder, clock() + ttl_s))
-        if tag_id is not None:
-            break
-        while True:  # taken: read until it is released or expired
-            current = tags.get(slug)
-            if current is None:
-                break
-            cur_id, cur_desc = current
-            expiry = lock_expiry(cur_desc)
-            if expiry is None or expiry < clock():
-                tags.delete(cur_id)  # by id: if someone re-took it meanwhile, theirs has a new id
-                break
-            if clock() >= deadline:
-                raise ConcurrencyError(
-                    f"NetBox lock {key!r} is still taken ({cur_desc.removeprefix('netprov lock ')}); "
-                    "try again when that allocation has finished"
-                )
-            sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not a secret)
-            delay = min(delay * 1.5, max_poll_s)
+    tag_id = take_lock(
+        tags,
+        key,
+        holder,
+        ttl_s=ttl_s,
+        wait_s=wait_s,
+        poll_s=poll_s,
+        max_poll_s=max_poll_s,
+        clock=clock,
+        sleep=sleep,
+    )
     try:
         yield
     finally:
@@ -171,6 +218,17 @@ class NetBoxLockTags:
         if not found:
             return None
         return int(found[0].id), str(found[0].description or "")
+
+    def update(self, tag_id: int, description: str) -> bool:
+        """Rewrite a lock's description (its new expiry); False when the tag is gone."""
+        try:
+            self._tags.update([{"id": tag_id, "description": description}])
+        except RequestError as exc:
+            if exc.req.status_code in (400, 404):
+                return False
+            with netbox_errors(f"renewing lock tag {tag_id}"):
+                raise
+        return True
 
     def delete(self, tag_id: int) -> None:
         try:

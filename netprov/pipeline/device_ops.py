@@ -12,11 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from nornir.core.task import Result, Task
 
+from netprov.errors import CommitPending
 from netprov.platforms import Mode, Platform, get_platform
+from netprov.platforms.base import PushOutcome
+
+T = TypeVar("T")
 
 
 def _platform(task: Task) -> Platform:
@@ -41,26 +45,81 @@ def diff_config(task: Task, config: str, mode: str) -> Result:
     return Result(host=task.host, result=diff, changed=bool(diff.strip()), diff=diff)
 
 
-def push_config(task: Task, config: str, mode: str, message: str, revert_in: int | None) -> Result:
+def push_config(
+    task: Task,
+    config: str,
+    mode: str,
+    message: str,
+    revert_in: int | None,
+    pending_wait: float = 0.0,
+    on_pending: Callable[[str], None] | None = None,
+) -> Result:
     """Commit ``config`` (commit-confirm where the platform has it). Dry run: only the diff.
 
-    Result: ``{"diff": str, "committed_at": ISO time or None}``.
+    A device that refuses because another commit awaits confirmation
+    (:class:`~netprov.errors.CommitPending`) is asked again every few seconds for up to
+    ``pending_wait`` seconds (``on_pending(device)`` is told once).
+
+    Result: ``{"diff": str, "committed_at": ISO time or None, "after": running config after
+    the commit (None when nothing was committed)}``.
     """
     if task.is_dry_run():
         return diff_config(task, config, mode)
     p = _platform(task)
-    out = p.push(
-        p.open(task),
-        config,
-        _mode(mode),
-        message=message,
-        revert_in=revert_in if p.commit_confirm else None,
-        device=task.host.name,
-    )
+    conn = p.open(task)
+    name = task.host.name
+
+    def attempt() -> PushOutcome:
+        return p.push(
+            conn,
+            config,
+            _mode(mode),
+            message=message,
+            revert_in=revert_in if p.commit_confirm else None,
+            device=name,
+        )
+
+    out = retry_while_pending(attempt, pending_wait, lambda: on_pending(name) if on_pending else None)
     if not out.committed:
-        return Result(host=task.host, result={"diff": "", "committed_at": None}, changed=False)
+        return Result(host=task.host, result={"diff": "", "committed_at": None, "after": None}, changed=False)
     now = dt.datetime.now(dt.UTC).isoformat()
-    return Result(host=task.host, result={"diff": out.diff, "committed_at": now}, changed=True, diff=out.diff)
+    after = p.running_config(conn, name)
+    return Result(
+        host=task.host,
+        result={"diff": out.diff, "committed_at": now, "after": after},
+        changed=True,
+        diff=out.diff,
+    )
+
+
+def retry_while_pending(
+    attempt: Callable[[], T],
+    wait: float,
+    told: Callable[[], object] = lambda: None,
+    *,
+    interval: float = 3.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """``attempt()``, again while it raises ``CommitPending``, for up to ``wait`` seconds.
+
+    Raises:
+        CommitPending: still pending after ``wait`` seconds (the message says how long).
+    """
+    deadline = clock() + wait
+    first = True
+    while True:
+        try:
+            return attempt()
+        except CommitPending as exc:
+            if clock() >= deadline:
+                if first:
+                    raise
+                raise CommitPending(f"{exc} (still, after waiting {wait:.0f} s)") from exc
+            if first:
+                told()
+                first = False
+            sleep(interval)
 
 
 def confirm(task: Task) -> Result:
@@ -84,6 +143,31 @@ def restore(task: Task, snapshot: str) -> Result:
     p = _platform(task)
     p.restore(p.open(task), snapshot, task.host.name)
     return Result(host=task.host, result="restored", changed=True)
+
+
+def undo_change(task: Task, snapshot: str, after: str | None) -> Result:
+    """Take this run's change off the device; the result says which way.
+
+    ``after`` is the device's config right after this run's commit (None: not recorded).
+    Still ``after`` (or never recorded, or back at ``snapshot``): restore the snapshot.
+    Otherwise another change landed since: only this run's own change comes off.
+    """
+    if task.is_dry_run():
+        return Result(host=task.host, result="dry run", changed=False)
+    p = _platform(task)
+    conn = p.open(task)
+    name = task.host.name
+    current = p.running_config(conn, name) if after is not None else None
+    if after is None or current in (after, snapshot):
+        p.restore(conn, snapshot, name)
+        return Result(host=task.host, result="restored to its saved config", changed=True)
+    assert current is not None
+    p.undo_own_change(conn, snapshot, after, current, name)
+    return Result(
+        host=task.host,
+        result="took off only this run's change (another change landed on it since)",
+        changed=True,
+    )
 
 
 def bgp_announced(task: Task, prefix: str) -> Result:

@@ -1,110 +1,53 @@
-"""The 11 stages of provisioning one link (SOP step 7), as saga stages with their undo.
+"""The 12 stages of provisioning one link (SOP step 7), as saga stages with their undo.
 
-allocate → render → validate → snapshot → diff → push → verify → monitor → confirm →
+allocate → render → validate → lock → snapshot → diff → push → verify → monitor → confirm →
 record-netbox → record. Each stage works on a :class:`LinkRun` (the run's context) and returns the
-data the journal keeps; ``snapshot``'s ``done`` data (``{"snapshots": {device: config}}``) is what
-``push``'s undo restores, also from another process after a kill (``reload``).
+data the journal keeps; ``snapshot``'s ``done`` data (``{"snapshots": {device: config}}``) and
+``push``'s (``{"after": {device: config after this run's commit}}``) are what ``push``'s undo
+works from, also from another process after a kill (``reload``).
+
+``lock`` takes the per-device locks (:mod:`netprov.pipeline.device_locks`) of every device of the
+link, in sorted order, and renders again under them; ``confirm`` releases them (``lock``'s undo
+does after a failed run's undo). ``push``'s undo takes only this run's own change off
+(:mod:`netprov.pipeline.device_stages`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from netprov.errors import PipelineError
 from netprov.pipeline import device_ops
 from netprov.pipeline.checks import check_label, check_timeout, verify_task
+from netprov.pipeline.device_stages import reload_lock, reload_push, undo_lock, undo_push
+from netprov.pipeline.link_run import DeviceDiff, LinkDeps, LinkRun, raise_failures
 from netprov.pipeline.nornir_setup import only
 from netprov.pipeline.saga import JournalData, Progress, Stage
+from netprov.platforms import get_platform
+from netprov.platforms.config_undo import parse
 from netprov.render.link import RenderedConfig, announced_prefixes, render_link
 from netprov.render.playbook import Playbook, ResolvedCheck, resolve_checks
 from netprov.render.validate import validate_config
 
 if TYPE_CHECKING:
     from nornir.core import Nornir
-    from nornir.core.task import AggregatedResult
 
     from netprov.domain.resources import Allocation
-    from netprov.domain.topology import Topology
     from netprov.monitoring.base import ProbeStatus, Registration
-    from netprov.netbox.port import Ipam
-    from netprov.settings import Settings
     from netprov.sop.record import RequestRecord
-    from netprov.sop.service import RequestService
 
-
-@dataclass
-class DeviceDiff:
-    device: str
-    platform: str
-    role: str
-    mode: str
-    diff: str
-
-
-@dataclass(frozen=True)
-class LinkDeps:
-    """What the link stages work with, the same for every run of one provisioner."""
-
-    settings: Settings
-    service: RequestService
-    ipam: Ipam
-    topology: Topology
-    monitors: Callable[[], list[Any]]
-    progress: Progress
-    revert_in: int
-    converge_seconds: float
-
-
-@dataclass
-class LinkRun:
-    """One run's context: the request, what the stages found so far, and the Nornir connection."""
-
-    deps: LinkDeps
-    record: RequestRecord
-    run_id: str
-    actor: str
-    playbook: Playbook
-    nornir_factory: Callable[[bool], Nornir]
-    allocation: Allocation | None = None
-    configs: list[RenderedConfig] = field(default_factory=list)
-    snapshots: dict[str, str] = field(default_factory=dict)
-    devices: list[dict[str, Any]] = field(default_factory=list)
-    verification: list[dict[str, Any]] = field(default_factory=list)
-    monitoring: list[dict[str, Any]] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-    _nr: Nornir | None = field(default=None, repr=False)
-
-    @property
-    def nr(self) -> Nornir:
-        """Nornir for the real run, built on first use (a rollback with nothing to undo needs none)."""
-        if self._nr is None:
-            self._nr = self.nornir_factory(False)
-        return self._nr
-
-    def close(self) -> None:
-        """Close the device connections, if any were opened."""
-        if self._nr is not None:
-            self._nr.close_connections()
-            self._nr = None
-
-    def progress(self, stage: str, device: str, message: str) -> None:
-        self.deps.progress(stage, device, message)
-
-
-# --- shared steps (the dry run uses them too) --------------------------------------------------
-def raise_failures(result: AggregatedResult, what: str) -> None:
-    """Turn the failed hosts of a Nornir result into one ``PipelineError`` sentence."""
-    failed = {name: r for name, r in result.items() if r.failed}
-    if not failed:
-        return
-    parts = []
-    for name, multi in failed.items():
-        exc = next((r.exception for r in multi if r.exception is not None), None)
-        msg = str(exc).strip().splitlines()[0] if exc and str(exc).strip() else type(exc).__name__
-        parts.append(f"{name}: {msg[:300]}")
-    raise PipelineError(f"{what} failed on " + "; ".join(parts))
+__all__ = [
+    "LINK_STAGES",
+    "STAGES",
+    "DeviceDiff",
+    "LinkDeps",
+    "LinkRun",
+    "device_diffs",
+    "outputs",
+    "raise_failures",
+    "render_configs",
+    "validate_configs",
+]
 
 
 def render_configs(
@@ -200,6 +143,28 @@ def validate(run: LinkRun) -> JournalData:
     return {}
 
 
+def lock(run: LinkRun) -> JournalData:
+    """Take the locks of every device the link may change (sorted), then render again: NetBox
+    as seen under them. A merge fragment of comments only (the core of an intranet link)
+    changes nothing, so its device is not locked: runs that only share it do not wait."""
+    run.locked = [c.device for c in run.configs if not changes_nothing(c)]
+    run.hold_devices(run.locked)
+    before = {c.device: c.text for c in run.configs}
+    configs = render_configs(run.deps, run.record, _allocation(run), run.playbook)
+    validate_configs(configs)
+    run.configs = configs
+    changed = {c.device: c.text for c in configs if before.get(c.device) != c.text}
+    return {"devices": run.locked, "configs": changed}
+
+
+def changes_nothing(cfg: RenderedConfig) -> bool:
+    """A merge of nothing but comments and separators: pushing it cannot change the device."""
+    if cfg.mode != "merge":
+        return False
+    comments = get_platform(cfg.platform).comment_prefixes
+    return all(ln.structural for ln in parse(cfg.text, comments))
+
+
 def snapshot(run: LinkRun) -> JournalData:
     res = only(run.nr, [c.device for c in run.configs]).run(task=device_ops.running_config)
     raise_failures(res, "saving the running configs")
@@ -230,9 +195,15 @@ def push(run: LinkRun) -> JournalData:
             mode=cfg.mode,
             message=f"netprov {run.record.id} run {run.run_id}",
             revert_in=run.deps.revert_in,
+            pending_wait=run.deps.pending_wait_seconds,
+            on_pending=lambda device: run.progress(
+                "push", device, "a commit of another run is pending confirmation: waiting"
+            ),
         )
         raise_failures(res, f"commit on {cfg.device}")
         out = res[cfg.device][0].result
+        if out["committed_at"]:
+            run.afters[cfg.device] = out["after"]
         run.devices.append(
             {
                 "name": cfg.device,
@@ -242,14 +213,7 @@ def push(run: LinkRun) -> JournalData:
             }
         )
         run.progress("push", cfg.device, "committed" if out["committed_at"] else "no change")
-    return {"devices": run.devices}
-
-
-def undo_push(run: LinkRun) -> None:
-    for name in reversed(list(run.snapshots)):
-        res = only(run.nr, [name]).run(task=device_ops.restore, snapshot=run.snapshots[name])
-        raise_failures(res, f"restoring {name}")
-        run.progress("push", name, "restored to its saved config")
+    return {"devices": run.devices, "after": run.afters}
 
 
 def verify_one(run: LinkRun, check: ResolvedCheck) -> tuple[bool, str]:
@@ -313,9 +277,11 @@ def undo_monitor(run: LinkRun) -> None:
 def confirm(run: LinkRun) -> JournalData:
     committed = [d["name"] for d in run.devices if d["committed_at"]]
     if not committed:
+        run.release_devices()
         return {"confirmed": []}
     res = only(run.nr, committed).run(task=device_ops.confirm)
     raise_failures(res, "confirming the commits")
+    run.release_devices()  # the change is final: other runs may now take these devices
     return {"confirmed": sorted(res)}
 
 
@@ -338,9 +304,10 @@ LINK_STAGES: tuple[Stage[LinkRun], ...] = (
     Stage("allocate", allocate, undo=undo_allocate),
     Stage("render", render),
     Stage("validate", validate),
+    Stage("lock", lock, undo=undo_lock, reload=reload_lock),
     Stage("snapshot", snapshot, reload=reload_snapshot),
     Stage("diff", diff),
-    Stage("push", push, undo=undo_push, begin=push_begin),
+    Stage("push", push, undo=undo_push, begin=push_begin, reload=reload_push),
     Stage("verify", verify),
     Stage("monitor", monitor, undo=undo_monitor),
     Stage("confirm", confirm),

@@ -5,10 +5,16 @@ engine is :mod:`netprov.pipeline.saga` (journal, lock, undo in reverse, resume);
 :mod:`netprov.pipeline.link_stages`; the checks are :mod:`netprov.pipeline.checks`. The journal
 and the lock live in the register, reached through ``RequestService.runs``.
 
-On any failure every begun stage with an undo is undone in reverse (devices back to their saved
-configs, NetBox reservation released, monitoring deregistered), the failure is appended to the
-request's trail, and the request stays at step 7. A run killed midway is finished by
+On any failure every begun stage with an undo is undone in reverse (this run's change taken off
+its devices, NetBox reservation released, monitoring deregistered), the failure is appended to
+the request's trail, and the request stays at step 7. A run killed midway is finished by
 ``--resume``: it rolls back what the dead run began (from the journal), then runs again.
+
+Concurrency: the register's lock keeps one run per request; per-device locks
+(:mod:`netprov.pipeline.device_locks`, in NetBox when it is configured) serialize the changes
+to one device across runs and processes, from before its snapshot until its commit is confirmed
+or undone. A device that still has another commit pending confirmation is waited for
+(``commit_pending_wait_seconds``), not failed.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from netprov.domain.topology import Topology, load_topology
 from netprov.errors import NetprovError, WorkflowError
 from netprov.netbox.port import Ipam
 from netprov.pipeline import link_stages
+from netprov.pipeline.device_locks import DeviceLocks, HeldLocks, LocalDeviceLocks, OnWait
 from netprov.pipeline.link_stages import (
     LINK_STAGES,
     STAGES,
@@ -130,6 +137,7 @@ class Provisioner:
         progress: Progress = _quiet,
         revert_in: int | None = None,
         fault: Callable[[str], None] | None = None,
+        device_locks: DeviceLocks | None = None,
     ) -> None:
         self.settings = settings
         self.svc = service
@@ -140,6 +148,20 @@ class Provisioner:
         self.progress = progress
         self.revert_in = revert_in or settings.commit_confirm_seconds
         self.fault = fault or (lambda stage: None)  # test hook: raise to inject a fault at a stage
+        self._device_locks = device_locks
+
+    @property
+    def device_locks(self) -> DeviceLocks:
+        """Per-device locks: in NetBox when it is configured (every netprov sees them), else
+        within this process only."""
+        if self._device_locks is None:
+            if self.settings.netbox_url and self.settings.netbox_token is not None:
+                from netprov.netbox.device_locks import NetBoxDeviceLocks
+
+                self._device_locks = NetBoxDeviceLocks.from_settings(self.settings)
+            else:
+                self._device_locks = LocalDeviceLocks(float(self.settings.device_lock_wait_seconds))
+        return self._device_locks
 
     @property
     def monitors(self) -> list[Any]:
@@ -174,6 +196,8 @@ class Provisioner:
             progress=self.progress,
             revert_in=self.revert_in,
             converge_seconds=CONVERGE_SECONDS,
+            device_locks=_Lazy(lambda: self.device_locks),
+            pending_wait_seconds=float(self.settings.commit_pending_wait_seconds),
         )
 
     @contextlib.contextmanager
@@ -255,6 +279,16 @@ class Provisioner:
         """Undo what an interrupted run began, from its journal; the register says so."""
         with self._context(request_id, run_id, actor) as run:
             return self.saga(actor).rollback(request_id, run_id, run, finished_ok=finished_ok)
+
+
+class _Lazy:
+    """Device locks built on first use (a dry run or a no-op run never connects for them)."""
+
+    def __init__(self, get: Callable[[], DeviceLocks]) -> None:
+        self._get = get
+
+    def hold(self, devices: Sequence[str], holder: str, on_wait: OnWait) -> HeldLocks:
+        return self._get().hold(devices, holder, on_wait)
 
 
 _DONE_STATES = {State.PROVISIONED, State.REPORTED, State.FORWARDED, State.REVIEWED, State.DONE}

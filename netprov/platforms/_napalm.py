@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from netprov.errors import CommitRefused, RestoreFailed
+from netprov.errors import CommitPending, CommitRefused, RestoreFailed
 from netprov.platforms._errors import device_errors
 from netprov.platforms.base import ConnectionKind, Mode, Platform, PushOutcome
 from netprov.settings import Settings
@@ -87,9 +87,18 @@ class NapalmPlatform(Platform):
     ) -> None:
         try:
             conn.commit_config(message=message, revert_in=revert_in if self.commit_confirm else None)
-        except Exception:
+        except Exception as exc:
             conn.discard_config()
+            if "pending" in str(exc).lower() and self._pending(conn):
+                raise CommitPending(f"{device}: a commit is pending confirmation") from exc
             raise
+
+    def _pending(self, conn: Any) -> bool:
+        """Whether the device has a commit awaiting confirmation (False when it cannot say)."""
+        try:
+            return bool(conn.has_pending_commit())
+        except Exception:
+            return False
 
     def confirm(self, conn: Any, device: str) -> bool:
         """NAPALM ``confirm_commit`` when a commit is pending; False when none is."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from netprov.errors import UnsupportedOperation
+from netprov.platforms.config_undo import without_own_change
 from netprov.settings import Settings
 
 Mode = Literal["merge", "replace"]
@@ -158,6 +159,21 @@ class Platform(ABC):
                 or the device refused the snapshot.
         """
         raise self._unsupported("restore", device)
+
+    def undo_own_change(self, conn: Any, snapshot: str, after: str, current: str, device: str) -> None:
+        """Take only one run's change off a device that changed since that run's commit.
+
+        ``snapshot`` and ``after`` are the device's config before and right after the run's
+        commit; ``current`` is what it runs now (``after`` plus someone else's change). The
+        default replaces the config with ``current`` minus the lines the run added, plus the
+        lines it removed (:func:`netprov.platforms.config_undo.without_own_change`, for
+        indented configs), so the other change stays.
+
+        Raises:
+            RestoreFailed: the device refused that config, or still differs from it afterwards.
+        """
+        target = without_own_change(snapshot, after, current, self.comment_prefixes)
+        self.restore(conn, target, device)
 
     def bgp_announced(self, conn: Any, prefix: str, device: str = "") -> tuple[bool, str]:
         """Whether the device has ``prefix`` as a BGP route: ``(ok, one line of detail)``."""

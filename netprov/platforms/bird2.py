@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from netprov.errors import RestoreFailed
 from netprov.platforms import bird2_commit
 from netprov.platforms._errors import device_errors
 from netprov.platforms._napalm import NapalmPlatform
 from netprov.platforms._tools import ensure_tool, run_parser
 from netprov.platforms.base import Checker, Mode
+from netprov.platforms.config_undo import without_own_change
 
 BIRD_CONFIG_PATH = "/etc/bird/bird.conf"
 
@@ -62,6 +64,17 @@ class Bird2Platform(NapalmPlatform):
         bird2_commit.commit_confirmed(
             transport(conn), conn.bird_config_path, previous, new, revert_in, device
         )
+
+    def undo_own_change(self, conn: Any, snapshot: str, after: str, current: str, device: str) -> None:
+        """The default inverse, but only a config BIRD's own parser accepts is pushed."""
+        target = without_own_change(snapshot, after, current, self.comment_prefixes)
+        ok, problems = check_bird(target)
+        if not ok:
+            raise RestoreFailed(
+                f"{device} changed since this run's commit and the inverse of its change is not a "
+                f"valid BIRD config ({'; '.join(problems)[:300]}); it was left as it is"
+            )
+        self.restore(conn, target, device)
 
     def confirm(self, conn: Any, device: str) -> bool:
         """``configure confirm``; run it only where this run committed (see ConfirmFailed)."""

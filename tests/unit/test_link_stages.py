@@ -33,6 +33,7 @@ def test_the_stages_keep_their_names_order_and_undos() -> None:
         "allocate",
         "render",
         "validate",
+        "lock",
         "snapshot",
         "diff",
         "push",
@@ -42,9 +43,10 @@ def test_the_stages_keep_their_names_order_and_undos() -> None:
         "record-netbox",
         "record",
     ]
-    assert {s.name for s in ls.LINK_STAGES if s.undo} == {"allocate", "push", "monitor", "record-netbox"}
+    undone = {"allocate", "lock", "push", "monitor", "record-netbox"}
+    assert {s.name for s in ls.LINK_STAGES if s.undo} == undone
     assert [s.name for s in ls.LINK_STAGES if s.begin] == ["push"]
-    assert [s.name for s in ls.LINK_STAGES if s.reload] == ["snapshot"]
+    assert [s.name for s in ls.LINK_STAGES if s.reload] == ["lock", "snapshot", "push"]
 
 
 def test_check_labels_and_timeouts() -> None:

@@ -36,7 +36,7 @@ def test_push_commits_with_the_revert_timer_and_reports_when() -> None:
     assert device_ops.confirm(_task("frr", drv)).result == "confirmed"
     assert device_ops.confirm(_task("frr", drv)).result == "no pending commit"
     again = device_ops.push_config(_task("frr", drv), CHANGE, "merge", "msg", 90)
-    assert again.result == {"diff": "", "committed_at": None} and not again.changed
+    assert again.result == {"diff": "", "committed_at": None, "after": None} and not again.changed
 
 
 def test_dry_run_only_diffs() -> None:

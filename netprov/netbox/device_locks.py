@@ -1,0 +1,183 @@
+"""Per-device locks kept in NetBox, so every netprov sharing a NetBox serializes device changes.
+
+One lock per device (a :mod:`netprov.netbox.lock` tag, key ``device-<name>``), taken by a run
+from before it saves a device's config until it confirmed its commit (or undid it). A run takes
+the locks of all its devices in sorted order, so two runs never wait for each other in a cycle.
+
+Expiry: each lock is written with a short TTL (``device_lock_ttl_seconds``) and renewed by a
+small daemon thread (a heartbeat every third of the TTL) for as long as the run holds it. A
+holder that dies stops renewing, and its locks expire within one TTL; a holder on this host
+whose process is gone is taken over at once (its pid is in the lock's description). The thread,
+not a renewal at each stage, because a single stage (verify, monitor) may outlast a TTL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from netprov.netbox.lock import LockTags, NetBoxLockTags, lock_description, lock_holder, take_lock
+from netprov.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_HOLDER = re.compile(r" on (\S+) pid (\d+)\b")
+
+
+class RenewableLockTags(LockTags, Protocol):
+    """Lock tags whose description (the expiry) can be rewritten."""
+
+    def update(self, tag_id: int, description: str) -> bool:
+        """Rewrite the description; False when the tag no longer exists."""
+
+
+def device_key(device: str) -> str:
+    """The lock key of a device (a NetBox slug part).
+
+    >>> device_key("dist-batamkota1"), device_key("Core_DC 1")
+    ('device-dist-batamkota1', 'device-core-dc-1')
+    """
+    return "device-" + re.sub(r"[^a-z0-9]+", "-", device.lower()).strip("-")
+
+
+def holder_gone(description: str) -> bool:
+    """True when a lock's holder was a process on this host that no longer runs.
+
+    >>> holder_gone("netprov lock held by X on elsewhere pid 1 until 1"), holder_gone("hand-made")
+    (False, False)
+    """
+    m = _HOLDER.search(description)
+    if m is None or m.group(1) != socket.gethostname():
+        return False
+    try:
+        os.kill(int(m.group(2)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError, OverflowError):
+        return False
+    return False
+
+
+class HeldDevices:
+    """The locks one run holds; renewed by a heartbeat thread until :meth:`release`."""
+
+    def __init__(self, tags: RenewableLockTags, held: dict[str, int], holder: str, ttl_s: float) -> None:
+        self._tags, self._held, self._holder, self._ttl = tags, dict(held), holder, ttl_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if held:
+            self._thread = threading.Thread(target=self._beat, name="netprov-device-locks", daemon=True)
+            self._thread.start()
+
+    @property
+    def devices(self) -> list[str]:
+        return sorted(self._held)
+
+    def renew(self) -> None:
+        """Push every held lock's expiry one TTL ahead (the heartbeat calls this)."""
+        until = time.time() + self._ttl
+        for device, tag_id in list(self._held.items()):
+            try:
+                if not self._tags.update(tag_id, lock_description(self._holder, until)):
+                    log.warning("the lock of %s disappeared while held", device)
+            except Exception as exc:  # a missed beat is retried at the next one
+                log.warning("renewing the lock of %s failed: %s", device, exc)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._ttl / 3):
+            self.renew()
+
+    def release(self) -> None:
+        """Stop renewing and delete the locks (in reverse order); safe to call twice."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        for device in sorted(self._held, reverse=True):
+            tag_id = self._held.pop(device)
+            try:
+                self._tags.delete(tag_id)
+            except Exception as exc:  # it expires by itself within one TTL
+                log.warning("releasing the lock of %s failed: %s", device, exc)
+
+
+class NetBoxDeviceLocks:
+    """:class:`netprov.pipeline.device_locks.DeviceLocks` kept in NetBox tags.
+
+    Args:
+        tags: where the lock tags live.
+        ttl_s: how long a lock outlives its last renewal.
+        wait_s: how long to wait for one device's lock before giving up.
+        take: the lock-taking function (tests pass one with a fake clock).
+    """
+
+    def __init__(
+        self,
+        tags: RenewableLockTags,
+        *,
+        ttl_s: float = 60.0,
+        wait_s: float = 900.0,
+        take: Callable[..., int] = take_lock,
+    ) -> None:
+        self._tags, self._ttl, self._wait, self._take = tags, ttl_s, wait_s, take
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NetBoxDeviceLocks:
+        """Connect to the settings' NetBox (its own session, apart from the IPAM's)."""
+        from netprov.netbox.client import connect, credentials
+
+        url, token = credentials(settings)
+        api, _ = connect(url, token)
+        return cls(
+            NetBoxLockTags(api),
+            ttl_s=float(settings.device_lock_ttl_seconds),
+            wait_s=float(settings.device_lock_wait_seconds),
+        )
+
+    def hold(self, devices: Sequence[str], holder: str, on_wait: Callable[[str, str], None]) -> HeldDevices:
+        """Take the lock of every device, in sorted order; all or none.
+
+        ``on_wait(device, holder)`` is told, at most every few seconds, who a device's lock
+        is waited for.
+
+        Raises:
+            ConcurrencyError: a device stayed locked for longer than the wait (names the
+                device and its holder); the locks taken so far are released.
+        """
+        held: dict[str, int] = {}
+        try:
+            for device in sorted(set(devices)):
+                held[device] = self._take(
+                    self._tags,
+                    device_key(device),
+                    holder,
+                    ttl_s=self._ttl,
+                    wait_s=self._wait,
+                    on_wait=_throttled(device, on_wait),
+                    stale=holder_gone,
+                )
+        except BaseException:
+            for tag_id in held.values():
+                self._tags.delete(tag_id)
+            raise
+        return HeldDevices(self._tags, held, holder, self._ttl)
+
+
+def _throttled(
+    device: str, on_wait: Callable[[str, str], None], every_s: float = 5.0
+) -> Callable[[str], None]:
+    last: list[float] = []
+
+    def tell(description: str) -> None:
+        now = time.monotonic()
+        if last and now - last[0] < every_s:
+            return
+        last[:] = [now]
+        on_wait(device, lock_holder(description).removeprefix("held by "))
+
+    return tell

@@ -1,0 +1,57 @@
+"""The device side of a link run's undo: only this run's own change comes off, under the locks.
+
+``push``'s undo first takes the device locks (a resume from another process after a kill takes
+them too), then, device by device in reverse push order:
+
+* a device this run committed nothing to, or did not lock (nothing to change there), is left
+  alone;
+* a device whose running config still equals what this run's commit left (``after``), or
+  whose ``after`` was never recorded (the run died mid-push), goes back to its snapshot;
+* a device that changed since (another run's change landed on it) gets only the inverse of
+  this run's own change (:meth:`netprov.platforms.base.Platform.undo_own_change`): the other
+  run's lines stay.
+"""
+
+from __future__ import annotations
+
+from netprov.pipeline import device_ops
+from netprov.pipeline.link_run import LinkRun, raise_failures
+from netprov.pipeline.nornir_setup import only
+from netprov.pipeline.saga import JournalData
+
+
+def reload_push(run: LinkRun, data: JournalData) -> None:
+    """What a resumed undo needs from ``push``'s done data: the devices and their ``after``."""
+    run.devices = list(data.get("devices") or [])
+    run.afters = dict(data.get("after") or {})
+
+
+def reload_lock(run: LinkRun, data: JournalData) -> None:
+    """Which devices the run locked (the only ones it may have changed)."""
+    run.locked = list(data.get("devices") or [])
+
+
+def undo_lock(run: LinkRun) -> None:
+    """Release the device locks (after every later undo has run)."""
+    run.release_devices()
+
+
+def devices_to_undo(run: LinkRun) -> list[str]:
+    """The devices whose change this run may have made, in reverse push order."""
+    unchanged = {d["name"] for d in run.devices if not d.get("committed_at")}
+    locked = set(run.locked) if run.locked is not None else set(run.snapshots)
+    return [name for name in reversed(list(run.snapshots)) if name not in unchanged and name in locked]
+
+
+def undo_push(run: LinkRun) -> None:
+    """Take this run's change off every device it committed to (see the module docstring)."""
+    names = devices_to_undo(run)
+    if not names:
+        return
+    run.hold_devices(names)
+    for name in names:
+        res = only(run.nr, [name]).run(
+            task=device_ops.undo_change, snapshot=run.snapshots[name], after=run.afters.get(name)
+        )
+        raise_failures(res, f"undoing this run's change on {name}")
+        run.progress("push", name, str(res[name][0].result))
