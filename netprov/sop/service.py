@@ -181,6 +181,7 @@ class RequestService:
                     **(paper_extra or {}),
                     "action": action.value,
                     "actor": user.username,
+                    "note": note,
                     "outputs": outputs,
                 }
                 produced = self.papers.produce(paper, record, extra)
