@@ -124,7 +124,8 @@ def summarize_diff(text: str) -> DiffSummary:
     """Lines added and removed in a unified diff or frr-reload's "Lines To Delete/Add" output;
     headings, hunk markers and context lines are left out.
 
-    >>> summarize_diff("Lines To Delete\\n===\\nno ip route 1.0.0.0/8 x\\nLines To Add\\n===\\nip route 2.0.0.0/8 y\\n")
+    >>> frr = "Lines To Delete\\n===\\nno ip route 1.0.0.0/8 x\\nLines To Add\\n===\\nip route 2.0.0.0/8 y"
+    >>> summarize_diff(frr)
     DiffSummary(added=['ip route 2.0.0.0/8 y'], removed=['no ip route 1.0.0.0/8 x'])
     >>> summarize_diff("--- a\\n+++ b\\n@@ -1 +1 @@\\n-old\\n+new\\n same\\n")
     DiffSummary(added=['new'], removed=['old'])
