@@ -329,3 +329,98 @@ def rejected_context() -> DocumentContext:
         doer_role=Role.STAFF,
         generated_at=_at(1, 10, 30),  # Tuesday 24 November, 10.30 WIB
     )
+
+
+_PAPER_ACTIONS = {
+    "laporan-pemeriksaan": "check",
+    "surat-balasan": "reject",
+    "formulir-kelengkapan": "accept",
+    "berita-acara": "report",
+}
+
+
+def paper_context(kind: str, ctx: DocumentContext | None = None) -> DocumentContext:
+    """``ctx`` (default: the accepted request; the rejected one for the reply letter) as it
+    stood when the step producing ``kind`` was done: the timeline up to that step's event and
+    the paper dated at it, signed by its actor (as the register produces it)."""
+    if ctx is None:
+        ctx = rejected_context() if kind == "surat-balasan" else accepted_context()
+    action = _PAPER_ACTIONS[kind]
+    hits = [i for i, e in enumerate(ctx.timeline) if e.action == action]
+    if not hits:
+        return ctx
+    entry = ctx.timeline[hits[-1]]
+    update: dict[str, object] = {
+        "timeline": ctx.timeline[: hits[-1] + 1],
+        "generated_at": entry.at,
+        "doer": next((p for p in PEOPLE.values() if p.username == entry.actor), ctx.doer),
+        "doer_role": entry.role,
+    }
+    if kind in ("laporan-pemeriksaan", "formulir-kelengkapan"):
+        update.update(form=None, allocation=None, evidence=None)
+    return ctx.model_copy(update=update)
+
+
+# A real lab run's step-7 records (frr-reload diffs, the pipeline's English check labels), as
+# a Berita Acara receives them (the data of request PJB-2026-0007).
+_LAB_DIST_DIFF = """\
+Lines To Add
+============
+router ospf
+ network 10.250.0.0/30 area 0
+interface eth4
+ description PJB-2026-0007 Dinas Pendidikan intranet
+ ip address 10.250.0.1/30
+ bandwidth 20
+ ip ospf network point-to-point
+"""
+_LAB_CPE_DIFF = """\
+Lines To Delete
+===============
+interface eth1
+ shutdown
+Lines To Add
+============
+router ospf
+ network 10.250.0.0/30 area 0
+ network 10.100.0.0/28 area 0
+interface eth1
+ description PJB-2026-0007 Dinas Pendidikan intranet uplink dist-batamkota1
+ ip address 10.250.0.2/30
+interface lan1
+ ip address 10.100.0.1/28
+ ip ospf passive
+"""
+
+
+def lab_run_context() -> DocumentContext:
+    """The accepted request with the step-7 records of a real lab run (frr-reload output)."""
+    ctx = accepted_context()
+    committed = _at(3, 9, 42)
+    evidence = ProvisioningEvidence(
+        devices=[
+            DeviceChange(name="dist-batamkota1", platform="frr", diff=_LAB_DIST_DIFF, committed_at=committed),
+            DeviceChange(name="cpe-disdik-bk", platform="frr", diff=_LAB_CPE_DIFF, committed_at=committed),
+        ],
+        verification=[
+            VerificationResult(
+                check="dist-batamkota1 eth4 has 10.250.0.1/30", ok=True, detail="eth4: 10.250.0.1"
+            ),
+            VerificationResult(
+                check="core-dc1 has route 10.100.0.0/28 (ospf)", ok=True, detail="ospf via 10.255.0.1"
+            ),
+            VerificationResult(
+                check="ping core-dc1 → 10.100.0.1", ok=True, detail="3/3 replies, rtt 0.06 ms"
+            ),
+            VerificationResult(
+                check="ping cpe-disdik-bk from 10.100.0.1 → 10.254.0.1",
+                ok=True,
+                detail="3/3 replies, rtt 0.12 ms",
+            ),
+        ],
+        monitoring=[
+            MonitoringRegistration(backend="zabbix", id="hostid=10642", status="up", waited_seconds=41),
+            MonitoringRegistration(backend="prometheus", id="PJB-2026-0007.json", status="registered"),
+        ],
+    )
+    return ctx.model_copy(update={"evidence": evidence})

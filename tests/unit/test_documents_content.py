@@ -399,3 +399,10 @@ def test_a_pdf_without_the_fields_is_refused(settings: Settings) -> None:
     other = render_document("laporan-pemeriksaan", accepted_context(), settings).pdf_path
     with pytest.raises(InputError, match="no form fields"):
         load_filled_pdf(other)
+
+
+def test_the_example_users_file_loads_and_prints_spaced_nips() -> None:
+    users = load_directory(Path(__file__).parent.parent.parent / "docs" / "users.example.yaml")
+    assert users.get("kadis").nip == "19700512 199503 1 004"
+    assert users.get("kasi").section == "Infrastruktur Jaringan"
+    assert users.get("kepala-disdik").opd == "Dinas Pendidikan"
