@@ -224,11 +224,16 @@ def step_dates(ctx: DocumentContext, settings: Settings) -> dict[int, str]:
 
 
 def device_rows(ctx: DocumentContext) -> list[dict[str, Any]]:
-    """The step-7 devices with their diffs as lines added and removed (for the lampiran)."""
+    """The step-7 devices with their diffs as lines added and removed (for the lampiran).
+
+    ``at`` is the time of the step-7 event (the register's clock, as every date on a paper),
+    not the device's own commit clock; a device left unchanged has ``at`` None."""
+    step7 = ctx.actor_for(7)
     rows: list[dict[str, Any]] = []
     for d in ctx.evidence.devices if ctx.evidence else []:
         summary = summarize_diff(d.diff)
-        rows.append({"device": d, "added": summary.added, "removed": summary.removed})
+        at = (step7.at if step7 is not None else d.committed_at) if d.committed_at else None
+        rows.append({"device": d, "at": at, "added": summary.added, "removed": summary.removed})
     return rows
 
 

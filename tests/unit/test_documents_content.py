@@ -406,3 +406,31 @@ def test_the_example_users_file_loads_and_prints_spaced_nips() -> None:
     assert users.get("kadis").nip == "19700512 199503 1 004"
     assert users.get("kasi").section == "Infrastruktur Jaringan"
     assert users.get("kepala-disdik").opd == "Dinas Pendidikan"
+
+
+def test_the_demo_runs_on_a_working_day_in_office_hours() -> None:
+    from netprov_lab.demo.scenario import office_clock
+
+    clock = office_clock(dt.date(2026, 8, 18))  # Tuesday after Independence Day and a weekend
+    first = clock()
+    assert first.date() == dt.date(2026, 8, 14) and first.hour == 9  # Friday 09:00 WIB
+    assert clock() >= first
+    now = office_clock(dt.date(2026, 11, 30))()  # a Monday: the Friday before
+    assert now.date() == dt.date(2026, 11, 27) and now.utcoffset() == dt.timedelta(hours=7)
+
+
+def test_device_times_on_the_berita_acara_are_the_step_times(settings: Settings) -> None:
+    """The devices' own commit clock (wall time of the lab run) never dates the paper."""
+    from netprov.documents import DeviceChange
+
+    ctx = accepted_context()
+    ev = ctx.evidence
+    assert ev is not None
+    sunday_night = dt.datetime(2026, 11, 29, 22, 30, tzinfo=WIB)
+    devices = [d.model_copy(update={"committed_at": sunday_night}) for d in ev.devices]
+    devices.append(DeviceChange(name="core-dc1", platform="frr", diff=""))  # unchanged
+    ctx = ctx.model_copy(update={"evidence": ev.model_copy(update={"devices": devices})})
+    html = flat(html_for("berita-acara", ctx, settings))
+    assert "22.30" not in html and "29 November" not in html
+    assert "26 November 2026 09.30 WIB" in html  # the step-7 event's time
+    assert "tidak ada perubahan" in html
