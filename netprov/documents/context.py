@@ -29,7 +29,7 @@ class DocumentKind(StrEnum):
     """The papers the SOP produces, named as files are (``<kind>-v<N>.pdf``)."""
 
     LAPORAN_PEMERIKSAAN = "laporan-pemeriksaan"  # step 4
-    SURAT_BALASAN = "surat-balasan"  # step 5 (draft reply letter)
+    SURAT_BALASAN = "surat-balasan"  # step 5 (reply letter: a draft until the kadis signs)
     FORMULIR_KELENGKAPAN = "formulir-kelengkapan"  # step 6
     BERITA_ACARA = "berita-acara"  # step 8
 
@@ -61,7 +61,7 @@ KIND_CODE = {
 }
 KIND_TITLE = {
     DocumentKind.LAPORAN_PEMERIKSAAN: "Laporan Pemeriksaan",
-    DocumentKind.SURAT_BALASAN: "Draft Surat Balasan",
+    DocumentKind.SURAT_BALASAN: "Surat Balasan",  # "Draft" until the head of agency signed
     DocumentKind.FORMULIR_KELENGKAPAN: "Formulir Isian Kelengkapan",
     DocumentKind.BERITA_ACARA: "Berita Acara Pekerjaan",
 }

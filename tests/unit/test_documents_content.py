@@ -89,7 +89,9 @@ def test_the_report_is_signed_by_who_checked_not_an_earlier_staff(svc: RequestSe
     assert "Dewi Lestari, A.Md." in pemeriksa  # staff2 signs
     assert "Rizky Pratama" not in pemeriksa
     assert "Diperiksa bersama tim jaringan" in lp
-    assert "Kepada : Yth. Kepala Seksi Infrastruktur Jaringan" in lp  # reported to the kasi
+    # reported to the kabid who assigned the check, through the kasi
+    assert "Kepada : Yth. Kepala Bidang Penyelenggaraan e-Government" in lp
+    assert "Melalui : Kepala Seksi Infrastruktur Jaringan" in lp
 
     rec = svc.check(rid, "staff1", feasibility(True), note="Pemeriksaan ulang setelah pool diperluas")
     second = flat(html_of(rec, "laporan-pemeriksaan"))
@@ -179,6 +181,8 @@ def test_draft_watermark_only_until_the_head_of_agency_signed(settings: Settings
     )
     signed = html_for("surat-balasan", ctx, settings)
     assert "DRAFT" not in signed and 'class="watermark"' not in signed
+    assert "Draft" not in signed and "<title>Surat Balasan PJB-2026-0008</title>" in signed
+    assert "<title>Draft Surat Balasan PJB-2026-0008</title>" in draft
 
 
 def test_the_signed_letter_names_the_kadis_who_signed(svc: RequestService) -> None:
@@ -434,3 +438,37 @@ def test_device_times_on_the_berita_acara_are_the_step_times(settings: Settings)
     assert "22.30" not in html and "29 November" not in html
     assert "26 November 2026 09.30 WIB" in html  # the step-7 event's time
     assert "tidak ada perubahan" in html
+
+
+def test_request_form_takes_the_filled_pdf_through_the_cli(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    netprov = str(Path(sys.executable).parent / "netprov")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETPROV_")}
+    env["NETPROV_DATA_DIR"] = str(tmp_path / "data")
+    env["NETPROV_LAB_DIR"] = str(tmp_path / "lab")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([netprov, *args], capture_output=True, text=True, env=env, timeout=120)
+
+    rid = run("request", "submit", str(DATA / "letter-intranet.yaml")).stdout.strip()
+    run("--as", "kadis", "request", "dispose", rid, "--to", "kabid")
+    run("--as", "kabid", "request", "assign", rid, "--to", "staff1")
+    run("--as", "staff1", "request", "check", rid, "--manual", "--bandwidth-ok", "--ip-ok")
+    assert run("--as", "staff1", "request", "accept", rid).returncode == 0
+    blank = next((tmp_path / "data").rglob("formulir-kelengkapan-v1.pdf"))
+    later = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    bad = _fill(
+        blank, {**FILLED, "schedule_preferred_date": later, "location_latitude": "utara"}, tmp_path / "b.pdf"
+    )
+    refused = run("--as", "staff1", "request", "form", rid, "--fill", str(bad))
+    assert refused.returncode == 1 and "location.latitude" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    good = _fill(blank, {**FILLED, "schedule_preferred_date": later}, tmp_path / "isian.pdf")
+    done = run("--as", "staff1", "request", "form", rid, "--fill", str(good))
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(run("request", "show", rid, "--json").stdout)
+    assert shown["state"] == "form_complete"
