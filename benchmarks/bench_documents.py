@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/bench_documents.py                 # timings, 5 rounds
     .venv/bin/python benchmarks/bench_documents.py --images docs/images
 
-Pictures: page 1 of each PDF at 60 dpi through ``pdftoppm`` (poppler-utils), the accepted
-request's documents except the draft reply letter, which shows the rejected request, and the
-completeness form, which shows the blank form as it is sent to the department.
+Pictures: page 1 of each PDF at 60 dpi through ``pdftoppm`` (poppler-utils), each paper as
+the register produces it at its step (``paper_context``): the accepted request's papers, the
+rejected request's draft reply letter, the blank completeness form as it is sent to the
+department; and the Berita Acara's attachment page with a lab run's frr-reload diffs.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from netprov.documents import DocumentKind, html_for, pdf_from_html, render_document
-from netprov.settings import load_settings
-from netprov_lab.document_samples import accepted_context, rejected_context
+from netprov.settings import Settings, load_settings
+from netprov_lab.document_samples import accepted_context, lab_run_context, paper_context, rejected_context
 
 
 def main() -> None:
@@ -58,34 +59,41 @@ def main() -> None:
             f"{(time.perf_counter() - t) * 1000:.0f} ms -> {doc.pdf_path.name}"
         )
         if args.images:
-            args.images.mkdir(parents=True, exist_ok=True)
-            settings = load_settings(data_dir=Path(tmp) / "pictures")  # every picture is v1
-            picks = {
-                DocumentKind.LAPORAN_PEMERIKSAAN: accepted_context(),
-                DocumentKind.SURAT_BALASAN: rejected_context(),
-                DocumentKind.FORMULIR_KELENGKAPAN: accepted_context().model_copy(update={"form": None}),
-                DocumentKind.BERITA_ACARA: accepted_context(),
-            }
-            for kind, ctx in picks.items():
-                doc = render_document(kind, ctx, settings)
-                stem = args.images / kind.value
-                subprocess.run(
-                    [
-                        "pdftoppm",
-                        "-png",
-                        "-r",
-                        "60",
-                        "-f",
-                        "1",
-                        "-l",
-                        "1",
-                        "-singlefile",
-                        str(doc.pdf_path),
-                        str(stem),
-                    ],
-                    check=True,
-                )
-                print(f"picture {stem}.png ({stem.with_suffix('.png').stat().st_size // 1024} KB)")
+            pictures(args.images, load_settings(data_dir=Path(tmp) / "pictures"))  # every picture is v1
+
+
+def picture(pdf: Path, stem: Path, page: int = 1) -> None:
+    """One page of ``pdf`` as ``<stem>.png`` at 60 dpi."""
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            str(pdf),
+            str(stem),
+        ],
+        check=True,
+    )
+    print(f"picture {stem}.png ({stem.with_suffix('.png').stat().st_size // 1024} KB)")
+
+
+def pictures(folder: Path, settings: Settings) -> None:
+    """Page 1 of each paper as the register produces it at its step, and the Berita Acara's
+    attachment (lampiran) page with a lab run's frr-reload diffs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind in DocumentKind:
+        doc = render_document(kind, paper_context(kind.value), settings)
+        picture(doc.pdf_path, folder / kind.value)
+    doc = render_document(
+        DocumentKind.BERITA_ACARA, paper_context("berita-acara", lab_run_context()), settings
+    )
+    picture(doc.pdf_path, folder / "berita-acara-lampiran", len(PdfReader(doc.pdf_path).pages))
 
 
 if __name__ == "__main__":

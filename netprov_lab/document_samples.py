@@ -29,13 +29,40 @@ from netprov.domain.resources import (
 from netprov.domain.sop import Role
 
 WIB = dt.timezone(dt.timedelta(hours=7))
-BASE = dt.datetime(2026, 11, 23, 8, 30, tzinfo=WIB)
+BASE = dt.datetime(2026, 11, 23, 8, 30, tzinfo=WIB)  # Monday: every step in office hours
+
+
+def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A time ``day`` days after Monday 23 November 2026 (0..4: Monday..Friday), WIB."""
+    return dt.datetime(2026, 11, 23 + day, hour, minute, tzinfo=WIB)
+
 
 PEOPLE: dict[Role, Person] = {
-    Role.KADIS: Person(name="Drs. Rudi Hartono, M.Si.", nip="19700512 199503 1 002", username="rudi"),
-    Role.KABID: Person(name="Siti Aminah, S.Kom., M.T.", nip="19790320 200312 2 004", username="siti"),
-    Role.KASI: Person(name="Hendra Wijaya, S.T.", nip="19830917 200901 1 003", username="hendra"),
-    Role.STAFF: Person(name="Budi Santoso, S.Kom.", nip="19900101 201503 1 001", username="budi"),
+    Role.KADIS: Person(
+        name="Drs. Rudi Hartono, M.Si.",
+        nip="19700512 199503 1 002",
+        pangkat="Pembina Utama Muda (IV/c)",
+        username="rudi",
+    ),
+    Role.KABID: Person(
+        name="Siti Aminah, S.Kom., M.T.",
+        nip="197903202003122004",  # entered without spaces: printed spaced
+        pangkat="Pembina Tk. I (IV/b)",
+        username="siti",
+    ),
+    Role.KASI: Person(
+        name="Hendra Wijaya, S.T.",
+        nip="19830917 200901 1 003",
+        pangkat="Penata Tk. I (III/d)",
+        section="Infrastruktur Jaringan",
+        username="hendra",
+    ),
+    Role.STAFF: Person(
+        name="Budi Santoso, S.Kom.",
+        nip="19900101 201503 1 001",
+        pangkat="Penata Muda Tk. I (III/b)",
+        username="budi",
+    ),
 }
 
 
@@ -60,32 +87,25 @@ def sample_letter(**changes: object) -> Letter:
 
 def _timeline(rejected: bool) -> list[TimelineEntry]:
     steps = [
-        (1, "submit", "budi", Role.STAFF, "Surat diterima dan diregistrasi"),
-        (2, "dispose", "rudi", Role.KADIS, "Mohon ditindaklanjuti"),
-        (3, "assign", "siti", Role.KABID, None),
-        (4, "check", "budi", Role.STAFF, None),
+        (_at(0, 8, 30), 1, "submit", "budi", Role.STAFF, "Surat diterima dan diregistrasi"),
+        (_at(0, 10, 15), 2, "dispose", "rudi", Role.KADIS, "Mohon ditindaklanjuti"),
+        (_at(0, 13, 40), 3, "assign", "siti", Role.KABID, None),
+        (_at(1, 9, 20), 4, "check", "budi", Role.STAFF, None),
     ]
     steps += (
-        [(5, "reject", "budi", Role.STAFF, "Prefiks tidak tersedia")]
+        [(_at(1, 10, 30), 5, "reject", "budi", Role.STAFF, "Prefiks tidak tersedia")]
         if rejected
         else [
-            (6, "accept", "budi", Role.STAFF, None),
-            (6, "form", "budi", Role.STAFF, "Formulir kembali lengkap"),
-            (7, "provision", "budi", Role.STAFF, None),
+            (_at(1, 10, 5), 6, "accept", "budi", Role.STAFF, None),
+            (_at(2, 14, 10), 6, "form", "budi", Role.STAFF, "Formulir kembali lengkap"),
+            (_at(3, 9, 30), 7, "provision", "budi", Role.STAFF, None),
+            (_at(3, 14, 0), 8, "report", "budi", Role.STAFF, "Berita Acara Pekerjaan dibuat"),
         ]
     )
     names = {p.username: p.name for p in PEOPLE.values()}
     return [
-        TimelineEntry(
-            step=s,
-            action=a,
-            actor=u,
-            actor_name=names.get(u),
-            role=r,
-            at=BASE + dt.timedelta(hours=3 * i),
-            note=n,
-        )
-        for i, (s, a, u, r, n) in enumerate(steps)
+        TimelineEntry(step=s, action=a, actor=u, actor_name=names.get(u), role=r, at=at, note=n)
+        for at, s, a, u, r, n in steps
     ]
 
 
@@ -97,16 +117,16 @@ def _accepted_feasibility() -> Feasibility:
         bandwidth_mbps=50,
         prefix_length=27,
         findings=[
-            Finding(check="opd", ok=True, detail="Dinas Pendidikan is a known department (disdik)"),
+            Finding(check="opd", ok=True, detail="OPD terdaftar: tenant Dinas Pendidikan (disdik)"),
+            Finding(check="site", ok=True, detail="lokasi ditemukan: UPT Pendidikan Batam Kota"),
+            Finding(check="specification", ok=True, detail="20 host membutuhkan prefiks /27 (maksimal /22)"),
+            Finding(check="purpose", ok=True, detail="peruntukan intranet dinyatakan dalam surat"),
             Finding(
-                check="site", ok=True, detail="UPT Pendidikan Batam Kota is cabled to dist-batamkota1 eth2"
+                check="prefix", ok=True, detail="prefix LAN tersedia: 10.100.0.0/27 dari pool 10.100.0.0/16"
             ),
-            Finding(check="specification", ok=True, detail="20 hosts need a /27 (max /22)"),
-            Finding(check="purpose", ok=True, detail="intranet use stated"),
-            Finding(check="prefix", ok=True, detail="10.100.0.0/27 free in 10.100.0.0/16"),
-            Finding(check="vlan", ok=True, detail="VLAN 100 free in OPD Batam Kota"),
-            Finding(check="port", ok=True, detail="dist-batamkota1 eth2 unused"),
-            Finding(check="bandwidth", ok=True, detail="50 Mbps of 1000 Mbps headroom"),
+            Finding(check="vlan", ok=True, detail="VLAN 100 tersedia di grup OPD Batam Kota"),
+            Finding(check="port", ok=True, detail="port dist-batamkota1 eth2 belum terpakai"),
+            Finding(check="bandwidth", ok=True, detail="50 Mbps dari sisa kapasitas 1000 Mbps"),
         ],
         candidate=Candidate(
             lan_prefix=ipaddress.IPv4Network("10.100.0.0/27"),
@@ -123,12 +143,12 @@ def _accepted_feasibility() -> Feasibility:
             committed_mbps=0,
             requested_mbps=50,
         ),
-        checked_at=BASE + dt.timedelta(hours=9),
+        checked_at=_at(1, 9, 20),
     )
 
 
 def _accepted_evidence() -> ProvisioningEvidence:
-    committed = BASE + dt.timedelta(hours=18, minutes=12)
+    committed = _at(3, 9, 42)
     return ProvisioningEvidence(
         devices=[
             DeviceChange(
@@ -170,17 +190,27 @@ def _accepted_evidence() -> ProvisioningEvidence:
             ),
         ],
         verification=[
-            VerificationResult(check="interface dist-batamkota1 eth2.100 up", ok=True, detail="up/up"),
+            # labels and details as the pipeline records them (English); the paper translates
             VerificationResult(
-                check="ping 10.250.0.2 dari dist-batamkota1", ok=True, detail="5/5, rtt 0.1 ms"
+                check="dist-batamkota1 eth2.100 has 10.250.0.1/30", ok=True, detail="eth2.100: 10.250.0.1/30"
             ),
-            VerificationResult(check="ping 10.100.0.1 dari core-dc1", ok=True, detail="5/5, 2 hop"),
+            VerificationResult(
+                check="ping dist-batamkota1 → 10.250.0.2", ok=True, detail="5/5 replies, rtt 0.10 ms"
+            ),
+            VerificationResult(
+                check="core-dc1 has route 10.100.0.0/27 (ospf)", ok=True, detail="ospf via 10.0.0.2"
+            ),
+            VerificationResult(
+                check="ping core-dc1 from lo → 10.100.0.1", ok=True, detail="5/5 replies, rtt 0.31 ms"
+            ),
         ],
         monitoring=[
             MonitoringRegistration(
-                backend="zabbix", id="PJB-2026-0007 cpe-disdik-bk", status="up (ICMP ping 1)"
+                backend="zabbix", id="hostid=10642", status="up", waited_seconds=38, detail="ICMP ping 1"
             ),
-            MonitoringRegistration(backend="prometheus", id="icmp 10.250.0.2", status="probe_success 1"),
+            MonitoringRegistration(
+                backend="prometheus", id="file=PJB-2026-0007.json", status="up", detail="probe_success 1"
+            ),
         ],
     )
 
@@ -230,7 +260,7 @@ def accepted_context() -> DocumentContext:
                 "longitude": 104.053,
             },
             "equipment": {"devices": 18, "notes": "PC admin dan server Dapodik"},
-            "schedule": {"preferred_date": dt.date(2026, 11, 25)},
+            "schedule": {"preferred_date": dt.date(2026, 11, 26)},
         }
     )
     return DocumentContext(
@@ -241,8 +271,10 @@ def accepted_context() -> DocumentContext:
         allocation=alloc,
         timeline=_timeline(rejected=False),
         people=PEOPLE,
+        doer=PEOPLE[Role.STAFF],
+        doer_role=Role.STAFF,
         evidence=evidence,
-        generated_at=BASE + dt.timedelta(days=6, hours=1),
+        generated_at=_at(3, 14, 0),  # Thursday 26 November, 14.00 WIB
     )
 
 
@@ -269,19 +301,19 @@ def rejected_context() -> DocumentContext:
         bandwidth_mbps=250,
         prefix_length=23,
         findings=[
-            Finding(check="opd", ok=True, detail="Bappeda is a known department (bappeda)"),
-            Finding(check="specification", ok=True, detail="300 hosts need a /23"),
-            Finding(check="prefix", ok=False, detail="no free /23 in the internet pool 203.0.113.0/24"),
+            Finding(check="opd", ok=True, detail="OPD terdaftar: tenant Bappeda (bappeda)"),
+            Finding(check="specification", ok=True, detail="300 host membutuhkan prefiks /23"),
+            Finding(check="prefix", ok=False, detail="pool 203.0.113.0/24 (internet) tidak punya /23 bebas"),
             Finding(
                 check="bandwidth",
                 ok=False,
-                detail="uplink core-dc1 eth3 has 100 Mbps headroom, 250 Mbps requested",
+                detail="sisa kapasitas uplink core-dc1 eth3 100 Mbps, diminta 250 Mbps",
             ),
         ],
         uplink=UplinkHeadroom(
             device="core-dc1", interface="eth3", capacity_mbps=300, committed_mbps=200, requested_mbps=250
         ),
-        checked_at=BASE + dt.timedelta(hours=9),
+        checked_at=_at(1, 9, 20),
     )
     return DocumentContext(
         request_id="PJB-2026-0008",
@@ -293,5 +325,102 @@ def rejected_context() -> DocumentContext:
         ],
         timeline=_timeline(rejected=True),
         people=PEOPLE,
-        generated_at=BASE + dt.timedelta(hours=13),
+        doer=PEOPLE[Role.STAFF],
+        doer_role=Role.STAFF,
+        generated_at=_at(1, 10, 30),  # Tuesday 24 November, 10.30 WIB
     )
+
+
+_PAPER_ACTIONS = {
+    "laporan-pemeriksaan": "check",
+    "surat-balasan": "reject",
+    "formulir-kelengkapan": "accept",
+    "berita-acara": "report",
+}
+
+
+def paper_context(kind: str, ctx: DocumentContext | None = None) -> DocumentContext:
+    """``ctx`` (default: the accepted request; the rejected one for the reply letter) as it
+    stood when the step producing ``kind`` was done: the timeline up to that step's event and
+    the paper dated at it, signed by its actor (as the register produces it)."""
+    if ctx is None:
+        ctx = rejected_context() if kind == "surat-balasan" else accepted_context()
+    action = _PAPER_ACTIONS[kind]
+    hits = [i for i, e in enumerate(ctx.timeline) if e.action == action]
+    if not hits:
+        return ctx
+    entry = ctx.timeline[hits[-1]]
+    update: dict[str, object] = {
+        "timeline": ctx.timeline[: hits[-1] + 1],
+        "generated_at": entry.at,
+        "doer": next((p for p in PEOPLE.values() if p.username == entry.actor), ctx.doer),
+        "doer_role": entry.role,
+    }
+    if kind in ("laporan-pemeriksaan", "formulir-kelengkapan"):
+        update.update(form=None, allocation=None, evidence=None)
+    return ctx.model_copy(update=update)
+
+
+# A real lab run's step-7 records (frr-reload diffs, the pipeline's English check labels), as
+# a Berita Acara receives them (the data of request PJB-2026-0007).
+_LAB_DIST_DIFF = """\
+Lines To Add
+============
+router ospf
+ network 10.250.0.0/30 area 0
+interface eth4
+ description PJB-2026-0007 Dinas Pendidikan intranet
+ ip address 10.250.0.1/30
+ bandwidth 20
+ ip ospf network point-to-point
+"""
+_LAB_CPE_DIFF = """\
+Lines To Delete
+===============
+interface eth1
+ shutdown
+Lines To Add
+============
+router ospf
+ network 10.250.0.0/30 area 0
+ network 10.100.0.0/28 area 0
+interface eth1
+ description PJB-2026-0007 Dinas Pendidikan intranet uplink dist-batamkota1
+ ip address 10.250.0.2/30
+interface lan1
+ ip address 10.100.0.1/28
+ ip ospf passive
+"""
+
+
+def lab_run_context() -> DocumentContext:
+    """The accepted request with the step-7 records of a real lab run (frr-reload output)."""
+    ctx = accepted_context()
+    committed = _at(3, 9, 42)
+    evidence = ProvisioningEvidence(
+        devices=[
+            DeviceChange(name="dist-batamkota1", platform="frr", diff=_LAB_DIST_DIFF, committed_at=committed),
+            DeviceChange(name="cpe-disdik-bk", platform="frr", diff=_LAB_CPE_DIFF, committed_at=committed),
+        ],
+        verification=[
+            VerificationResult(
+                check="dist-batamkota1 eth4 has 10.250.0.1/30", ok=True, detail="eth4: 10.250.0.1"
+            ),
+            VerificationResult(
+                check="core-dc1 has route 10.100.0.0/28 (ospf)", ok=True, detail="ospf via 10.255.0.1"
+            ),
+            VerificationResult(
+                check="ping core-dc1 → 10.100.0.1", ok=True, detail="3/3 replies, rtt 0.06 ms"
+            ),
+            VerificationResult(
+                check="ping cpe-disdik-bk from 10.100.0.1 → 10.254.0.1",
+                ok=True,
+                detail="3/3 replies, rtt 0.12 ms",
+            ),
+        ],
+        monitoring=[
+            MonitoringRegistration(backend="zabbix", id="hostid=10642", status="up", waited_seconds=41),
+            MonitoringRegistration(backend="prometheus", id="PJB-2026-0007.json", status="registered"),
+        ],
+    )
+    return ctx.model_copy(update={"evidence": evidence})

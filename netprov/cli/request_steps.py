@@ -115,16 +115,18 @@ def accept(
 def form(
     ctx: typer.Context,
     request_id: str,
-    fill: Path = typer.Option(..., "--fill", help="The completeness form returned by the department."),
+    fill: Path = typer.Option(
+        ..., "--fill", help="The completeness form returned by the department (its YAML, or the filled PDF)."
+    ),
     json_out: bool = JSON,
 ) -> None:
     """Step 6 (staff): record the department's filled completeness form (validated)."""
-    from netprov.domain.letters import load_form
+    from netprov.documents.fillable import load_form_file
 
     inv = invocation(ctx)
     svc = service(ctx)
     svc.get(request_id)  # the id is checked before the form is read
-    parsed = load_form(fill)
+    parsed = load_form_file(fill)
     _done(svc.fill_form(request_id, inv.require_actor(), parsed), json_out, "form complete")
 
 

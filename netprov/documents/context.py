@@ -29,7 +29,7 @@ class DocumentKind(StrEnum):
     """The papers the SOP produces, named as files are (``<kind>-v<N>.pdf``)."""
 
     LAPORAN_PEMERIKSAAN = "laporan-pemeriksaan"  # step 4
-    SURAT_BALASAN = "surat-balasan"  # step 5 (draft reply letter)
+    SURAT_BALASAN = "surat-balasan"  # step 5 (reply letter: a draft until the kadis signs)
     FORMULIR_KELENGKAPAN = "formulir-kelengkapan"  # step 6
     BERITA_ACARA = "berita-acara"  # step 8
 
@@ -61,7 +61,7 @@ KIND_CODE = {
 }
 KIND_TITLE = {
     DocumentKind.LAPORAN_PEMERIKSAAN: "Laporan Pemeriksaan",
-    DocumentKind.SURAT_BALASAN: "Draft Surat Balasan",
+    DocumentKind.SURAT_BALASAN: "Surat Balasan",  # "Draft" until the head of agency signed
     DocumentKind.FORMULIR_KELENGKAPAN: "Formulir Isian Kelengkapan",
     DocumentKind.BERITA_ACARA: "Berita Acara Pekerjaan",
 }
@@ -78,7 +78,9 @@ class Person(_Frozen):
 
     name: str
     nip: str | None = None
+    pangkat: str | None = None  # pangkat/golongan, e.g. "Pembina Tk. I (IV/b)"
     title: str | None = None  # jabatan; defaults to the role's title
+    section: str | None = None  # seksi (for a kasi: "Kepala Seksi <section>")
     username: str | None = None
 
 
@@ -163,6 +165,8 @@ class DocumentContext(_Frozen):
     rejection_reasons: list[str] = []
     timeline: list[TimelineEntry] = []
     people: dict[Role, Person] = {}
+    doer: Person | None = None  # who did the step that produces the paper (signs it)
+    doer_role: Role | None = None
     evidence: ProvisioningEvidence | None = None
     generated_at: AwareDatetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
@@ -189,6 +193,10 @@ class DocumentContext(_Frozen):
         if self.rejection_reasons:
             return False
         return None
+
+    def has_action(self, action: str) -> bool:
+        """Whether the timeline holds an event with ``action`` (e.g. ``sign-reply``)."""
+        return any(e.action == action for e in self.timeline)
 
     def actor_for(self, step: int) -> TimelineEntry | None:
         """The latest timeline entry of ``step`` (who did it)."""

@@ -49,20 +49,6 @@ _ROMAN = (
     (4, "IV"),
     (1, "I"),
 )
-_SATUAN = (
-    "nol",
-    "satu",
-    "dua",
-    "tiga",
-    "empat",
-    "lima",
-    "enam",
-    "tujuh",
-    "delapan",
-    "sembilan",
-    "sepuluh",
-    "sebelas",
-)
 # Indonesian time zones by IANA name; anything else shows the zone's own abbreviation.
 _ZONE_ABBR = {
     "Asia/Jakarta": "WIB",
@@ -100,27 +86,27 @@ def hari_tanggal(d: dt.date) -> str:
 
 
 def terbilang(n: int) -> str:
-    """A non-negative whole number in Indonesian words (``terbilang``)."""
+    """A non-negative whole number in Indonesian words (``terbilang``), from num2words.
+
+    >>> terbilang(100)
+    'seratus'
+    >>> terbilang(11)
+    'sebelas'
+    """
     if n < 0:
         raise ValueError("terbilang takes a non-negative number")
-    if n < 12:
-        return _SATUAN[n]
-    if n < 20:
-        return f"{_SATUAN[n - 10]} belas"
-    if n < 100:
-        rest = n % 10
-        return f"{_SATUAN[n // 10]} puluh" + (f" {_SATUAN[rest]}" if rest else "")
-    for unit, word, single in (
-        (10**9, "miliar", None),
-        (10**6, "juta", None),
-        (1000, "ribu", "seribu"),
-        (100, "ratus", "seratus"),
-    ):
-        if n >= unit:
-            head, rest = divmod(n, unit)
-            text = single if head == 1 and single else f"{terbilang(head)} {word}"
-            return text + (f" {terbilang(rest)}" if rest else "")
-    raise AssertionError("unreachable")
+    from num2words import num2words
+
+    return str(num2words(n, lang="id"))
+
+
+def angka_terbilang(n: int) -> str:
+    """A number with its words, as official papers write amounts: ``100 (seratus)``.
+
+    >>> angka_terbilang(50)
+    '50 (lima puluh)'
+    """
+    return f"{n} ({terbilang(n)})"
 
 
 def zone(name: str) -> ZoneInfo:

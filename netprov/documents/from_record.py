@@ -30,10 +30,10 @@ from netprov.documents.context import (
     TimelineEntry,
     VerificationResult,
 )
-from netprov.documents.people import people_by_role
+from netprov.documents.people import people_by_role, person_for
 from netprov.domain.letters import CompletenessForm, Letter
 from netprov.domain.resources import Allocation, Feasibility
-from netprov.domain.sop import Role
+from netprov.domain.sop import TRANSITIONS, Action, Role
 from netprov.domain.users import Directory
 
 
@@ -131,14 +131,50 @@ def _timeline(events: Sequence[Any], directory: Directory | None) -> list[Timeli
     return out
 
 
+def _step_of(action: str, default: int) -> int:
+    try:
+        return TRANSITIONS[Action(action)].step
+    except (ValueError, KeyError):
+        return default
+
+
+def pending_entry(
+    extra: Mapping[str, Any], directory: Directory | None, at: dt.datetime, step: int
+) -> TimelineEntry | None:
+    """The event the current step is about to record (its actor signs the paper), or None
+    when ``extra`` names no actor or the actor is not in the users file."""
+    actor, action = extra.get("actor"), extra.get("action")
+    if not isinstance(actor, str) or not isinstance(action, str) or directory is None:
+        return None
+    user = directory.find(actor)
+    if user is None:
+        return None
+    note = extra.get("note")
+    return TimelineEntry(
+        step=_step_of(action, step),
+        action=action,
+        actor=actor,
+        actor_name=user.name,
+        role=user.role,
+        at=at if at.tzinfo else at.replace(tzinfo=dt.UTC),
+        note=note if isinstance(note, str) and note else None,
+    )
+
+
 def context_from_record(
     record: RecordLike,
     directory: Directory | None,
     extra: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
+    step: int = 0,
 ) -> DocumentContext:
-    """Everything the register knows about a request, plus what the current step brings."""
+    """Everything the register knows about a request, plus what the current step brings.
+
+    ``step`` is the step of the paper being produced: the actor named in ``extra`` (the one
+    doing this step now) is its signer, and enters the timeline as the step's latest event.
+    """
     extra = extra or {}
+    now = now or dt.datetime.now(dt.UTC)
     outputs: Mapping[str, Any] = extra.get("outputs") or {}
     feasibility = record.feasibility
     if outputs.get("feasibility"):
@@ -164,6 +200,14 @@ def context_from_record(
         for d in (e.outputs.get("documents") or [])
         if isinstance(d, Mapping) and d.get("kind") and d.get("letter_number")
     }
+    pending = pending_entry(extra, directory, now, step)
+    if pending is not None:
+        last = timeline[-1] if timeline else None
+        same = (pending.action, pending.actor, pending.at)
+        if last is not None and (last.action, last.actor, last.at) == same:
+            pending = last  # the step's own event is in the record already (sop.issue.pending_record)
+        else:
+            timeline.append(pending)
     return DocumentContext(
         request_id=record.id,
         seq=int(extra.get("agenda_seq") or 0),
@@ -175,6 +219,8 @@ def context_from_record(
         rejection_reasons=reasons,
         timeline=timeline,
         people=people_by_role(directory, timeline, opd=record.letter.opd),
+        doer=person_for(pending, directory) if pending is not None else None,
+        doer_role=pending.role if pending is not None else None,
         evidence=evidence,
-        generated_at=now or dt.datetime.now(dt.UTC),
+        generated_at=now,
     )

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from netprov.documents.context import DocumentKind
 from netprov.documents.from_record import RecordLike, context_from_record
 from netprov.documents.render import render_document
 from netprov.documents.store import discard_documents
@@ -30,7 +31,8 @@ class RegisterPapers:
 
     def produce(self, kind: str, record: RecordLike, extra: dict[str, Any]) -> list[dict[str, Any]]:
         now = extra.get("issued_at") or (self.clock() if self.clock is not None else None)
-        ctx = context_from_record(record, self.users, extra, now=now)
+        step = DocumentKind(kind).step if kind in {k.value for k in DocumentKind} else 0
+        ctx = context_from_record(record, self.users, extra, now=now, step=step)
         return [render_document(kind, ctx, self.settings).to_event()]
 
     def discard(self, produced: list[dict[str, Any]]) -> None:

@@ -96,8 +96,9 @@ def _fetcher() -> Any:
     return _refuse_fetch
 
 
-def pdf_from_html(html: str) -> bytes:
-    """HTML to PDF bytes through WeasyPrint (no network, no files)."""
+def pdf_from_html(html: str, forms: bool = False) -> bytes:
+    """HTML to PDF bytes through WeasyPrint (no network, no files); with ``forms`` the HTML's
+    ``<input>`` and ``<textarea>`` elements become fillable PDF form fields."""
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: pango/harfbuzz libraries missing
@@ -108,7 +109,7 @@ def pdf_from_html(html: str) -> bytes:
     if quiet.level == logging.NOTSET:  # its CSS/fetch warnings are noise on a user's terminal
         quiet.setLevel(logging.ERROR)
     try:
-        pdf = weasyprint.HTML(string=html, url_fetcher=_fetcher()).write_pdf()
+        pdf = weasyprint.HTML(string=html, url_fetcher=_fetcher()).write_pdf(pdf_forms=forms)
     except DocumentError:
         raise
     except Exception as exc:
@@ -122,7 +123,9 @@ def render_document(kind: DocumentKind | str, ctx: DocumentContext, settings: Se
     """Render ``kind`` for ``ctx`` to HTML and PDF under ``documents_dir/<request_id>/``.
 
     Each call makes a new version (``<kind>-v<N>``); nothing is overwritten. The
-    completeness form also gets its YAML twin (``formulir-kelengkapan-v<N>.yaml``).
+    completeness form's PDF is fillable (AcroForm fields, read back by
+    :func:`netprov.documents.fillable.load_filled_pdf`) and it also gets its YAML twin
+    (``formulir-kelengkapan-v<N>.yaml``).
     """
     kind = document_kind(kind)
     html_for(kind, ctx, settings)  # fail on template/setting problems before claiming
@@ -134,7 +137,7 @@ def render_document(kind: DocumentKind | str, ctx: DocumentContext, settings: Se
         raise DocumentError(f"cannot write documents under {folder}: {exc.strerror}") from exc
     try:
         html = html_for(kind, ctx, settings, version=version)
-        pdf = pdf_from_html(html)
+        pdf = pdf_from_html(html, forms=kind is DocumentKind.FORMULIR_KELENGKAPAN)
         files = {"html": write_file(html_path, html.encode("utf-8"), docs_dir)}
         files["pdf"] = write_file(html_path.with_suffix(".pdf"), pdf, docs_dir)
         if kind is DocumentKind.FORMULIR_KELENGKAPAN:

@@ -12,10 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from netprov.documents.context import DocumentContext, DocumentKind, Person
-from netprov.documents.dates import hari, local, tanggal, terbilang, waktu, zone
+from netprov.documents.dates import angka_terbilang, hari, local, tanggal, terbilang, waktu, zone
 from netprov.documents.numbering import letter_number
 from netprov.documents.people import title_of
+from netprov.documents.wording import (
+    BACKEND_NAMES,
+    check_label_id,
+    detail_id,
+    reason_sentences,
+    status_id,
+    summarize_diff,
+)
 from netprov.domain.sop import STEPS, Role
+from netprov.domain.users import nip_spaced
 from netprov.errors import ConfigError
 from netprov.settings import Settings
 
@@ -46,6 +55,14 @@ ACTION_LABELS = {
     "review": "Direview Kepala Dinas",
     "return": "Dikembalikan untuk perbaikan",
     "close": "Selesai",
+    "sign-reply": "Surat balasan ditandatangani Kepala Dinas",
+}
+ROLE_SHORT = {
+    Role.KADIS: "Kepala Dinas",
+    Role.KABID: "Kepala Bidang",
+    Role.KASI: "Kepala Seksi",
+    Role.STAFF: "Staf",
+    Role.OPD: "OPD",
 }
 _MIME = {
     ".png": "image/png",
@@ -57,12 +74,16 @@ _MIME = {
 }
 
 
+SIGN_REPLY = "sign-reply"  # the head of agency signed the reply letter: no longer a draft
+
+
 @dataclass(frozen=True)
 class Signer:
     role: str
     title: str
     name: str | None
     nip: str | None
+    pangkat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,20 +175,28 @@ def doc_view(kind: DocumentKind, ctx: DocumentContext, settings: Settings) -> Do
     )
 
 
+def _signer(role: Role, person: Person | None, ctx: DocumentContext) -> Signer:
+    title = title_of(role, person)
+    if role is Role.OPD and (person is None or not person.title):
+        title = f"Kepala {ctx.letter.opd}"
+    return Signer(
+        role=role.value,
+        title=title,
+        name=person.name if person else None,
+        nip=nip_spaced(person.nip) if person and person.nip else None,
+        pangkat=person.pangkat if person else None,
+    )
+
+
 def signers(ctx: DocumentContext) -> dict[str, Signer]:
-    """One signer per role, by role value (``staff``, ``kasi``, ``kabid``, ``kadis``, ``opd``)."""
-    out: dict[str, Signer] = {}
-    for role in Role:
-        person: Person | None = ctx.people.get(role)
-        title = title_of(role, person)
-        if role is Role.OPD and (person is None or not person.title):
-            title = f"Kepala {ctx.letter.opd}"
-        out[role.value] = Signer(
-            role=role.value,
-            title=title,
-            name=person.name if person else None,
-            nip=person.nip if person else None,
-        )
+    """One signer per role, by role value (``staff``, ``kasi``, ``kabid``, ``kadis``, ``opd``),
+    and ``doer``: who did the step that produced the paper (it signs as the maker), else the
+    staff signer."""
+    out = {role.value: _signer(role, ctx.people.get(role), ctx) for role in Role}
+    if ctx.doer is not None and ctx.doer_role is not None:
+        out["doer"] = _signer(ctx.doer_role, ctx.doer, ctx)
+    else:
+        out["doer"] = out[Role.STAFF.value]
     return out
 
 
@@ -179,36 +208,12 @@ def timeline_rows(ctx: DocumentContext, settings: Settings) -> list[dict[str, st
             "step_title": STEPS[e.step].title_id if e.step in STEPS else "",
             "action": ACTION_LABELS.get(e.action, e.action),
             "actor": e.actor_name or e.actor.removeprefix("opd:"),
-            "role": e.role.value,
+            "role": ROLE_SHORT[e.role],
             "at": waktu(e.at, tz),
             "note": e.note or "",
         }
         for e in sorted(ctx.timeline, key=lambda e: e.at)
     ]
-
-
-def diff_lines(text: str) -> list[tuple[str, str]]:
-    """Config diff lines with a class: ``add``, ``del``, ``hdr`` or ``""``.
-
-    Understands unified diffs (``+``/``-``) and frr-reload's "Lines To Delete" / "Lines To
-    Add" sections.
-    """
-    out: list[tuple[str, str]] = []
-    section = ""
-    for line in text.splitlines():
-        low = line.strip().lower()
-        if low in ("lines to delete", "lines to add"):
-            section = "del" if low.endswith("delete") else "add"
-            out.append(("hdr", line))
-        elif (low and set(low) == {"="}) or line.startswith(("+++", "---", "@@")):
-            out.append(("hdr", line))
-        elif line.startswith("+"):
-            out.append(("add", line))
-        elif line.startswith("-"):
-            out.append(("del", line))
-        else:
-            out.append((section, line))
-    return out
 
 
 def step_dates(ctx: DocumentContext, settings: Settings) -> dict[int, str]:
@@ -220,17 +225,71 @@ def step_dates(ctx: DocumentContext, settings: Settings) -> dict[int, str]:
     return out
 
 
+def device_rows(ctx: DocumentContext) -> list[dict[str, Any]]:
+    """The step-7 devices with their diffs as lines added and removed (for the lampiran).
+
+    ``at`` is the time of the step-7 event (the register's clock, as every date on a paper),
+    not the device's own commit clock; a device left unchanged has ``at`` None."""
+    step7 = ctx.actor_for(7)
+    rows: list[dict[str, Any]] = []
+    for d in ctx.evidence.devices if ctx.evidence else []:
+        summary = summarize_diff(d.diff)
+        at = (step7.at if step7 is not None else d.committed_at) if d.committed_at else None
+        rows.append({"device": d, "at": at, "added": summary.added, "removed": summary.removed})
+    return rows
+
+
+def verification_rows(ctx: DocumentContext) -> list[dict[str, Any]]:
+    """The step-7 checks in Indonesian."""
+    return [
+        {"check": check_label_id(v.check), "ok": v.ok, "detail": detail_id(v.detail)}
+        for v in (ctx.evidence.verification if ctx.evidence else [])
+    ]
+
+
+def monitoring_rows(ctx: DocumentContext) -> list[dict[str, Any]]:
+    """The monitoring registrations in Indonesian."""
+    return [
+        {
+            "backend": BACKEND_NAMES.get(r.backend, r.backend),
+            "id": r.id,
+            "status": status_id(r.status),
+            "waited": r.waited_seconds,
+            "detail": detail_id(r.detail),
+        }
+        for r in (ctx.evidence.monitoring if ctx.evidence else [])
+    ]
+
+
+def letter_vars(ctx: DocumentContext) -> dict[str, Any]:
+    """What the reply letter needs besides the common variables."""
+    feas_reasons = ctx.feasibility.reasons if ctx.feasibility else []
+    kasi = ctx.people.get(Role.KASI)
+    check = ctx.actor_for(4)
+    return {
+        "check_note": check.note if check is not None and check.action == "check" else None,
+        "draft": not ctx.has_action(SIGN_REPLY),
+        "reasons": reason_sentences(ctx.rejection_reasons or feas_reasons),
+        "kasi_title": title_of(Role.KASI, kasi),
+    }
+
+
 def template_vars(kind: DocumentKind, ctx: DocumentContext, settings: Settings) -> dict[str, Any]:
     """Everything a document template may use."""
     tz = zone(settings.timezone)
     return {
+        **letter_vars(ctx),
+        "devices": device_rows(ctx),
+        "verification": verification_rows(ctx),
+        "monitoring": monitoring_rows(ctx),
+        "bandwidth": angka_terbilang(ctx.letter.bandwidth_mbps) + " Mbps",
+        "hosts": angka_terbilang(ctx.letter.hosts),
         "ctx": ctx,
         "doc": doc_view(kind, ctx, settings),
         "agency": agency(settings),
         "sign": signers(ctx),
         "timeline": timeline_rows(ctx, settings),
         "step_dates": step_dates(ctx, settings),
-        "diff_lines": diff_lines,
         "service_label": SERVICE_LABELS.get(ctx.letter.service, ctx.letter.service),
         "check_labels": CHECK_LABELS,
         "accepted": ctx.accepted,

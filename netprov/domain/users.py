@@ -17,6 +17,27 @@ _NIP_RE = re.compile(r"^[0-9]{8} ?[0-9]{6} ?[0-9] ?[0-9]{3}\Z")
 _Name = Annotated[str, Field(max_length=2_000), AfterValidator(lambda v: clean_text(v, 200))]
 
 
+def nip_spaced(nip: str) -> str:
+    """A NIP in its usual printed form: birth date, appointment month, sex, serial.
+
+    Any spacing (or none, or dots/dashes) is accepted; anything but 18 ASCII digits comes back
+    unchanged (stripped), so a paper never shows a NIP other than the one entered.
+
+    >>> nip_spaced("198001012005011001")
+    '19800101 200501 1 001'
+    >>> nip_spaced(" 19800101 200501 1 001 ")
+    '19800101 200501 1 001'
+    >>> nip_spaced("19800101-200501-1-001")
+    '19800101 200501 1 001'
+    >>> nip_spaced("12345")
+    '12345'
+    """
+    digits = re.sub(r"[\s.\-]", "", nip)
+    if len(digits) != 18 or not digits.isascii() or not digits.isdigit():
+        return nip.strip()
+    return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
+
+
 class User(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -25,6 +46,9 @@ class User(BaseModel):
     name: _Name
     nip: Annotated[str, Field(max_length=40)] = ""
     opd: _Name | None = None  # for role opd: which department
+    pangkat: _Name | None = None  # pangkat/golongan, e.g. "Pembina Tk. I (IV/b)"
+    title: _Name | None = None  # jabatan, when not the role's own title
+    section: _Name | None = None  # seksi, e.g. "Infrastruktur Jaringan" (for a kasi)
 
     @field_validator("nip")
     @classmethod
@@ -32,16 +56,42 @@ class User(BaseModel):
         v = v.strip()
         if v and not _NIP_RE.fullmatch(v):
             raise ValueError("must be an 18-digit NIP such as '19800101 200501 1 001' (ASCII digits)")
-        return v
+        return nip_spaced(v) if v else v
 
 
 # The team used when no users file is given (the lab and the demo). Fictional people.
 DEFAULT_USERS: dict[str, dict[str, str]] = {
-    "kadis": {"role": "kadis", "name": "Drs. Hendra Saputra, M.Si.", "nip": "19700512 199503 1 004"},
-    "kabid": {"role": "kabid", "name": "Siti Rahmawati, S.Kom., M.T.", "nip": "19780823 200312 2 002"},
-    "kasi": {"role": "kasi", "name": "Agus Salim, S.T.", "nip": "19820310 200604 1 003"},
-    "staff1": {"role": "staff", "name": "Rizky Pratama, S.Kom.", "nip": "19900115 201503 1 001"},
-    "staff2": {"role": "staff", "name": "Dewi Lestari, A.Md.", "nip": "19920704 201902 2 005"},
+    "kadis": {
+        "role": "kadis",
+        "name": "Drs. Hendra Saputra, M.Si.",
+        "nip": "19700512 199503 1 004",
+        "pangkat": "Pembina Utama Muda (IV/c)",
+    },
+    "kabid": {
+        "role": "kabid",
+        "name": "Siti Rahmawati, S.Kom., M.T.",
+        "nip": "19780823 200312 2 002",
+        "pangkat": "Pembina Tk. I (IV/b)",
+    },
+    "kasi": {
+        "role": "kasi",
+        "name": "Agus Salim, S.T.",
+        "nip": "19820310 200604 1 003",
+        "pangkat": "Penata Tk. I (III/d)",
+        "section": "Infrastruktur Jaringan",
+    },
+    "staff1": {
+        "role": "staff",
+        "name": "Rizky Pratama, S.Kom.",
+        "nip": "19900115 201503 1 001",
+        "pangkat": "Penata Muda Tk. I (III/b)",
+    },
+    "staff2": {
+        "role": "staff",
+        "name": "Dewi Lestari, A.Md.",
+        "nip": "19920704 201902 2 005",
+        "pangkat": "Pengatur (II/c)",
+    },
 }
 
 

@@ -65,7 +65,7 @@ class RequestService(ServiceBase):
             guard(action, record, user)
             event = self._event(record, action, user, note, outputs)
             if paper:
-                extra = {**(paper_extra or {}), "action": action.value, "actor": user.username}
+                extra = {**(paper_extra or {}), "action": action.value, "actor": user.username, "note": note}
                 extra["outputs"] = outputs
                 produced = issue_paper(
                     self.store, self.papers, self.settings.timezone, paper, record, event, extra

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netprov.app import App
+from netprov.domain.clock import is_working_day
 from netprov.domain.letters import CompletenessForm, load_letter
 from netprov.settings import Settings, load_settings
 
@@ -32,6 +34,22 @@ class DemoResult:
     @property
     def finished(self) -> list[str]:
         return [self.intranet, self.internet]
+
+
+OFFICE_START = dt.time(9, 0)
+
+
+def office_clock(today: dt.date | None = None) -> Callable[[], dt.datetime]:
+    """The demo's service clock: the last working day before ``today`` from 09:00 WIB, running
+    at the real pace. Papers are dated at the step's time, so a demo run on a Sunday night
+    still writes papers that claim work on a working day in office hours (a demo run takes
+    minutes, well inside the day)."""
+    day = (today or dt.date.today()) - dt.timedelta(days=1)
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    start = dt.datetime.combine(day, OFFICE_START, WIB)
+    t0 = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - t0)
 
 
 def demo_settings(base: Settings) -> Settings:
@@ -105,8 +123,10 @@ def _old_request_ids(settings: Settings) -> set[str]:
 
 def run_scenario(settings: Settings, say: Say, provision_progress: Any = None) -> DemoResult:
     """Walk four requests through the SOP on the (already reset) lab."""
+    from netprov.sop.service import RequestService
+
     s = demo_settings(settings)
-    app = App(s)
+    app = App(s, service=RequestService.from_settings(s, clock=office_clock()))
     svc = app.service
     ipam = app.ipam
     prov = app.provisioner(

@@ -202,19 +202,15 @@ def test_signers_from_directory_and_timeline() -> None:
     assert Role.OPD not in people
 
 
-def test_diff_lines_classes() -> None:
-    from netprov.documents.view import diff_lines
+def test_diff_summary_drops_english_headings() -> None:
+    from netprov.documents.wording import summarize_diff
 
     frr = (
         "Lines To Delete\n===============\nip route 1.0.0.0/8 x\n\n"
-        "Lines To Add\n============\ninterface eth4\n"
+        "Lines To Add\n============\ninterface eth4\n ip address 10.0.0.1/30\n"
     )
-    assert [c for c, _ in diff_lines(frr)] == ["hdr", "hdr", "del", "del", "hdr", "hdr", "add"]
-    assert [c for c, _ in diff_lines("--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same")] == [
-        "hdr",
-        "hdr",
-        "hdr",
-        "del",
-        "add",
-        "",
-    ]
+    got = summarize_diff(frr)
+    assert got.removed == ["ip route 1.0.0.0/8 x"]
+    assert got.added == ["interface eth4", " ip address 10.0.0.1/30"]
+    uni = summarize_diff("--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same")
+    assert (uni.added, uni.removed) == (["new"], ["old"])

@@ -107,7 +107,7 @@ def test_rejected_walk_records_the_reply_letter(svc: RequestService) -> None:
     kinds = [d["kind"] for d in rec.documents]
     assert kinds == ["laporan-pemeriksaan", "surat-balasan"]
     sb = StoredDocument.from_event(rec.documents[-1]).html_path.read_text(encoding="utf-8")
-    assert "Blok alamat intranet penuh" in sb and "pool full" in sb and "DRAFT" in sb
+    assert "Blok alamat intranet penuh." in sb and "Pool full." in sb and "DRAFT" in sb
 
 
 def test_pipeline_outputs_reach_the_berita_acara(svc: RequestService) -> None:
