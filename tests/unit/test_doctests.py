@@ -16,6 +16,8 @@ MODULES = [
     "netprov.domain.services",
     "netprov.netbox.naming",
     "netprov.netbox.records",
+    "netprov.platforms.ios",
+    "netprov.platforms.ios_display",
     "netprov.render.data",
     "netprov.render.link",
 ]
