@@ -115,7 +115,7 @@ class NetBoxAllocator(NetBoxLifecycle):
         if tag_created:
             undo.append(("tag", req_tag))
         tags = [netprov_tag, req_tag]
-        cfs = {nm.CF_REQUEST: request_id}
+        cfs = {nm.CF_REQUEST: request_id, **self._stamp()}
         ctx = _Ctx(
             request_id, letter, tenant, site, link, {"tenant": tenant.id, "tags": tags, "custom_fields": cfs}
         )

@@ -15,6 +15,7 @@ from netprov.store.engine import (
     _sqlite_immediate,
 )
 from netprov.store.events import EventStore
+from netprov.store.identity import IdentityStore
 from netprov.store.journal import JournalStore
 from netprov.store.locks import LockStore
 from netprov.store.records import (
@@ -52,5 +53,5 @@ __all__ = [
 ]
 
 
-class Store(RequestStore, EventStore, JournalStore, LockStore):
+class Store(RequestStore, EventStore, JournalStore, LockStore, IdentityStore):
     """Append-only register storage on SQLite (default) or PostgreSQL (by URL)."""

@@ -90,3 +90,12 @@ class LockRow(Base):
     holder: Mapped[str] = mapped_column(String(200))
     token: Mapped[str] = mapped_column(String(64))
     acquired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MetaRow(Base):
+    """Register metadata (key -> value), e.g. the register's identity."""
+
+    __tablename__ = "register_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
