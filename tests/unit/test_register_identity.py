@@ -61,7 +61,7 @@ def test_prometheus_stamps_and_refuses_another_registers_target(tmp_path: Path) 
     labels = json.loads(mine.target_file(RID).read_text())[0]["labels"]
     assert labels[REGISTER_LABEL] == "reg-a"
     assert mine.find(RID) is not None
-    with pytest.raises(RegisterConflict, match="reg-a.*reg-b"):
+    with pytest.raises(RegisterConflict, match=r"reg-a.*reg-b"):
         other.register(_link())
     assert other.find(RID) is None
     st = other.status(RID)
