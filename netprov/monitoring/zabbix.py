@@ -185,7 +185,17 @@ class ZabbixBackend(ZabbixClient):
             raise MonitoringError(
                 f"Zabbix at {self.url} lost host {link.request_id} right after registering it"
             )
+        if created:
+            self._first_check_now(str(host["hostid"]))
         return self._registration(host, created=created)
+
+    def _first_check_now(self, hostid: str) -> None:
+        """Ask for the new host's first ping at once ("check now") instead of at the item's
+        scheduled time; the server drops it if its configuration cache has not seen the host
+        yet, so :meth:`status` keeps asking until the item has a value."""
+        item = self._ping_item(hostid)
+        if item is not None:
+            self._check_now(str(item["itemid"]))
 
     def _create_host(self, link: MonitoredLink, group_id: str, template_id: str) -> str:
         made = self.call(
@@ -348,7 +358,7 @@ class ZabbixBackend(ZabbixClient):
                     + (f": {error}" if error else ""),
                 )
             now = time.monotonic()
-            if now - last_task >= 2 * self.poll_interval:
+            if now - last_task >= self.poll_interval:  # each poll until the first value
                 self._check_now(str(item["itemid"]))
                 last_task = now
             time.sleep(min(self.poll_interval, max(0.05, deadline - time.monotonic())))

@@ -25,7 +25,7 @@ class ZabbixClient:
         url: str,
         token: SecretStr | str,
         timeout: int = 15,
-        poll_interval: float = 2.0,
+        poll_interval: float = 1.0,
         register_id: str = "",
     ) -> None:
         self.url = url.rstrip("/")

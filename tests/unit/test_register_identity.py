@@ -163,3 +163,21 @@ def test_the_seed_creates_the_register_field() -> None:
 
     field = next(f for f in CUSTOM_FIELDS if f["name"] == nm.CF_REGISTER)
     assert {"ipam.prefix", "ipam.ipaddress", "ipam.vlan"} <= set(field["object_types"])
+
+
+def test_zabbix_asks_check_now_right_after_creating_the_host() -> None:
+    class _WithItem(_FakeZabbix):
+        def call(self, method: str, params: Any, what: str) -> Any:
+            if method == "item.get":
+                self.calls.append(method)
+                return [{"itemid": "42", "lastclock": "0"}]
+            if method == "task.create":
+                self.calls.append(method)
+                self.task = params
+                return {"taskids": ["1"]}
+            return super().call(method, params, what)
+
+    zb = _WithItem([], "reg-a")
+    zb.register(_link())
+    assert zb.calls.index("task.create") > zb.calls.index("host.create")
+    assert zb.task == [{"type": 6, "request": {"itemid": "42"}}]
