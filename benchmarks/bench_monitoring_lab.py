@@ -3,6 +3,7 @@
 Usage (root)::
 
     .venv/bin/python benchmarks/bench_monitoring_lab.py [--cold] [--target 10.254.0.1] [--runs 3]
+    .venv/bin/python benchmarks/bench_monitoring_lab.py --probe-only --runs 5   # shared lab
 
 ``--cold`` first wipes the monitoring lab (stops it, drops database "zabbix", removes
 .lab/monitoring) to time a start from nothing. The probe target must be reachable from the
@@ -40,15 +41,21 @@ def main() -> None:
     ap.add_argument("--target", default="10.254.0.1")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--bound", type=float, default=120.0)
+    ap.add_argument(
+        "--probe-only",
+        action="store_true",
+        help="only register -> first probe (the lab is left running as it is: for a shared lab)",
+    )
     args = ap.parse_args()
     settings = load_settings()
 
-    if args.cold:
-        mon.wipe(settings, _quiet)
-        _timed_up("lab up monitoring (from nothing)")
-    _timed_up("lab up monitoring (warm, all running)")
-    mon.down(settings, _quiet)
-    _timed_up("lab up monitoring (restart, DB kept)")
+    if not args.probe_only:
+        if args.cold:
+            mon.wipe(settings, _quiet)
+            _timed_up("lab up monitoring (from nothing)")
+        _timed_up("lab up monitoring (warm, all running)")
+        mon.down(settings, _quiet)
+        _timed_up("lab up monitoring (restart, DB kept)")
 
     backends = App(load_settings()).monitors
     times: dict[str, list[float]] = {b.name: [] for b in backends}

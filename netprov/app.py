@@ -70,6 +70,14 @@ class App:
         return self._service
 
     @property
+    def register_id(self) -> str:
+        """The register's identity (uuid), stamped on what netprov creates in NetBox and
+        monitoring; "" when the register is a stand-in without a store."""
+        from netprov.store.identity import register_identity
+
+        return register_identity(self.service)
+
+    @property
     def netbox_configured(self) -> bool:
         """Whether NetBox's URL and token are set (``ipam`` would connect)."""
         return self._ipam is not None or bool(
@@ -82,7 +90,7 @@ class App:
         if self._ipam is None:
             from netprov.netbox.adapter import NetBoxIpam
 
-            self._ipam = NetBoxIpam.from_settings(self._settings)
+            self._ipam = NetBoxIpam.from_settings(self._settings, register_id=self.register_id)
         return self._ipam
 
     @property
@@ -91,7 +99,7 @@ class App:
         if self._monitors is None:
             from netprov.monitoring.factory import backends_from_settings
 
-            self._monitors = list(backends_from_settings(self._settings))
+            self._monitors = list(backends_from_settings(self._settings, register_id=self.register_id))
         return self._monitors
 
     def close(self) -> None:

@@ -67,6 +67,10 @@ class NotFeasibleError(NetprovError):
     """What a request needs is not available (pool full, no port, no bandwidth)."""
 
 
+class RegisterConflict(NotFeasibleError):
+    """An object for this request id was made by another register (names both registers)."""
+
+
 class DeviceError(NetprovError):
     """A device could not be reached, refused a config or failed a check."""
 

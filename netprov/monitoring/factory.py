@@ -5,15 +5,17 @@ from __future__ import annotations
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
-from netprov.errors import ConfigError, MonitoringError
+from netprov.errors import ConfigError, MonitoringError, RegisterConflict
 from netprov.monitoring.base import MonitoredLink, MonitoringBackend, ProbeStatus, Registration
 from netprov.monitoring.prometheus import PrometheusBackend
 from netprov.monitoring.zabbix import ZabbixBackend
 from netprov.settings import Settings
 
 
-def backends_from_settings(settings: Settings) -> list[MonitoringBackend]:
+def backends_from_settings(settings: Settings, register_id: str = "") -> list[MonitoringBackend]:
     """Zabbix if its URL and token are set, Prometheus if its file_sd directory is set.
+
+    ``register_id``: the register's identity, stamped on every entry the backends create.
 
     Raises:
         ConfigError: neither is configured, or Zabbix has a URL but no token.
@@ -25,9 +27,11 @@ def backends_from_settings(settings: Settings) -> list[MonitoringBackend]:
                 "NETPROV_ZABBIX_URL is set but no Zabbix API token is: set NETPROV_ZABBIX_TOKEN "
                 "or NETPROV_ZABBIX_TOKEN_FILE"
             )
-        backends.append(ZabbixBackend(settings.zabbix_url, settings.zabbix_token))
+        backends.append(ZabbixBackend(settings.zabbix_url, settings.zabbix_token, register_id=register_id))
     if settings.prometheus_sd_dir:
-        backends.append(PrometheusBackend(settings.prometheus_sd_dir, settings.prometheus_url))
+        backends.append(
+            PrometheusBackend(settings.prometheus_sd_dir, settings.prometheus_url, register_id=register_id)
+        )
     if not backends:
         raise ConfigError(
             "no monitoring backend is configured: set NETPROV_ZABBIX_URL (+ NETPROV_ZABBIX_TOKEN"
@@ -43,7 +47,7 @@ def register_all(backends: list[MonitoringBackend], link: MonitoredLink) -> list
     try:
         for backend in backends:
             done.append((backend, backend.register(link)))
-    except MonitoringError:
+    except (MonitoringError, RegisterConflict):
         for backend, reg in reversed(done):
             if reg.created:
                 with contextlib.suppress(MonitoringError):

@@ -27,22 +27,29 @@ from netprov.monitoring.base import (
     Registration,
     check_request_id,
 )
+from netprov.monitoring.identity import conflict, foreign_owner, not_ours, stamp
 
 METRIC = "probe_success"
 
 
-def target_groups(link: MonitoredLink) -> list[dict[str, Any]]:
-    """The file_sd content for one link."""
-    return [{"targets": [str(link.address)], "labels": link.labels()}]
+def target_groups(link: MonitoredLink, register_id: str = "") -> list[dict[str, Any]]:
+    """The file_sd content for one link (labelled with the register's identity, if any)."""
+    return [{"targets": [str(link.address)], "labels": stamp(link.labels(), register_id)}]
 
 
 class PrometheusBackend:
     """A :class:`~netprov.monitoring.base.MonitoringBackend` on Prometheus file_sd + blackbox."""
 
     def __init__(
-        self, sd_dir: Path, url: str | None = None, timeout: float = 10.0, poll_interval: float = 1.0
+        self,
+        sd_dir: Path,
+        url: str | None = None,
+        timeout: float = 10.0,
+        poll_interval: float = 1.0,
+        register_id: str = "",
     ) -> None:
         self.sd_dir = Path(sd_dir)
+        self.register_id = register_id  # a target file labelled by another register is not ours
         self.url = url.rstrip("/") if url else None
         self.timeout = timeout
         self.poll_interval = poll_interval
@@ -66,8 +73,12 @@ class PrometheusBackend:
                 "(NETPROV_PROMETHEUS_SD_DIR); run `netprov lab up monitoring` for the lab"
             )
         path = self.target_file(link.request_id)
+        owner = self._owner(link.request_id)
+        if owner is not None:
+            raise conflict(link.request_id, f"Prometheus target file {path}", owner, self.register_id)
         created = not path.exists()
-        content = json.dumps(target_groups(link), indent=2, ensure_ascii=False) + "\n"
+        groups = target_groups(link, self.register_id)
+        content = json.dumps(groups, indent=2, ensure_ascii=False) + "\n"
         try:
             fd, tmp = tempfile.mkstemp(dir=self.sd_dir, prefix=f".{link.request_id}.", suffix=".tmp")
         except OSError as exc:
@@ -83,7 +94,7 @@ class PrometheusBackend:
             with contextlib.suppress(OSError):
                 Path(tmp).unlink()
             raise MonitoringError(f"cannot write target file {path}: {exc.strerror}") from None
-        return self._registration(link.request_id, target_groups(link), created)
+        return self._registration(link.request_id, groups, created)
 
     def _registration(self, request_id: str, groups: list[dict[str, Any]], created: bool) -> Registration:
         group = groups[0] if groups else {"targets": [], "labels": {}}
@@ -97,18 +108,33 @@ class PrometheusBackend:
             labels={str(k): str(v) for k, v in (group.get("labels") or {}).items()},
         )
 
-    def find(self, request_id: str) -> Registration | None:
+    def _groups(self, request_id: str) -> list[dict[str, Any]] | None:
         path = self.target_file(request_id)
         try:
-            groups = json.loads(path.read_text(encoding="utf-8"))
+            return list(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
             raise MonitoringError(f"target file {path} is unreadable: {exc}") from None
+
+    def _owner(self, request_id: str) -> str | None:
+        """The other register whose target file this is (``None``: ours, unstamped or absent)."""
+        groups = self._groups(request_id)
+        labels = (groups[0].get("labels") or {}) if groups else {}
+        return foreign_owner({str(k): str(v) for k, v in labels.items()}, self.register_id)
+
+    def find(self, request_id: str) -> Registration | None:
+        """The link's target file, unless another register made it."""
+        groups = self._groups(request_id)
+        if groups is None or self._owner(request_id) is not None:
+            return None
         return self._registration(request_id, groups, created=False)
 
     def deregister(self, request_id: str) -> bool:
+        """Remove the link's target file (never another register's)."""
         path = self.target_file(request_id)
+        if self._owner(request_id) is not None:
+            return False
         try:
             path.unlink()
         except FileNotFoundError:
@@ -159,6 +185,15 @@ class PrometheusBackend:
                 request_id=request_id,
                 up=None,
                 detail="not registered in Prometheus (no target file)",
+            )
+        owner = self._owner(request_id)
+        if owner is not None:
+            return ProbeStatus(
+                backend=self.name,
+                request_id=request_id,
+                up=None,
+                detail="not registered in Prometheus by this register: "
+                + not_ours(request_id, "the target file", owner, self.register_id),
             )
         while True:
             result = self.query(selector)

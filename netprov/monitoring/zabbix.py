@@ -23,6 +23,7 @@ from netprov.monitoring.base import (
     Registration,
     check_request_id,
 )
+from netprov.monitoring.identity import REGISTER_LABEL, conflict, foreign_owner, not_ours
 from netprov.monitoring.zabbix_api import ZabbixClient
 from netprov.monitoring.zabbix_data import (
     _INVENTORY_LIMITS,
@@ -85,9 +86,30 @@ class ZabbixBackend(ZabbixClient):
 
     # --- the interface -------------------------------------------------------------------------
 
+    def _owner(self, host: dict[str, Any] | None) -> str | None:
+        """The other register whose host this is (``None``: ours, unstamped or no host)."""
+        if host is None:
+            return None
+        tags = {str(t["tag"]): str(t["value"]) for t in host.get("tags") or []}
+        return foreign_owner(tags, self.register_id)
+
+    def _tags(self, link: MonitoredLink) -> list[dict[str, str]]:
+        tags = host_tags(link)
+        if self.register_id:
+            tags.append({"tag": REGISTER_LABEL, "value": self.register_id})
+        return tags
+
+    def _refuse_foreign(self, request_id: str, host: dict[str, Any] | None) -> None:
+        owner = self._owner(host)
+        if owner is not None:
+            raise conflict(request_id, f"Zabbix host {request_id}", owner, self.register_id)
+
     def find(self, request_id: str) -> Registration | None:
+        """The link's host, unless another register made it."""
         host = self._host(check_request_id(request_id))
-        return self._registration(host, created=False) if host else None
+        if host is None or self._owner(host) is not None:
+            return None
+        return self._registration(host, created=False)
 
     def _registration(self, host: dict[str, Any], created: bool) -> Registration:
         interfaces = host.get("interfaces") or []
@@ -129,6 +151,7 @@ class ZabbixBackend(ZabbixClient):
         group_id, group_created = self._group(group_name(link))
         try:
             existing = self._host(link.request_id)
+            self._refuse_foreign(link.request_id, existing)
             if existing is None:
                 try:
                     mine = self._create_host(link, group_id, template_id)
@@ -147,6 +170,7 @@ class ZabbixBackend(ZabbixClient):
                     existing = self._host(link.request_id)
                     if existing is None:
                         raise
+                    self._refuse_foreign(link.request_id, existing)
                     self._update_host(link, existing, group_id, template_id)
                     created = False
             else:
@@ -161,7 +185,17 @@ class ZabbixBackend(ZabbixClient):
             raise MonitoringError(
                 f"Zabbix at {self.url} lost host {link.request_id} right after registering it"
             )
+        if created:
+            self._first_check_now(str(host["hostid"]))
         return self._registration(host, created=created)
+
+    def _first_check_now(self, hostid: str) -> None:
+        """Ask for the new host's first ping at once ("check now") instead of at the item's
+        scheduled time; the server drops it if its configuration cache has not seen the host
+        yet, so :meth:`status` keeps asking until the item has a value."""
+        item = self._ping_item(hostid)
+        if item is not None:
+            self._check_now(str(item["itemid"]))
 
     def _create_host(self, link: MonitoredLink, group_id: str, template_id: str) -> str:
         made = self.call(
@@ -172,7 +206,7 @@ class ZabbixBackend(ZabbixClient):
                 "groups": [{"groupid": group_id}],
                 "templates": [{"templateid": template_id}],
                 "interfaces": [agent_interface(link)],
-                "tags": host_tags(link),
+                "tags": self._tags(link),
                 "macros": host_macros(link),
                 "inventory_mode": 0,
                 "inventory": host_inventory(link),
@@ -200,7 +234,7 @@ class ZabbixBackend(ZabbixClient):
                 "status": 0,
                 "groups": [{"groupid": group_id}],
                 "templates": templates,
-                "tags": host_tags(link),
+                "tags": self._tags(link),
                 "macros": host_macros(link),
                 "inventory_mode": 0,
                 "inventory": host_inventory(link),
@@ -227,7 +261,8 @@ class ZabbixBackend(ZabbixClient):
                 self._delete_group_if_empty(old)
 
     def deregister(self, request_id: str) -> bool:
-        hosts = self._hosts(check_request_id(request_id))
+        """Delete the link's host (never another register's)."""
+        hosts = [h for h in self._hosts(check_request_id(request_id)) if self._owner(h) is None]
         if not hosts:
             return False
         self.call("host.delete", [str(h["hostid"]) for h in hosts], f"delete host {request_id}")
@@ -276,6 +311,15 @@ class ZabbixBackend(ZabbixClient):
             return ProbeStatus(
                 backend=self.name, request_id=request_id, up=None, detail="not registered in Zabbix"
             )
+        owner = self._owner(host)
+        if owner is not None:
+            return ProbeStatus(
+                backend=self.name,
+                request_id=request_id,
+                up=None,
+                detail="not registered in Zabbix by this register: "
+                + not_ours(request_id, "the host", owner, self.register_id),
+            )
         hostid = str(host["hostid"])
         last_task = -1e9
         while True:
@@ -314,7 +358,7 @@ class ZabbixBackend(ZabbixClient):
                     + (f": {error}" if error else ""),
                 )
             now = time.monotonic()
-            if now - last_task >= 2 * self.poll_interval:
+            if now - last_task >= self.poll_interval:  # each poll until the first value
                 self._check_now(str(item["itemid"]))
                 last_task = now
             time.sleep(min(self.poll_interval, max(0.05, deadline - time.monotonic())))

@@ -21,9 +21,15 @@ class ZabbixClient:
     """One Zabbix server reached with one API token (connected on first use)."""
 
     def __init__(
-        self, url: str, token: SecretStr | str, timeout: int = 15, poll_interval: float = 2.0
+        self,
+        url: str,
+        token: SecretStr | str,
+        timeout: int = 15,
+        poll_interval: float = 1.0,
+        register_id: str = "",
     ) -> None:
         self.url = url.rstrip("/")
+        self.register_id = register_id  # stamped as a host tag; other registers' hosts are not ours
         self._token = token.get_secret_value() if isinstance(token, SecretStr) else token
         self.timeout = timeout
         self.poll_interval = poll_interval

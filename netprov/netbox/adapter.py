@@ -61,8 +61,11 @@ class NetBoxIpam(NetBoxAllocator):
     """The IPAM port (:class:`netprov.netbox.port.Ipam`) implemented with NetBox."""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> NetBoxIpam:
-        """Connect with ``NETPROV_NETBOX_URL``/``NETPROV_NETBOX_TOKEN`` (or the lab's)."""
+    def from_settings(cls, settings: Settings, register_id: str = "") -> NetBoxIpam:
+        """Connect with ``NETPROV_NETBOX_URL``/``NETPROV_NETBOX_TOKEN`` (or the lab's).
+
+        ``register_id``: the register's identity, stamped on what the adapter creates.
+        """
         url, token = credentials(settings)
         topo: Topology | None = None
         transfer_role, transfer_length = "transfer", 30
@@ -74,9 +77,11 @@ class NetBoxIpam(NetBoxAllocator):
             log.warning("topology file unreadable; pool roles are the pool names")
         rules = service_rules(load_playbooks(settings.playbooks_dir), topo)
         api, counter = connect(url, token)
-        return cls(
+        ipam = cls(
             api, counter, rules=rules, transfer_role=transfer_role, transfer_length=transfer_length, url=url
         )
+        ipam.register_id = register_id
+        return ipam
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -115,7 +115,7 @@ class NetBoxAllocator(NetBoxLifecycle):
         if tag_created:
             undo.append(("tag", req_tag))
         tags = [netprov_tag, req_tag]
-        cfs = {nm.CF_REQUEST: request_id}
+        cfs = {nm.CF_REQUEST: request_id, **self._stamp()}
         ctx = _Ctx(
             request_id, letter, tenant, site, link, {"tenant": tenant.id, "tags": tags, "custom_fields": cfs}
         )
@@ -173,6 +173,9 @@ class NetBoxAllocator(NetBoxLifecycle):
             if exc.req.status_code == 400 and "name" in str(exc.error).lower():
                 holder = self._list(self._api.ipam.vlans, "reading VLANs", group_id=int(group.id), name=vname)
                 who = str(cf(holder[0], nm.CF_REQUEST)) if holder else "another request"
+                owner = str(cf(holder[0], nm.CF_REGISTER) or "") if holder else ""
+                if owner and self.register_id and owner != self.register_id:
+                    who += f" of register {owner} (this register is {self.register_id})"
                 raise NotFeasibleError(
                     f"port {ctx.link.dist_device} {ctx.link.dist_interface} for "
                     f"{ctx.site.name} is already reserved by {who}"

@@ -23,12 +23,10 @@ class NetBoxLifecycle(NetBoxSurvey):
             return
         tags = self._list(self._api.extras.tags, "reading tags", slug=nm.TAG)
         keep = [int(tags[0]["id"])] if tags else []
+        cleared = {nm.CF_REQUEST: None, **dict.fromkeys(self._stamp())}
         with netbox_errors("clearing port marks"):
             self._api.dcim.interfaces.update(
-                [
-                    {"id": i, "description": "", "tags": keep, "custom_fields": {nm.CF_REQUEST: None}}
-                    for i in ids
-                ]
+                [{"id": i, "description": "", "tags": keep, "custom_fields": cleared} for i in ids]
             )
 
     def release(self, request_id: str) -> list[str]:

@@ -17,11 +17,11 @@ from netprov.domain.planning import (
     match_tenant,
 )
 from netprov.domain.resources import Allocation
-from netprov.errors import ConfigError, NetBoxError
+from netprov.errors import ConfigError, NetBoxError, RegisterConflict
 from netprov.netbox import naming as nm
 from netprov.netbox.base import NetBoxBase
 from netprov.netbox.client import netbox_errors
-from netprov.netbox.records import cf, iface, net, obj_id, raw, role_slug
+from netprov.netbox.records import cf, display, iface, made_by_another, net, obj_id, raw, role_slug
 
 Objects = dict[str, list[dict[str, Any]]]
 
@@ -55,7 +55,17 @@ def _cpe_lan(cpe_ifs: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 class NetBoxReads(NetBoxBase):
-    """What the adapter reads from NetBox (writes nothing)."""
+    """What the adapter reads from NetBox (writes nothing).
+
+    ``register_id`` is the identity of the register this adapter works for ("" = unchecked):
+    a request's objects stamped by another register are refused, never adopted or released.
+    """
+
+    register_id: str = ""
+
+    def _stamp(self) -> dict[str, str]:
+        """The custom field that names this register (none when it has no identity)."""
+        return {nm.CF_REGISTER: self.register_id} if self.register_id else {}
 
     def _tenant(self, opd: str) -> TenantRow | None:
         rows = self._list(self._api.tenancy.tenants, "reading tenants")
@@ -179,7 +189,24 @@ class NetBoxReads(NetBoxBase):
     # ------------------------------------------------------------------- a request's objects
 
     def _request_objects(self, request_id: str) -> Objects:
-        """Every object carrying the request's custom field (4 calls)."""
+        """Every object carrying the request's custom field (4 calls).
+
+        Raises:
+            RegisterConflict: one of them was made by another register (names both).
+        """
+        objs = self._request_objects_any(request_id)
+        other = made_by_another(objs, self.register_id)
+        if other is not None:
+            kind, obj, owner = other
+            raise RegisterConflict(
+                f"{request_id}: NetBox {display(kind, obj)} was made for {request_id} by "
+                f"register {owner}, not by this register {self.register_id}; two registers "
+                "share this NetBox and both use this request id"
+            )
+        return objs
+
+    def _request_objects_any(self, request_id: str) -> Objects:
+        """Every object carrying the request's custom field, whichever register made it."""
         f = {f"cf_{nm.CF_REQUEST}": request_id}
         return {
             "prefix": self._list(self._api.ipam.prefixes, "reading the request's prefixes", **f),

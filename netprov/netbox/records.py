@@ -44,6 +44,47 @@ def cf(obj: dict[str, Any], name: str) -> Any:
     return cfs.get(name) if isinstance(cfs, dict) else None
 
 
+def made_by_another(
+    objs: dict[str, list[dict[str, Any]]], register_id: str
+) -> tuple[str, dict[str, Any], str] | None:
+    """The first object stamped by a register other than ``register_id``: (kind, object, its
+    register). Unstamped objects (made before registers had an identity) count as anyone's;
+    with no ``register_id`` nothing is checked.
+
+    >>> objs = {"prefix": [{"prefix": "10.0.0.0/26", "custom_fields": {"netprov_register": "b"}}]}
+    >>> made_by_another(objs, "a")[0], made_by_another(objs, "a")[2]
+    ('prefix', 'b')
+    >>> made_by_another(objs, "b"), made_by_another(objs, "")
+    (None, None)
+    """
+    if not register_id:
+        return None
+    from netprov.netbox.naming import CF_REGISTER
+
+    for kind, rows in objs.items():
+        for row in rows:
+            owner = cf(row, CF_REGISTER)
+            if owner and str(owner) != register_id:
+                return kind, row, str(owner)
+    return None
+
+
+def display(kind: str, obj: dict[str, Any]) -> str:
+    """A short name for an object in a message.
+
+    >>> display("prefix", {"prefix": "10.0.0.0/26"}), display("vlan", {"vid": 7, "name": "x"})
+    ('prefix 10.0.0.0/26', 'vlan 7 x')
+    """
+    if kind == "prefix":
+        return f"prefix {obj.get('prefix')}"
+    if kind == "ip":
+        return f"address {obj.get('address')}"
+    if kind == "vlan":
+        return f"vlan {obj.get('vid')} {obj.get('name')}"
+    device = (obj.get("device") or {}).get("name", "") if isinstance(obj.get("device"), dict) else ""
+    return f"interface {device} {obj.get('name')}".replace("  ", " ")
+
+
 def role_slug(obj: Any) -> str:
     """The slug of a prefix record's role ("" when none).
 

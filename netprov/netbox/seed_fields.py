@@ -16,6 +16,14 @@ CUSTOM_FIELDS: list[dict[str, Any]] = [
         "description": "Request (Permohonan Jaringan Baru) that reserved this object",
     },
     {
+        "name": nm.CF_REGISTER,
+        "label": "netprov register",
+        "type": "text",
+        "filter_logic": "exact",
+        "object_types": ["ipam.prefix", "ipam.ipaddress", "ipam.vlan", "dcim.interface"],
+        "description": "Identity (uuid) of the netprov register that made this object",
+    },
+    {
         "name": nm.CF_BANDWIDTH,
         "label": "Bandwidth (Mbps)",
         "type": "integer",

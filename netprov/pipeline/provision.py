@@ -167,8 +167,10 @@ class Provisioner:
     def monitors(self) -> list[Any]:
         if self._monitors is None:
             from netprov.monitoring.factory import backends_from_settings
+            from netprov.store.identity import register_identity
 
-            self._monitors = list(backends_from_settings(self.settings))
+            ident = register_identity(self.svc)  # the register's identity, stamped on entries
+            self._monitors = list(backends_from_settings(self.settings, register_id=ident))
         return self._monitors
 
     def stages(self) -> Sequence[Stage[LinkRun]]:

@@ -17,6 +17,7 @@ from netprov.errors import CommitRefused, RestoreFailed
 from netprov.platforms._checks import check_cisco_like
 from netprov.platforms._errors import device_errors
 from netprov.platforms.base import Checker, ConnectionKind, Mode, Platform, PushOutcome
+from netprov.platforms.ios_display import as_ios_shows, canonical_vlan_lists
 from netprov.settings import Settings
 
 # What a (fake-switches or real) IOS answers to a line it refuses; it may stand after the
@@ -47,12 +48,20 @@ def ios_running(conn: Any) -> str:
 def remediation(running: str, intended: str, mode: Mode | str) -> list[str]:
     """Lines that take an IOS running config to the intended one (hier_config).
 
+    The intended config is first rewritten the way IOS shows it (:func:`as_ios_shows`), so
+    ``allowed vlan add N`` and ``no shutdown`` do not come back once applied.
+
     >>> remediation("interface e1\\n description a\\n", "interface e1\\n description b\\n", "replace")
     ['interface e1', '  description b', '  exit']
+    >>> run = "interface e1\\n switchport trunk allowed vlan 1,100\\n"
+    >>> remediation(run, "interface e1\\n switchport trunk allowed vlan add 100\\n no shutdown\\n", "merge")
+    []
     """
     from hier_config import WorkflowRemediation, get_hconfig
     from hier_config.models import Platform as HcPlatform
 
+    intended = as_ios_shows(running, intended)
+    running = canonical_vlan_lists(running)
     run = get_hconfig(HcPlatform.CISCO_IOS, running)
     if mode == "merge":
         target = get_hconfig(HcPlatform.CISCO_IOS, running)

@@ -17,6 +17,7 @@ from netprov.store.engine import (
     _sqlite_immediate,
 )
 from netprov.store.events import EventStore
+from netprov.store.identity import IdentityStore
 from netprov.store.journal import JournalStore
 from netprov.store.locks import LockStore
 from netprov.store.records import (
@@ -55,5 +56,5 @@ __all__ = [
 ]
 
 
-class Store(RequestStore, EventStore, JournalStore, LockStore, AgendaStore):
+class Store(RequestStore, EventStore, JournalStore, LockStore, AgendaStore, IdentityStore):
     """Append-only register storage on SQLite (default) or PostgreSQL (by URL)."""

@@ -105,3 +105,12 @@ class AgendaRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"))
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MetaRow(Base):
+    """Register metadata (key -> value), e.g. the register's identity."""
+
+    __tablename__ = "register_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

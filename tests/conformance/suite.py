@@ -31,6 +31,8 @@ class Case:
 
     Attributes:
         change: snapshot -> (a config that changes the device, mode).
+        provision: snapshot -> (what a provision pushes to such a device, mode); ``change``
+            when not given.
         refused: snapshot -> (a config the device refuses, mode).
     """
 
@@ -40,6 +42,7 @@ class Case:
     change: ConfigFor
     refused: ConfigFor
     revert_in: int = 60
+    provision: ConfigFor | None = None
 
     def revert(self) -> int | None:
         return self.revert_in if self.platform.commit_confirm else None
@@ -83,6 +86,15 @@ class PlatformConformance:
         again = case.push(config, mode)
         assert not again.committed and not again.diff.strip()
         assert not case.same_as(snapshot)
+
+    def test_idempotent_after_push(self, case: Case) -> None:
+        """What a provision pushes, then a diff (as ``provision --dry-run`` does): empty."""
+        config, mode = (case.provision or case.change)(case.running())
+        case.push(config, mode)
+        if case.platform.commit_confirm:
+            case.platform.confirm(case.conn, case.device)
+        diff = case.platform.diff(case.conn, config, mode, case.device)
+        assert not diff.strip(), f"{case.device} still differs after the push:\n{diff}"
 
     def test_restore_returns_to_the_snapshot(self, case: Case) -> None:
         snapshot = case.running()

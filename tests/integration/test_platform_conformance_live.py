@@ -47,10 +47,33 @@ def _ios_refused(s: str) -> tuple[str, Mode]:
     return "interface FastEthernet0/3\n description netprov conformance\n nonsense 1\n", "merge"
 
 
+def _frr_provision(s: str) -> tuple[str, Mode]:
+    """The forms a CPE fragment uses (prefix-list, route-map, interface OSPF timers)."""
+    return (
+        "ip prefix-list NETPROV-CONF seq 5 permit 10.0.0.0/8 le 32\n!\n"
+        "route-map NETPROV-CONF permit 10\n match ip address prefix-list NETPROV-CONF\nexit\n!\n"
+        "interface lan1\n description netprov conformance\n ip ospf hello-interval 1\nexit\n",
+        "merge",
+    )
+
+
+def _ios_provision(s: str) -> tuple[str, Mode]:
+    """What the access template pushes: a VLAN, a trunk uplink (allowed vlan add), no shutdown."""
+    return (
+        "vlan 3901\n name NETPROV-CONF\n!\n"
+        "interface FastEthernet0/3\n description netprov conformance uplink\n"
+        " switchport mode trunk\n switchport trunk native vlan 3901\n"
+        " switchport trunk allowed vlan add 3901\n no shutdown\n!\n"
+        "interface FastEthernet0/4\n description netprov conformance\n"
+        " switchport mode access\n switchport access vlan 3901\n no shutdown\n!\n",
+        "merge",
+    )
+
+
 DEVICES = {
-    "cpe-dishub": (_frr_change, _frr_refused),  # frr
-    "isp-pe1": (_bird_change, _bird_refused),  # bird2
-    "sw-disdik-bk": (_ios_change, _ios_refused),  # ios
+    "cpe-dishub": (_frr_change, _frr_refused, _frr_provision),  # frr
+    "isp-pe1": (_bird_change, _bird_refused, _bird_change),  # bird2 (replace, like provider.j2)
+    "sw-disdik-bk": (_ios_change, _ios_refused, _ios_provision),  # ios
 }
 
 
@@ -64,9 +87,9 @@ def case(
     platform = get_platform(host.platform)
     conn = platform.open(SimpleNamespace(host=host, nornir=nr))
     snapshot = platform.running_config(conn, name)
-    change, refused = DEVICES[name]
+    change, refused, provision = DEVICES[name]
     try:
-        yield Case(platform, name, conn, change, refused, revert_in=60)
+        yield Case(platform, name, conn, change, refused, revert_in=60, provision=provision)
     finally:
         try:
             platform.restore(conn, snapshot, name)

@@ -16,7 +16,10 @@ MODULES = [
     "netprov.domain.planning",
     "netprov.domain.services",
     "netprov.netbox.naming",
+    "netprov.monitoring.identity",
     "netprov.netbox.records",
+    "netprov.platforms.ios",
+    "netprov.platforms.ios_display",
     "netprov.render.data",
     "netprov.render.link",
 ]

@@ -93,6 +93,7 @@ def test_the_report_is_signed_by_who_checked_not_an_earlier_staff(svc: RequestSe
     assert "Kepada : Yth. Kepala Bidang Penyelenggaraan e-Government" in lp
     assert "Melalui : Kepala Seksi Infrastruktur Jaringan" in lp
 
+    svc.reassign(rid, "kabid", "staff1")  # only the assigned staff may check again
     rec = svc.check(rid, "staff1", feasibility(True), note="Pemeriksaan ulang setelah pool diperluas")
     second = flat(html_of(rec, "laporan-pemeriksaan"))
     assert "Pemeriksaan ulang setelah pool diperluas" in second  # the re-check keeps its own note
@@ -110,6 +111,7 @@ def test_berita_acara_first_party_is_who_reported(svc: RequestService, tmp_path:
     ev = tmp_path / "foto.jpg"
     ev.write_bytes(b"\xff\xd8 photo")
     svc.provision_manual(rid, "staff1", ev)
+    svc.reassign(rid, "kabid", "staff2")  # step 8 by other staff: recorded re-assignment first
     ba = flat(html_of(svc.report(rid, "staff2"), "berita-acara"))
     first = ba[ba.index("1. Nama") : ba.index("PIHAK PERTAMA")]
     assert "Dewi Lestari, A.Md." in first and "19920704 201902 2 005" in first
