@@ -34,6 +34,14 @@ def _default_playbooks_dir() -> Iterator[None]:
     use_playbooks_dir(None)
 
 
+@pytest.fixture(autouse=True)
+def _private_default_register(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's own register (~/.local/share/netprov): a command run
+    without an explicit data dir gets this test's own."""
+    if "NETPROV_DATA_DIR" not in os.environ:
+        monkeypatch.setenv("NETPROV_DATA_DIR", str(tmp_path / "default-data"))
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     d = tmp_path / "data"
