@@ -47,7 +47,7 @@ def test_the_board_shows_one_line_per_stage_with_seconds_and_a_bar() -> None:
         board.report("push", "dist1", "committed")
         board.report("verify", "", "FAILED: ping cpe1 -> 10.20.0.1")
     lines = _last_frame(buf)
-    assert lines[0].startswith("PJB-2026-0001  run: run 0a1b") and "3/11" in lines[0]
+    assert lines[0].startswith("PJB-2026-0001  run: run 0a1b") and f"3/{len(STAGES)}" in lines[0]
     by_stage = {line.split()[1]: line for line in lines[1:]}
     assert list(by_stage) == STAGES  # one line per stage, in the pipeline's order
     assert by_stage["allocate"].startswith("✓") and "[red]not markup[/red]" in by_stage["allocate"]
