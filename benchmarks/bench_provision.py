@@ -67,6 +67,10 @@ def main(n: int) -> None:
         for st, sec in result.seconds.items():
             per_stage[st].append(sec)
         print(f"{rid} stages: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()), flush=True)
+        for c in result.outputs.get("verification") or []:
+            print(f"  verify {c.get('seconds', 0):5.2f}s {c['check']}", flush=True)
+        for m in result.outputs.get("monitoring") or []:
+            print(f"  monitor {m['backend']}: {m['status']} after {m['waited_seconds']}s", flush=True)
         rec = svc.get(rid)
         assert rec.allocation is not None
         configs = render_configs(prov._deps(), rec, rec.allocation, load_playbook(s, letter.service))
