@@ -5,7 +5,8 @@ monitor → confirm → record-netbox → record. ``monitor-register`` comes bef
 monitoring systems warm up (Zabbix loads the new host into its configuration cache, Prometheus
 discovers the target) while the checks run; ``monitor`` then only waits for the first good
 probe. ``monitor-register``'s undo deregisters, so a failed ``verify`` (or a kill anywhere
-after it began) takes the monitoring entries off too. Each stage works on a :class:`LinkRun` (the run's context) and returns the
+after it began) takes the monitoring entries off too.
+Each stage works on a :class:`LinkRun` (the run's context) and returns the
 data the journal keeps; ``snapshot``'s ``done`` data (``{"snapshots": {device: config}}``) and
 ``push``'s (``{"after": {device: config after this run's commit}}``) are what ``push``'s undo
 works from, also from another process after a kill (``reload``).
