@@ -11,6 +11,7 @@ safety of the saga costs.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import sys
 import tempfile
@@ -21,7 +22,9 @@ from nornir_napalm.plugins.tasks import napalm_configure
 
 from netprov.app import App
 from netprov.domain.letters import load_letter
+from netprov.monitoring.factory import backends_from_settings, deregister_all
 from netprov.pipeline import device_ops
+from netprov.pipeline.link_stages import render_configs
 from netprov.pipeline.nornir_setup import build_nornir, only
 from netprov.pipeline.provision import STAGES
 from netprov.platforms import get_platform
@@ -37,6 +40,9 @@ def main(n: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="netprov-bench-"))
     reset_netbox(load_settings(), lambda msg: None)  # start from the seed and the baseline
     reset_devices(load_settings(), lambda msg: None)
+    leftovers = backends_from_settings(load_settings())  # no register id: sees every entry
+    for i in range(n):  # monitoring entries an earlier, crashed bench run left behind
+        deregister_all(leftovers, f"BEN-{dt.date.today().year}-{i + 1:04d}")
     s = load_settings(data_dir=tmp, id_prefix="BEN")
     app = App(s)
     svc, ipam = app.service, app.ipam
@@ -60,9 +66,14 @@ def main(n: int) -> None:
         totals.append(time.monotonic() - t0)
         for st, sec in result.seconds.items():
             per_stage[st].append(sec)
+        print(f"{rid} stages: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()), flush=True)
+        for c in result.outputs.get("verification") or []:
+            print(f"  verify {c.get('seconds', 0):5.2f}s {c['check']}", flush=True)
+        for m in result.outputs.get("monitoring") or []:
+            print(f"  monitor {m['backend']}: {m['status']} after {m['waited_seconds']}s", flush=True)
         rec = svc.get(rid)
         assert rec.allocation is not None
-        configs = prov._render(rec, rec.allocation, load_playbook(s, letter.service))
+        configs = render_configs(prov._deps(), rec, rec.allocation, load_playbook(s, letter.service))
         prov.undo_finished_run(rid, "staff1")
         # the peer: the same configs, pushed bare, then restored (restore not timed)
         nr = build_nornir(s)

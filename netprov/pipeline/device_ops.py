@@ -177,13 +177,22 @@ def bgp_announced(task: Task, prefix: str) -> Result:
 
 
 def wait_until(
-    check: Callable[[], tuple[bool, str]], timeout: float, interval: float = 2.0
+    check: Callable[[], tuple[bool, str]],
+    timeout: float,
+    interval: float = 0.5,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[bool, str]:
-    """Call ``check() -> (ok, detail)`` until ok or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
+    """Call ``check() -> (ok, detail)`` until ok or ``timeout`` seconds pass.
+
+    Tries again ``interval`` seconds after each failed try; the last try starts before the
+    deadline (a sleep never runs past it), so the bound is ``timeout`` plus one try.
+    """
+    deadline = clock() + timeout
     ok, detail = check()
-    while not ok and time.monotonic() < deadline:
-        time.sleep(interval)
+    while not ok and clock() < deadline:
+        sleep(min(interval, max(0.0, deadline - clock())))
         ok, detail = check()
     return ok, detail
 

@@ -1,7 +1,12 @@
 """The 12 stages of provisioning one link (SOP step 7), as saga stages with their undo.
 
-allocate → render → validate → lock → snapshot → diff → push → verify → monitor → confirm →
-record-netbox → record. Each stage works on a :class:`LinkRun` (the run's context) and returns the
+allocate → render → validate → lock → snapshot → diff → push → monitor-register → verify →
+monitor → confirm → record-netbox → record. ``monitor-register`` comes before ``verify`` so the
+monitoring systems warm up (Zabbix loads the new host into its configuration cache, Prometheus
+discovers the target) while the checks run; ``monitor`` then only waits for the first good
+probe. ``monitor-register``'s undo deregisters, so a failed ``verify`` (or a kill anywhere
+after it began) takes the monitoring entries off too.
+Each stage works on a :class:`LinkRun` (the run's context) and returns the
 data the journal keeps; ``snapshot``'s ``done`` data (``{"snapshots": {device: config}}``) and
 ``push``'s (``{"after": {device: config after this run's commit}}``) are what ``push``'s undo
 works from, also from another process after a kill (``reload``).
@@ -14,6 +19,7 @@ does after a failed run's undo). ``push``'s undo takes only this run's own chang
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from netprov.errors import PipelineError
@@ -89,18 +95,32 @@ def device_diffs(nr: Nornir, configs: list[RenderedConfig], progress: Progress) 
     return out
 
 
-def monitoring_evidence(regs: list[Registration], statuses: list[ProbeStatus]) -> list[dict[str, Any]]:
-    """One line per backend for the register: its ids, up or down, how long it waited."""
+def registration_line(reg: Registration) -> dict[str, Any]:
+    """A backend's line of the register's monitoring evidence, before its first probe."""
+    return {"backend": reg.backend, "id": ",".join(f"{k}={v}" for k, v in reg.ids.items()) or reg.request_id}
+
+
+def with_statuses(lines: list[dict[str, Any]], statuses: list[ProbeStatus]) -> list[dict[str, Any]]:
+    """The registration lines with each backend's probe: up or down, how long it waited.
+
+    A backend with a status but no line (its registration was journaled by an older run)
+    gets a line named by the request id.
+    """
+    by_backend = {line["backend"]: line for line in lines}
     return [
         {
-            "backend": reg.backend,
-            "id": ",".join(f"{k}={v}" for k, v in reg.ids.items()) or reg.request_id,
+            **by_backend.get(st.backend, {"backend": st.backend, "id": st.request_id}),
             "status": "up" if st.up else "down",
             "waited_seconds": st.waited_seconds,
             "detail": st.detail,
         }
-        for reg, st in zip(regs, statuses, strict=True)
+        for st in statuses
     ]
+
+
+def monitoring_evidence(regs: list[Registration], statuses: list[ProbeStatus]) -> list[dict[str, Any]]:
+    """One line per backend for the register: its ids, up or down, how long it waited."""
+    return with_statuses([registration_line(r) for r in regs], statuses)
 
 
 def outputs(run: LinkRun) -> dict[str, Any]:
@@ -237,27 +257,44 @@ def verify_one(run: LinkRun, check: ResolvedCheck) -> tuple[bool, str]:
 def verify(run: LinkRun) -> JournalData:
     run.verification = []
     for check in resolve_checks(run.playbook, _allocation(run), run.deps.topology):
+        t0 = time.monotonic()
         ok, detail = verify_one(run, check)
         label = check_label(check)
-        run.verification.append({"check": label, "ok": ok, "detail": detail})
+        seconds = round(time.monotonic() - t0, 2)
+        run.verification.append({"check": label, "ok": ok, "detail": detail, "seconds": seconds})
         run.progress("verify", check.device or check.from_device or "", f"{'ok' if ok else 'FAILED'} {label}")
         if not ok:
             raise PipelineError(f"check failed: {label}: {detail}")
     return {"verification": run.verification}
 
 
-def monitor(run: LinkRun) -> JournalData:
+def monitor_register(run: LinkRun) -> JournalData:
+    """Register the link in every monitoring system right after the push, so their warm-up
+    (Zabbix's configuration cache, Prometheus' target discovery) runs while ``verify`` does.
+    Its undo deregisters: a failed verify or a failed first probe takes the entries off."""
     from netprov.monitoring.base import MonitoredLink
-    from netprov.monitoring.factory import register_all, status_all
+    from netprov.monitoring.factory import register_all
 
-    monitors = run.deps.monitors()
-    regs = register_all(monitors, MonitoredLink.from_allocation(_allocation(run)))
-    run.progress("monitor", "", "registered in " + ", ".join(r.backend for r in regs))
-    statuses = status_all(monitors, run.record.id, run.deps.settings.monitoring_wait_seconds)
-    run.monitoring = monitoring_evidence(regs, statuses)
+    regs = register_all(run.deps.monitors(), MonitoredLink.from_allocation(_allocation(run)))
+    run.monitoring = [registration_line(reg) for reg in regs]
+    run.progress("monitor-register", "", "registered in " + ", ".join(r.backend for r in regs))
+    return {"monitoring": run.monitoring}
+
+
+def reload_monitor_register(run: LinkRun, data: JournalData) -> None:
+    if "monitoring" in data:
+        run.monitoring = [dict(line) for line in data["monitoring"]]
+
+
+def monitor(run: LinkRun) -> JournalData:
+    """Wait (after ``verify``) for the first good probe in every system ``monitor-register`` used."""
+    from netprov.monitoring.factory import status_all
+
+    statuses = status_all(run.deps.monitors(), run.record.id, run.deps.settings.monitoring_wait_seconds)
+    run.monitoring = with_statuses(run.monitoring, statuses)
     for st in statuses:
         run.progress(
-            "monitor", "", f"{st.backend}: {'up' if st.up else 'NOT up'} after {st.waited_seconds:.0f}s"
+            "monitor", "", f"{st.backend}: {'up' if st.up else 'NOT up'} after {st.waited_seconds:.1f}s"
         )
     down = [s for s in statuses if not s.up]
     if down:
@@ -308,8 +345,9 @@ LINK_STAGES: tuple[Stage[LinkRun], ...] = (
     Stage("snapshot", snapshot, reload=reload_snapshot),
     Stage("diff", diff),
     Stage("push", push, undo=undo_push, begin=push_begin, reload=reload_push),
+    Stage("monitor-register", monitor_register, undo=undo_monitor, reload=reload_monitor_register),
     Stage("verify", verify),
-    Stage("monitor", monitor, undo=undo_monitor),
+    Stage("monitor", monitor),
     Stage("confirm", confirm),
     Stage("record-netbox", record_netbox, undo=undo_record_netbox),
     Stage("record", record),

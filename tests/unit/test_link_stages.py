@@ -37,16 +37,17 @@ def test_the_stages_keep_their_names_order_and_undos() -> None:
         "snapshot",
         "diff",
         "push",
+        "monitor-register",
         "verify",
         "monitor",
         "confirm",
         "record-netbox",
         "record",
     ]
-    undone = {"allocate", "lock", "push", "monitor", "record-netbox"}
+    undone = {"allocate", "lock", "push", "monitor-register", "record-netbox"}
     assert {s.name for s in ls.LINK_STAGES if s.undo} == undone
     assert [s.name for s in ls.LINK_STAGES if s.begin] == ["push"]
-    assert [s.name for s in ls.LINK_STAGES if s.reload] == ["lock", "snapshot", "push"]
+    assert [s.name for s in ls.LINK_STAGES if s.reload] == ["lock", "snapshot", "push", "monitor-register"]
 
 
 def test_check_labels_and_timeouts() -> None:

@@ -16,7 +16,7 @@ def test_server_conf_uses_unix_socket_and_fast_cache(tmp_path: Path) -> None:
     assert not any(line.startswith("DBPassword") for line in lines)
     assert "ListenIP=127.0.0.1" in lines
     assert "ListenPort=10051" in lines
-    assert "CacheUpdateFrequency=10" in lines
+    assert "CacheUpdateFrequency=2" in lines
     assert "StartPingers=1" in lines
     assert f"PidFile={tmp_path / 'run' / 'zabbix_server.pid'}" in lines
 
