@@ -51,7 +51,10 @@ def undo_push(run: LinkRun) -> None:
     run.hold_devices(names)
     for name in names:
         res = only(run.nr, [name]).run(
-            task=device_ops.undo_change, snapshot=run.snapshots[name], after=run.afters.get(name)
+            task=device_ops.undo_change,
+            snapshot=run.snapshots[name],
+            after=run.afters.get(name),
+            on_failed=True,  # a device whose commit failed is marked failed: it is undone too
         )
         raise_failures(res, f"undoing this run's change on {name}")
         run.progress("push", name, str(res[name][0].result))

@@ -249,7 +249,7 @@ class FakeNornir:
     drivers: dict[str, Any]
     names: list[str] = field(default_factory=list)
 
-    def run(self, task: Any, **kw: Any) -> dict[str, Multi]:
+    def run(self, task: Any, on_failed: bool = False, **kw: Any) -> dict[str, Multi]:
         out: dict[str, Multi] = {}
         for name in self.names or list(self.drivers):
             try:
