@@ -220,6 +220,7 @@ def down(settings: Settings, progress: Progress) -> None:
         clear_state(settings.lab_dir, "zabbix")
         clear_state(settings.lab_dir, "prometheus")
         ns = probe_namespace(settings)
+        _drain_namespace(ns, progress)
         if proc.netns_exists(ns):
             pids, links = proc.netns_pids(ns), [x for x in proc.netns_links(ns) if x != "lo"]
             if not pids and not links:
@@ -229,6 +230,19 @@ def down(settings: Settings, progress: Progress) -> None:
                 progress(
                     f"namespace {ns} kept ({len(pids)} processes, interfaces: {', '.join(links) or 'lo'})"
                 )
+
+
+def _drain_namespace(ns: str, progress: Progress, timeout: float = 10.0) -> None:
+    """Wait for the children of the stopped daemons (Zabbix pollers, fping) to leave the probe
+    namespace; KILL what is still there after ``timeout`` (only netprov's probers run in it)."""
+    deadline = time.monotonic() + timeout
+    while proc.netns_pids(ns) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = proc.netns_pids(ns)
+    for pid in left:
+        proc.stop_pid(pid, 2)
+    if left:
+        progress(f"killed {len(left)} processes left in namespace {ns}")
 
 
 def wipe(settings: Settings, progress: Progress) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "ansible"))
 
-from peer import PEER_PREFIX, ROUTERS, ZABBIX_GROUP, _router_ports, cleanup, ensure_group
+from peer import PEER_PREFIX, ROUTERS, ZABBIX_GROUP, _router_ports, cleanup, ensure_group, vtysh
 
 from netprov.settings import Settings, load_settings
 
@@ -82,26 +81,7 @@ def run_floor(settings: Settings, n: int) -> tuple[float, int]:
 
     def push(router: str) -> None:
         script = "\n".join(["configure terminal", *per_router[router], "end"])
-        subprocess.run(
-            [
-                "ssh",
-                "-q",
-                "-i",
-                str(key),
-                "-p",
-                str(ports[router]),
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "root@127.0.0.1",
-                "vtysh",
-            ],
-            input=script,
-            text=True,
-            capture_output=True,
-            check=True,
-        )
+        vtysh(key, ports[router], script, check=True)
 
     with ThreadPoolExecutor(len(ROUTERS)) as pool_exec:
         list(pool_exec.map(push, [r for r in ROUTERS if per_router[r]]))

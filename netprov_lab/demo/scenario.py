@@ -99,9 +99,11 @@ def reset_lab(settings: Settings, say: Say) -> None:
     mon = labmod.part("monitoring")
     mon.up(settings, progress("monitoring"))
     fresh = load_settings(lab_dir=settings.lab_dir)
-    from netprov.monitoring.factory import deregister_all
+    from netprov.monitoring.factory import backends_from_settings, deregister_all
 
-    backends = App(fresh).monitors
+    # No register identity: a lab reset removes the demo's entries whichever register made them
+    # (the previous demo's register is deleted below, and a new one gets a new identity).
+    backends = backends_from_settings(fresh)
     for rid in sorted(old_ids | {f"PJB-{dt.date.today().year}-{n:04d}" for n in range(1, 10)}):
         deregister_all(backends, rid)
     demo_dir = demo_settings(fresh).data_dir

@@ -74,7 +74,12 @@ def _run_demo() -> tuple[DemoResult, Settings]:
 def demo(
     netbox_lab: dict[str, Any], device_lab: dict[str, Any], monitoring_lab: dict[str, Any]
 ) -> Iterator[tuple[DemoResult, Settings]]:
-    result, s = _run_demo()
+    try:
+        result, s = _run_demo()
+    except Exception:
+        # a failed demo must not leave its links for the next tests: back to the clean lab
+        reset_lab(load_settings(lab_dir=LAB_DIR), lambda _line: None)
+        raise
     yield result, s
     # leave the lab as the next tests expect it: no demo link on routers, in NetBox or monitoring
     svc = RequestService.from_settings(s)

@@ -405,6 +405,7 @@ def test_cli_register_status_deregister(
     from netprov.sop.service import RequestService
 
     rid = provisioned_request(lab_settings, f"{peer}/30", "10.253.0.252/30")
+    deregister_all(backends, rid)  # a fresh register's first id: whatever an earlier run left goes
     runner = CliRunner()
     try:
         res = runner.invoke(

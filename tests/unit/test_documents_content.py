@@ -13,53 +13,28 @@ import pytest
 from pypdf import PdfReader
 
 from netprov.documents import TimelineEntry, html_for, render_document
-from netprov.documents.papers import RegisterPapers
 from netprov.documents.view import doc_view
 from netprov.domain.letters import load_form, load_letter
-from netprov.domain.resources import Feasibility, Finding
+from netprov.domain.resources import Feasibility
 from netprov.domain.sop import Role
 from netprov.domain.users import load_directory, nip_spaced
 from netprov.errors import ConfigError
 from netprov.settings import Settings
 from netprov.sop.service import RequestService
-from netprov.store.db import Store
 from netprov_lab.document_samples import PEOPLE, accepted_context, rejected_context
+from tests.papers import intranet_feasibility, paper_service
 
 DATA = Path(__file__).parent.parent / "data"
 WIB = dt.timezone(dt.timedelta(hours=7))
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
-
-    def __call__(self) -> dt.datetime:
-        self.now += dt.timedelta(minutes=10)
-        return self.now
-
-
 @pytest.fixture
 def svc(settings: Settings) -> RequestService:
-    clock = Clock()
-    users = load_directory(None)
-    return RequestService(
-        Store(settings.effective_database_url), users, settings, RegisterPapers(settings, users, clock), clock
-    )
+    return paper_service(settings, step_minutes=10)
 
 
 def feasibility(ok: bool) -> Feasibility:
-    return Feasibility(
-        feasible=ok,
-        service="intranet",
-        hosts=20,
-        bandwidth_mbps=50,
-        prefix_length=27,
-        findings=[
-            Finding(check="prefix", ok=ok, detail="prefix tersedia" if ok else "pool intranet penuh"),
-            Finding(check="bandwidth", ok=True, detail="sisa 950 Mbps"),
-        ],
-        source="manual",
-    )
+    return intranet_feasibility(ok, "prefix tersedia" if ok else "pool intranet penuh", "sisa 950 Mbps")
 
 
 def html_of(rec: object, kind: str, index: int = -1) -> str:

@@ -13,50 +13,27 @@ from typer.testing import CliRunner
 
 from netprov.cli.documents import register
 from netprov.documents import StoredDocument, check_files, context_from_record
-from netprov.documents.papers import RegisterPapers
 from netprov.domain.letters import load_form, load_letter
-from netprov.domain.resources import Candidate, Feasibility, Finding
+from netprov.domain.resources import Candidate, Feasibility
 from netprov.domain.users import load_directory
 from netprov.settings import Settings
 from netprov.sop.service import RequestService
-from netprov.store.db import Store
+from tests.papers import intranet_feasibility, paper_service
 
 DATA = Path(__file__).parent.parent / "data"
 WIB = dt.timezone(dt.timedelta(hours=7))
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
-
-    def __call__(self) -> dt.datetime:
-        self.now += dt.timedelta(minutes=30)
-        return self.now
-
-
 @pytest.fixture
 def svc(settings: Settings) -> RequestService:
-    clock = Clock()
-    users = load_directory(None)
-    return RequestService(
-        Store(settings.effective_database_url), users, settings, RegisterPapers(settings, users, clock), clock
-    )
+    return paper_service(settings, step_minutes=30)
 
 
 def feasibility(ok: bool) -> Feasibility:
-    return Feasibility(
-        feasible=ok,
-        service="intranet",
-        hosts=20,
-        bandwidth_mbps=50,
-        prefix_length=27,
-        findings=[
-            Finding(check="prefix", ok=ok, detail="10.100.0.0/27 free" if ok else "pool full"),
-            Finding(check="bandwidth", ok=True, detail="950 Mbps headroom"),
-        ],
-        candidate=Candidate(lan_prefix="10.100.0.0/27") if ok else Candidate(),  # type: ignore[arg-type]
-        source="manual",
-    )
+    if not ok:
+        return intranet_feasibility(False, "pool full", "950 Mbps headroom")
+    prefix = Candidate(lan_prefix="10.100.0.0/27")
+    return intranet_feasibility(True, "10.100.0.0/27 free", "950 Mbps headroom", prefix)
 
 
 def checked(svc: RequestService, ok: bool) -> str:

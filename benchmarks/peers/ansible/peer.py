@@ -188,6 +188,13 @@ def run_peer(settings: Settings, n: int, forks: int = 5) -> float:
     return seconds
 
 
+def vtysh(key: Path, port: int, script: str, check: bool) -> None:
+    """Run ``script`` in vtysh on the lab router whose SSH is on 127.0.0.1:``port``."""
+    ssh = ["ssh", "-q", "-i", str(key), "-p", str(port), "-o", "StrictHostKeyChecking=no"]
+    ssh += ["-o", "UserKnownHostsFile=/dev/null", "root@127.0.0.1", "vtysh"]
+    subprocess.run(ssh, input=script, text=True, capture_output=True, check=check)
+
+
 def cleanup(settings: Settings) -> dict[str, int]:
     """Remove what the peer made: NetBox prefixes and IPs, Zabbix hosts, routes on the routers."""
     import pynetbox
@@ -210,26 +217,7 @@ def cleanup(settings: Settings) -> dict[str, int]:
         script = "\n".join(
             ["configure terminal", *[f"no ip route {lan} Null0 tag 29" for lan in lans], "end"]
         )
-        subprocess.run(
-            [
-                "ssh",
-                "-q",
-                "-i",
-                str(key),
-                "-p",
-                str(port),
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "root@127.0.0.1",
-                "vtysh",
-            ],
-            input=script,
-            text=True,
-            capture_output=True,
-            check=False,
-        )
+        vtysh(key, port, script, check=False)
     hosts = 0
     from netprov.app import App
 
