@@ -244,7 +244,9 @@ def verify_one(run: LinkRun, check: ResolvedCheck) -> tuple[bool, str]:
     host = only(run.nr, [device])
 
     def attempt() -> tuple[bool, str]:
-        res = host.run(task=verify_task, check=check)
+        # on_failed: a check that raised marks the host failed, and Nornir would skip it on the
+        # next try (a KeyError instead of a retry)
+        res = host.run(task=verify_task, check=check, on_failed=True)
         if res[device].failed:
             exc = res[device][0].exception
             return False, f"{type(exc).__name__}: {exc}"[:300]

@@ -261,3 +261,29 @@ def test_app_builds_parts_lazily_and_uses_given_ones(register: RequestService, s
     assert prov.svc is register and prov.ipam is ipam and prov.monitors == []
     bare = App(settings)
     assert bare.service.settings is settings and bare.service is bare.service
+
+
+def test_a_check_that_raised_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A raising check marks its host failed in Nornir; the retry must still run on it."""
+    from types import SimpleNamespace
+
+    from nornir.core import Nornir
+    from nornir.core.inventory import Defaults, Groups, Host, Hosts, Inventory
+    from nornir.plugins.runners import SerialRunner
+
+    hosts = Hosts({"cpe1": Host(name="cpe1")})
+    nr = Nornir(inventory=Inventory(hosts=hosts, groups=Groups(), defaults=Defaults()), runner=SerialRunner())
+    tries: list[int] = []
+
+    def flaky(task: Any, check: ResolvedCheck) -> tuple[bool, str]:
+        tries.append(1)
+        if len(tries) == 1:
+            raise ConnectionError("ssh reset")
+        return True, "lan1: 10.20.0.1"
+
+    monkeypatch.setattr(ls, "verify_task", flaky)
+    run: Any = SimpleNamespace(nr=nr, deps=SimpleNamespace(converge_seconds=5.0))
+    check = ResolvedCheck(kind="interface_address", device="cpe1", interface="lan1", address="10.20.0.1/27")
+    monkeypatch.setattr("netprov.pipeline.device_ops.time.sleep", lambda _s: None)
+    assert ls.verify_one(run, check) == (True, "lan1: 10.20.0.1")
+    assert len(tries) == 2
