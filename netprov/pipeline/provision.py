@@ -33,7 +33,13 @@ from netprov.domain.topology import Topology, load_topology
 from netprov.errors import NetprovError, WorkflowError
 from netprov.netbox.port import Ipam
 from netprov.pipeline import link_stages
-from netprov.pipeline.device_locks import DeviceLocks, HeldLocks, LocalDeviceLocks, OnWait
+from netprov.pipeline.device_locks import (
+    DeviceLocks,
+    HeldLocks,
+    LayeredDeviceLocks,
+    LocalDeviceLocks,
+    OnWait,
+)
 from netprov.pipeline.link_stages import (
     LINK_STAGES,
     STAGES,
@@ -157,17 +163,20 @@ class Provisioner:
         progress and fault hook; this one's register, IPAM, monitors, topology, Nornir factory
         and device locks, built once (under a mutex) before the batch's threads share them.
         The device locks then use the IPAM's NetBox session when it has one (one session, one
-        call counter for the batch)."""
+        call counter for the batch), with a local layer in front: the batch's threads wait for
+        each other without polling NetBox."""
         with self._mutex:
             if self._device_locks is None:
                 tags = getattr(self.ipam, "lock_tags", None)
                 if tags is not None:
                     from netprov.netbox.device_locks import NetBoxDeviceLocks
 
-                    self._device_locks = NetBoxDeviceLocks(
-                        tags,
-                        ttl_s=float(self.settings.device_lock_ttl_seconds),
-                        wait_s=float(self.settings.device_lock_wait_seconds),
+                    wait = float(self.settings.device_lock_wait_seconds)
+                    self._device_locks = LayeredDeviceLocks(
+                        NetBoxDeviceLocks(
+                            tags, ttl_s=float(self.settings.device_lock_ttl_seconds), wait_s=wait
+                        ),
+                        wait_s=wait,
                     )
             locks, monitors = self.device_locks, self.monitors
         return Provisioner(

@@ -298,3 +298,49 @@ def test_the_cli_refuses_a_batch_naming_each_bad_id_and_writes_nothing(tmp_path:
     assert out.returncode == 2
     out = run("--as", "staff1", "provision", rid, rid, "--manual", "--evidence", letter)
     assert out.returncode == 1 and "--manual" in out.stderr
+
+
+def test_threads_of_one_process_wait_locally_not_by_polling_netbox() -> None:
+    from netprov.netbox.lock import netbox_lock
+    from netprov.pipeline.device_locks import LayeredDeviceLocks
+
+    class Counting(RenewableTags):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gets = 0
+
+        def get(self, slug: str) -> tuple[int, str] | None:
+            self.gets += 1
+            return super().get(slug)
+
+    tags = Counting()
+    locks = LayeredDeviceLocks(ndl.NetBoxDeviceLocks(tags, ttl_s=60, wait_s=10), wait_s=10, poll_s=0.01)
+    first = locks.hold(["r1", "r2"], "PJB-2026-0001 on here pid 1", lambda d, h: None)
+    waited: list[tuple[str, str]] = []
+    got: list[list[str]] = []
+    t = threading.Thread(
+        target=lambda: got.append(
+            locks.hold(["r2"], "PJB-2026-0002 on here pid 1", lambda d, h: waited.append((d, h))).devices
+        )
+    )
+    t.start()
+    time.sleep(0.3)
+    assert not got and waited == [("r2", "PJB-2026-0001 on here pid 1")]
+    first.release()
+    t.join(5)
+    assert got == [["r2"]]
+    assert tags.gets == 0, "the waiting thread never polled NetBox"
+
+    inside: list[str] = []
+
+    def allocate(name: str) -> None:
+        with netbox_lock(tags, "allocate-x", name, poll_s=0.001):
+            inside.append(name)
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=allocate, args=(f"t{i}",)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(5)
+    assert sorted(inside) == ["t0", "t1", "t2", "t3"] and tags.gets == 0
