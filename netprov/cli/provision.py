@@ -122,16 +122,10 @@ def register(app: typer.Typer) -> None:
 
         inv = invocation(ctx)
         ids = list(request_ids or [])
-        if ready and ids:
-            raise InputError(["--ready: give request ids or --ready, not both"], source="options")
-        if not ready and not ids:
-            raise typer.BadParameter("give a request id (several: one batch) or --ready", param_hint="ID")
-        if manual and (ready or len(ids) > 1):
-            raise InputError(["--manual: records one request at a time"], source="options")
-        if ready or len(ids) > 1:
+        if ready or len(ids) != 1:
             from netprov.cli.provision_batch import run_batch
 
-            run_batch(inv, ids, ready=ready, dry_run=dry_run, resume=resume, json_out=json_out)
+            run_batch(inv, ids, ready=ready, manual=manual, dry_run=dry_run, resume=resume, json_out=json_out)
             return
         request_id = ids[0]
         check_request_id(request_id, inv.settings.id_prefix)  # before any use, in every mode

@@ -66,12 +66,25 @@ def batch_ids(root: App, ids: list[str], ready: bool, actor: str | None) -> list
 
 
 def run_batch(
-    inv: Invocation, ids: list[str], *, ready: bool, dry_run: bool, resume: bool, json_out: bool
+    inv: Invocation,
+    ids: list[str],
+    *,
+    ready: bool,
+    manual: bool = False,
+    dry_run: bool = False,
+    resume: bool = False,
+    json_out: bool = False,
 ) -> None:
-    """The batch command (ends with ``typer.Exit``)."""
+    """The batch command: several ids, or ``--ready`` (ends with ``typer.Exit``)."""
     from netprov.app import App
     from netprov.pipeline.batch import BatchRefused, preflight
 
+    if ready and ids:
+        raise InputError(["--ready: give request ids or --ready, not both"], source="options")
+    if not ready and not ids:
+        raise typer.BadParameter("give a request id (several: one batch) or --ready", param_hint="ID")
+    if manual:
+        raise InputError(["--manual: records one request at a time"], source="options")
     root = App(inv.settings)
     actor = None if dry_run else inv.require_actor()
     ids = batch_ids(root, ids, ready, actor or inv.actor or inv.settings.user)
