@@ -66,6 +66,11 @@ def test_one_process_provisions_three_requests_on_shared_routers(
 ) -> None:
     rids = [walk(x) for x in (DISDIK, CAMAT, DISHUB)]
     cleanup.extend(rids)
+    dry = netprov(e2e_settings, "provision", *rids, "--dry-run", "--json")
+    assert dry.returncode == 3, dry.stderr[-2000:]
+    plans = json.loads(dry.stdout)["requests"]
+    assert [d["request_id"] for d in plans] == rids and all(d["changes_pending"] for d in plans)
+    assert all(any(dev["diff"].strip() for dev in d["devices"]) for d in plans)
     t0 = time.monotonic()
     proc = netprov(e2e_settings, "provision", *rids, "--json")
     wall = time.monotonic() - t0
@@ -87,6 +92,9 @@ def test_one_process_provisions_three_requests_on_shared_routers(
     assert core_pings(e2e_settings, svc, rids) == dict.fromkeys(rids, True)
     logs = sorted(p.name for p in (e2e_settings.data_dir / "logs").iterdir())
     assert all(any(n.startswith(rid) for n in logs) for rid in rids), "one run log per request"
+    again = netprov(e2e_settings, "provision", *rids, "--json")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert {r["status"] for r in json.loads(again.stdout)["requests"]} == {"already-provisioned"}
 
 
 def test_a_fault_in_one_request_of_a_batch_undoes_it_alone(

@@ -344,3 +344,45 @@ def test_threads_of_one_process_wait_locally_not_by_polling_netbox() -> None:
     for th in threads:
         th.join(5)
     assert sorted(inside) == ["t0", "t1", "t2", "t3"] and tags.gets == 0
+
+
+# --- the display: one line per request, then the table ---------------------------------------------
+def test_the_board_has_a_line_per_request_and_the_table_a_row_with_stage_seconds() -> None:
+    import io
+    import re
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from netprov.cli.batch_board import BatchBoard, plain_reporter
+    from netprov.cli.provision_batch import batch_table
+    from netprov.pipeline.batch import BatchEntry
+    from netprov.pipeline.link_stages import STAGES
+
+    buf = io.StringIO()
+    console = Console(force_terminal=True, file=buf, width=140)
+    a, b = BatchEntry(IDS[0]), BatchEntry(IDS[1])
+    with BatchBoard(console, [a.request_id, b.request_id], STAGES) as board:
+        board.update(BatchEntry(a.request_id, status="running"))
+        board.update(BatchEntry(b.request_id, status="running"))
+        board.reporter(a.request_id)("allocate", "", "done in 1.0s")
+        board.reporter(a.request_id)("push", "dist-x", "committed")
+        board.reporter(b.request_id)("lock", "dist-x", f"waiting for dist-x, held by {a.request_id}")
+        board.update(BatchEntry(a.request_id, status="provisioned"))
+        board.update(BatchEntry(b.request_id, status="failed", stage="verify"))
+    frame = re.split(r"\x1b\[\d*A", buf.getvalue())[-1]
+    lines = [ln for ln in Text.from_ansi(frame).plain.splitlines() if ln.strip()]
+    assert len(lines) == 2
+    assert IDS[0] in lines[0] and "provisioned" in lines[0] and f"{len(STAGES)}/{len(STAGES)}" in lines[0]
+    assert IDS[1] in lines[1] and "failed at verify" in lines[1] and "✗" in lines[1]
+
+    ok = BatchEntry(IDS[0], "provisioned", seconds={"allocate": 1.5, "monitor-register": 0.2}, wall_seconds=9)
+    bad = BatchEntry(IDS[1], "failed", error="stage verify failed: no ping", wall_seconds=3)
+    out = Console(file=io.StringIO(), width=160)
+    out.print(batch_table([ok, bad]))
+    text = out.file.getvalue()  # type: ignore[attr-defined]
+    assert "alloc 1.5 mon-reg 0.2" in text and "stage verify failed: no ping" in text
+
+    plain = Console(file=io.StringIO(), width=160)
+    plain_reporter(plain, IDS[2], time.monotonic())("push", "dist-x", "committed")
+    assert re.search(rf"\d+\.\ds {IDS[2]} push dist-x: committed", plain.file.getvalue())  # type: ignore[attr-defined]
