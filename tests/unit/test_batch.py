@@ -386,3 +386,39 @@ def test_the_board_has_a_line_per_request_and_the_table_a_row_with_stage_seconds
     plain = Console(file=io.StringIO(), width=160)
     plain_reporter(plain, IDS[2], time.monotonic())("push", "dist-x", "committed")
     assert re.search(rf"\d+\.\ds {IDS[2]} push dist-x: committed", plain.file.getvalue())  # type: ignore[attr-defined]
+
+
+def test_resume_rolls_back_each_interrupted_run_then_runs_it_again() -> None:
+    p = Pipeline()
+    p.port.journal(IDS[0], "dead", "run", "start")
+    p.port.journal(IDS[0], "dead", "allocate", "begin")
+    entries = Batch(p.runner_for, workers=2).run(IDS[:2], "staff1", resume=True)
+    assert [e.status for e in entries] == ["provisioned", "provisioned"]
+    phases = [(e.run_id, e.stage, e.phase) for s, e in p.port.log if s == IDS[0]]
+    assert ("dead", "allocate", "undo-begin") in phases and ("dead", "run", "rolled-back") in phases
+    assert p.router.lines == {f"line of {r}" for r in IDS[:2]}
+
+
+def test_the_requests_of_a_batch_share_one_register_ipam_monitors_and_device_locks(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from netprov.pipeline.device_locks import LayeredDeviceLocks
+    from netprov.pipeline.provision import Provisioner
+
+    class Ipam:
+        lock_tags = RenewableTags()
+
+    monitors: list[Any] = []
+    base = Provisioner(settings, _svc(tmp_path, settings), Ipam(), monitors=monitors)  # type: ignore[arg-type]
+    seen: list[str] = []
+    a = base.for_request(lambda s, d, m: seen.append(f"a {s}"), fault=lambda stage: None)
+    b = base.for_request(lambda s, d, m: seen.append(f"b {s}"))
+    assert a.svc is b.svc is base.svc and a.ipam is b.ipam is base.ipam
+    assert a.monitors is b.monitors is monitors and a.topology is b.topology
+    assert a.device_locks is b.device_locks and isinstance(a.device_locks, LayeredDeviceLocks)
+    a.progress("x", "", "")
+    b.progress("y", "", "")
+    assert seen == ["a x", "b y"], "each request reports on its own line"
+    held = a.device_locks.hold(["r1"], "PJB-2026-0001 on here pid 1", lambda d, h: None)
+    assert list(Ipam.lock_tags.rows) == ["netprov-lock-device-r1"], "the locks live on the IPAM's session"
+    held.release()
