@@ -422,3 +422,26 @@ def test_the_requests_of_a_batch_share_one_register_ipam_monitors_and_device_loc
     held = a.device_locks.hold(["r1"], "PJB-2026-0001 on here pid 1", lambda d, h: None)
     assert list(Ipam.lock_tags.rows) == ["netprov-lock-device-r1"], "the locks live on the IPAM's session"
     held.release()
+
+
+def test_ctrl_c_cancels_the_batch_and_every_running_saga_is_rolled_back_first() -> None:
+    import os
+    import signal
+
+    p = Pipeline(gate=threading.Event())
+    batch = Batch(p.runner_for, workers=2)
+
+    def interrupt() -> None:
+        deadline = time.monotonic() + 5
+        while len(p.router.lines) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+        p.gate.set()  # type: ignore[union-attr]
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        batch.run(IDS, "staff1")
+    assert batch.cancelled
+    assert p.router.lines == set() and p.allocated == set(), "both running sagas undid themselves"
+    assert p.running == 0 and not p.port.locks
