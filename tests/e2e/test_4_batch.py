@@ -151,6 +151,7 @@ def test_measure_three_single_runs_against_one_batch(
     for rid in singles:
         undo.undo_finished_run(rid, "staff1")
         cleanup.remove(rid)
+    per_stage = single_calls_by_stage(e2e_settings, svc, walk(DISDIK), cleanup)
     batch = [walk(x) for x in (DISDIK, CAMAT, DISHUB)]
     cleanup.extend(batch)
     t0 = time.monotonic()
@@ -161,4 +162,29 @@ def test_measure_three_single_runs_against_one_batch(
     print(
         f"\n3 single runs: {single_wall:.1f} s wall; one batch of 3: {batch_wall:.1f} s wall "
         f"({single_wall / batch_wall:.2f}x); NetBox calls in the batch: {out['netbox_calls']}"
+        f"\none single run in-process, NetBox calls by stage: {per_stage} (total {sum(per_stage.values())})"
     )
+
+
+def single_calls_by_stage(
+    settings: Settings, svc: RequestService, rid: str, cleanup: list[str]
+) -> dict[str, int]:
+    """Provision ``rid`` alone in-process, counting the NetBox calls of each stage (then undo it)."""
+    from netprov.pipeline.link_stages import STAGES
+
+    ipam = NetBoxIpam.from_settings(settings)
+    prov = Provisioner(settings, svc, ipam)
+    calls, last = {}, [ipam.api_calls]
+
+    def progress(stage: str, device: str, message: str) -> None:
+        if stage in STAGES and not device and message.startswith("done in "):
+            calls[stage] = ipam.api_calls - last[0]
+            last[0] = ipam.api_calls
+
+    prov.progress = progress
+    one = prov.for_request(progress)
+    cleanup.append(rid)
+    assert one.run(rid, "staff1").status == "provisioned"
+    one.undo_finished_run(rid, "staff1")
+    cleanup.remove(rid)
+    return calls
