@@ -15,6 +15,10 @@ Concurrency: the register's lock keeps one run per request; per-device locks
 to one device across runs and processes, from before its snapshot until its commit is confirmed
 or undone. A device that still has another commit pending confirmation is waited for
 (``commit_pending_wait_seconds``), not failed.
+
+Many requests at once: :mod:`netprov.pipeline.batch` runs one provisioner per request, each
+from :meth:`Provisioner.for_request` (its own progress and fault hook, the shared register,
+IPAM session, monitors and device locks).
 """
 
 from __future__ import annotations
