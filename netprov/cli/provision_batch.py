@@ -138,6 +138,7 @@ def _real_runs(root: App, ids: list[str], actor: str, *, resume: bool, json_out:
     from netprov.pipeline.link_stages import STAGES
 
     base = root.provisioner(progress=_silent)
+    base.for_request(_silent)  # the shared parts now: monitoring not configured fails before any run
     calls0 = _calls(root)
     t0 = time.monotonic()
     with ExitStack() as stack:
