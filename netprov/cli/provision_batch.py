@@ -242,7 +242,7 @@ def batch_table(entries: list[BatchEntry]) -> Any:
     table.add_column("error", overflow="fold")
     for e in entries:
         style = "green" if e.ok else "red"
-        stages = " ".join(f"{_SHORT.get(s, s)} {e.seconds[s]:.1f}" for s in STAGES if s in e.seconds)
+        stages = " ".join(f"{_SHORT.get(s, s)}:{e.seconds[s]:.1f}" for s in STAGES if s in e.seconds)
         table.add_row(
             escape(e.request_id),
             f"[{style}]{escape(e.status)}[/{style}]",

@@ -381,7 +381,7 @@ def test_the_board_has_a_line_per_request_and_the_table_a_row_with_stage_seconds
     out = Console(file=io.StringIO(), width=160)
     out.print(batch_table([ok, bad]))
     text = out.file.getvalue()  # type: ignore[attr-defined]
-    assert "alloc 1.5 mon-reg 0.2" in text and "stage verify failed: no ping" in text
+    assert "alloc:1.5 mon-reg:0.2" in text and "stage verify failed: no ping" in text
 
     plain = Console(file=io.StringIO(), width=160)
     plain_reporter(plain, IDS[2], time.monotonic())("push", "dist-x", "committed")
