@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     device_lock_wait_seconds: int = Field(default=900, ge=0, le=86400)
     # how long a push waits for another run's (or tool's) pending commit-confirm on a device
     commit_pending_wait_seconds: int = Field(default=330, ge=0, le=86400)
+    # `provision ID ID ...` / `--ready`: how many requests' sagas run at once in one process
+    # (mostly waiting on devices, NetBox and first probes, so more than the 2 cores here)
+    batch_workers: int = Field(default=4, ge=1, le=64)
 
     # --- monitoring -------------------------------------------------------------------------
     zabbix_url: str | None = None

@@ -95,7 +95,12 @@ def register(app: typer.Typer) -> None:
     @app.command("provision")
     def provision(
         ctx: typer.Context,
-        request_id: str,
+        request_ids: list[str] = typer.Argument(
+            None, metavar="ID", help="Request ids (several: one batch).", show_default=False
+        ),
+        ready: bool = typer.Option(
+            False, "--ready", help="Every request at step 7 with a complete form that you may provision."
+        ),
         dry_run: bool = typer.Option(
             False,
             "--dry-run",
@@ -107,11 +112,22 @@ def register(app: typer.Typer) -> None:
         note: str = typer.Option("", "--note"),
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
-        """Step 7 (staff): build the connection, assign addresses, register monitoring."""
+        """Step 7 (staff): build the connection, assign addresses, register monitoring.
+
+        Several ids (or --ready): one batch, each request its own all-or-nothing run, checked
+        all first (one not ready: the whole batch is refused, nothing touched).
+        """
         from netprov.app import App
         from netprov.sop.intake import check_request_id
 
         inv = invocation(ctx)
+        ids = list(request_ids or [])
+        if ready or len(ids) != 1:
+            from netprov.cli.provision_batch import run_batch
+
+            run_batch(inv, ids, ready=ready, manual=manual, dry_run=dry_run, resume=resume, json_out=json_out)
+            return
+        request_id = ids[0]
         check_request_id(request_id, inv.settings.id_prefix)  # before any use, in every mode
         root = App(inv.settings)
         if manual:
@@ -128,7 +144,7 @@ def register(app: typer.Typer) -> None:
             with _board(quiet, request_id, stages=()) as board:
                 progress = _silent if quiet else _progress(board=board)
                 result = make_provisioner(root, progress).dry_run(request_id)
-            _print_dry_run(result, json_out)
+            print_dry_run(result, json_out)
             raise typer.Exit(EXIT_CHANGES if result.changes_pending else EXIT_OK)
         outcome = _logged_run(root, request_id, inv.require_actor(), resume, quiet=json_out or inv.quiet)
         if json_out:
@@ -183,7 +199,7 @@ def _board(quiet: bool, title: str, stages: Iterable[str]) -> Iterator[StageBoar
         yield board
 
 
-def _print_dry_run(result: DryRunResult, json_out: bool) -> None:
+def print_dry_run(result: DryRunResult, json_out: bool) -> None:
     if json_out:
         print_json(
             {

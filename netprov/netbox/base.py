@@ -68,6 +68,11 @@ class NetBoxBase:
         )
 
     @property
+    def lock_tags(self) -> NetBoxLockTags:
+        """The lock tags on this adapter's own NetBox session (its calls counted here too)."""
+        return self._lock_tags
+
+    @property
     def api_calls(self) -> int:
         """HTTP calls made so far by this adapter (every page and every retry counts)."""
         return int(self._counter.count)

@@ -16,6 +16,7 @@ import os
 import random
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -153,24 +154,46 @@ def netbox_lock(
 ) -> Iterator[None]:
     """Hold the lock ``key`` for the ``with`` block (:func:`take_lock`, then delete the tag).
 
+    The threads of one process (a batch) first queue on a local mutex per ``tags`` and ``key``,
+    so only one of them at a time asks NetBox: the others wait without polling it.
+
     Raises:
         ConcurrencyError: another holder kept the lock for longer than ``wait_s``.
     """
-    tag_id = take_lock(
-        tags,
-        key,
-        holder,
-        ttl_s=ttl_s,
-        wait_s=wait_s,
-        poll_s=poll_s,
-        max_poll_s=max_poll_s,
-        clock=clock,
-        sleep=sleep,
-    )
+    local = _local_mutex(tags, key)
+    if not local.acquire(timeout=max(wait_s, 0.0)):
+        raise ConcurrencyError(
+            f"NetBox lock {key!r} is still taken by another run of this process after {wait_s:.0f} s; "
+            "try again when that run has finished"
+        )
     try:
-        yield
+        tag_id = take_lock(
+            tags,
+            key,
+            holder,
+            ttl_s=ttl_s,
+            wait_s=wait_s,
+            poll_s=poll_s,
+            max_poll_s=max_poll_s,
+            clock=clock,
+            sleep=sleep,
+        )
+        try:
+            yield
+        finally:
+            tags.delete(tag_id)
     finally:
-        tags.delete(tag_id)
+        local.release()
+
+
+_LOCAL: dict[tuple[int, str], threading.Lock] = {}
+_LOCAL_GUARD = threading.Lock()
+
+
+def _local_mutex(tags: LockTags, key: str) -> threading.Lock:
+    """This process's mutex in front of NetBox lock ``key`` on ``tags``."""
+    with _LOCAL_GUARD:
+        return _LOCAL.setdefault((id(tags), key), threading.Lock())
 
 
 def _taken(status: int, body: str) -> bool:

@@ -100,3 +100,40 @@ class LocalDeviceLocks:
             self.drop(taken)
             raise
         return _LocalHeld(self, taken)
+
+
+class _LayeredHeld:
+    def __init__(self, local: HeldLocks, remote: HeldLocks) -> None:
+        self._local, self._remote = local, remote
+
+    @property
+    def devices(self) -> list[str]:
+        return self._remote.devices
+
+    def release(self) -> None:
+        try:
+            self._remote.release()
+        finally:
+            self._local.release()
+
+
+class LayeredDeviceLocks:
+    """Shared locks (NetBox) with this process's own in front: the threads of one batch wait
+    for each other locally (no NetBox polls) and only the one in front asks the shared store.
+
+    Both layers are taken in sorted order, the local one whole before any shared one, so no
+    thread ever waits locally while holding a shared lock: no cycle.
+    """
+
+    def __init__(self, remote: DeviceLocks, wait_s: float = 900.0, poll_s: float = 0.05) -> None:
+        self._remote = remote
+        self._local = LocalDeviceLocks(wait_s, poll_s)
+
+    def hold(self, devices: Sequence[str], holder: str, on_wait: OnWait) -> HeldLocks:
+        local = self._local.hold(devices, holder, on_wait)
+        try:
+            remote = self._remote.hold(devices, holder, on_wait)
+        except BaseException:
+            local.release()
+            raise
+        return _LayeredHeld(local, remote)

@@ -15,11 +15,16 @@ Concurrency: the register's lock keeps one run per request; per-device locks
 to one device across runs and processes, from before its snapshot until its commit is confirmed
 or undone. A device that still has another commit pending confirmation is waited for
 (``commit_pending_wait_seconds``), not failed.
+
+Many requests at once: :mod:`netprov.pipeline.batch` runs one provisioner per request, each
+from :meth:`Provisioner.for_request` (its own progress and fault hook, the shared register,
+IPAM session, monitors and device locks).
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +37,13 @@ from netprov.domain.topology import Topology, load_topology
 from netprov.errors import NetprovError, WorkflowError
 from netprov.netbox.port import Ipam
 from netprov.pipeline import link_stages
-from netprov.pipeline.device_locks import DeviceLocks, HeldLocks, LocalDeviceLocks, OnWait
+from netprov.pipeline.device_locks import (
+    DeviceLocks,
+    HeldLocks,
+    LayeredDeviceLocks,
+    LocalDeviceLocks,
+    OnWait,
+)
 from netprov.pipeline.link_stages import (
     LINK_STAGES,
     STAGES,
@@ -44,7 +55,7 @@ from netprov.pipeline.link_stages import (
     validate_configs,
 )
 from netprov.pipeline.nornir_setup import build_nornir
-from netprov.pipeline.saga import NoFinishedRun, Progress, Saga, Stage
+from netprov.pipeline.saga import NoFinishedRun, Progress, Saga, Stage, StageFailed
 from netprov.render.link import RenderedConfig
 from netprov.render.playbook import load_playbook
 from netprov.settings import Settings
@@ -149,6 +160,41 @@ class Provisioner:
         self.revert_in = revert_in or settings.commit_confirm_seconds
         self.fault = fault or (lambda stage: None)  # test hook: raise to inject a fault at a stage
         self._device_locks = device_locks
+        self._mutex = threading.Lock()
+
+    def for_request(self, progress: Progress, fault: Callable[[str], None] | None = None) -> Provisioner:
+        """A provisioner for one request of a batch (:mod:`netprov.pipeline.batch`): its own
+        progress and fault hook; this one's register, IPAM, monitors, topology, Nornir factory
+        and device locks, built once (under a mutex) before the batch's threads share them.
+        The device locks then use the IPAM's NetBox session when it has one (one session, one
+        call counter for the batch), with a local layer in front: the batch's threads wait for
+        each other without polling NetBox."""
+        with self._mutex:
+            if self._device_locks is None:
+                tags = getattr(self.ipam, "lock_tags", None)
+                if tags is not None:
+                    from netprov.netbox.device_locks import NetBoxDeviceLocks
+
+                    wait = float(self.settings.device_lock_wait_seconds)
+                    self._device_locks = LayeredDeviceLocks(
+                        NetBoxDeviceLocks(
+                            tags, ttl_s=float(self.settings.device_lock_ttl_seconds), wait_s=wait
+                        ),
+                        wait_s=wait,
+                    )
+            locks, monitors = self.device_locks, self.monitors
+        return Provisioner(
+            self.settings,
+            self.svc,
+            self.ipam,
+            monitors=monitors,
+            topology=self.topology,
+            nornir_factory=self._nornir_factory,
+            progress=progress,
+            revert_in=self.revert_in,
+            fault=fault,
+            device_locks=locks,
+        )
 
     @property
     def device_locks(self) -> DeviceLocks:
@@ -258,7 +304,11 @@ class Provisioner:
                 runs.append(run)
                 yield run
 
-        result = self.saga(actor).run(request_id, actor, context, resume=resume)
+        try:
+            result = self.saga(actor).run(request_id, actor, context, resume=resume)
+        except StageFailed as exc:
+            exc.seconds = dict(runs[-1].seconds) if runs else {}  # what each stage took before
+            raise
         if result.status != "finished":
             return RunResult(request_id, result.run_id, "already-provisioned")
         return RunResult(

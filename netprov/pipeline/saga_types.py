@@ -130,6 +130,7 @@ class StageFailed(SagaError):
     def __init__(self, subject_id: str, run_id: str, stage: str, error: str, undo_errors: list[str]) -> None:
         self.subject_id, self.run_id, self.stage = subject_id, run_id, stage
         self.error, self.undo_errors = error, list(undo_errors)
+        self.seconds: dict[str, float] = {}  # the stages' seconds, when the runner knows them
         tail = (
             "; everything was rolled back"
             if not undo_errors
