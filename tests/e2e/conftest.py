@@ -22,13 +22,29 @@ def full_lab(netbox_lab: dict[str, Any], device_lab: dict[str, Any], monitoring_
 
 @pytest.fixture
 def e2e_settings(full_lab: None, tmp_path: Path) -> Settings:
-    return load_settings(
+    settings = load_settings(
         data_dir=tmp_path / "data",
         lab_dir=LAB_DIR,
         id_prefix="UJI",
         monitoring_wait_seconds=120,
         commit_confirm_seconds=120,
     )
+    forget_monitoring(settings, "UJI")
+    return settings
+
+
+def forget_monitoring(settings: Settings, prefix: str, count: int = 20) -> None:
+    """Remove the lab's monitoring entries for the first ``count`` ids of ``prefix`` this year,
+    whichever register made them: every test's register is new and starts at 0001, so an entry
+    an earlier, failed test left would be another register's (and refused, rightly)."""
+    import datetime as dt
+
+    from netprov.monitoring.factory import backends_from_settings, deregister_all
+
+    backends = backends_from_settings(settings)  # no register identity: sees every entry
+    year = dt.date.today().year
+    for n in range(1, count + 1):
+        deregister_all(backends, f"{prefix}-{year}-{n:04d}")
 
 
 @pytest.fixture
