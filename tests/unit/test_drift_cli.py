@@ -1,0 +1,78 @@
+"""``netprov drift`` refusals: bad arguments, unknown or unprovisioned requests; nothing written.
+
+No NetBox and no device here: every refusal comes from the arguments or the register alone,
+before anything is connected to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from netprov.audit import _ANNOTATIONS
+from netprov.cli.main import app
+from netprov.domain.users import load_directory
+from netprov.errors import InputError, NotFoundError, WorkflowError
+from netprov.settings import Settings
+from netprov.sop.service import NoPapers, RequestService
+from netprov.store.db import Store
+from tests.letters import distinct_letter
+
+
+@pytest.fixture
+def svc(settings: Settings) -> RequestService:
+    return RequestService(Store(settings.effective_database_url), load_directory(None), settings, NoPapers())
+
+
+def _drift(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *args: str) -> object:
+    monkeypatch.setenv("NETPROV_LAB_DIR", str(tmp_path / "no-lab"))
+    for var in ("NETPROV_NETBOX_URL", "NETPROV_NETBOX_TOKEN", "NETPROV_NETBOX_TOKEN_FILE", "NETPROV_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    return CliRunner().invoke(app, ["--as", "staff1", "drift", *args])
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ((), "request ids"),
+        (("PJB-2026-0001", "--all"), "request ids"),
+        (("PJB-2026-0001", "--dry-run"), "--dry-run"),
+    ],
+)
+def test_bad_arguments_are_refused(
+    args: tuple[str, ...], field: str, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    res = _drift(monkeypatch, tmp_path, *args)
+    assert isinstance(res.exception, InputError)  # type: ignore[attr-defined]
+    assert field in str(res.exception.problems)  # type: ignore[attr-defined]
+
+
+def test_unknown_request_is_refused(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    res = _drift(monkeypatch, tmp_path, "PJB-2026-0999")
+    assert isinstance(res.exception, NotFoundError)  # type: ignore[attr-defined]
+    assert "PJB-2026-0999" in str(res.exception)  # type: ignore[attr-defined]
+
+
+def test_unprovisioned_request_is_refused_and_nothing_recorded(
+    svc: RequestService, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rid = svc.submit(distinct_letter()).id
+    before = len(svc.get(rid).events)
+    res = _drift(monkeypatch, tmp_path, rid)
+    assert isinstance(res.exception, WorkflowError)  # type: ignore[attr-defined]
+    assert str(res.exception) == f"{rid} is received: drift checks links provisioned by step 7"  # type: ignore[attr-defined]
+    assert len(svc.get(rid).events) == before
+
+
+def test_drift_is_an_annotation_not_a_step(svc: RequestService) -> None:
+    """The trail event changes no state and the audit does not count it as a step."""
+    rid = svc.submit(distinct_letter()).id
+    state = svc.get(rid).state
+    svc.annotate(rid, "staff1", "drift", "Pemeriksaan drift: konfigurasi perangkat sesuai", {"drift": {}})
+    rec = svc.get(rid)
+    assert rec.state is state and rec.events[-1].action == "drift"
+    assert "drift" in _ANNOTATIONS
