@@ -76,3 +76,33 @@ def test_drift_is_an_annotation_not_a_step(svc: RequestService) -> None:
     rec = svc.get(rid)
     assert rec.state is state and rec.events[-1].action == "drift"
     assert "drift" in _ANNOTATIONS
+
+
+def test_remediation_runs_are_their_own_view_of_the_journal(svc: RequestService) -> None:
+    """A remediation run is never the request's provisioning run (undo, resume, live_run)."""
+    from netprov.pipeline.drift import live_run
+    from netprov.pipeline.saga import Saga
+    from netprov.sop.runs import REMEDIATE_PREFIX
+
+    rid = svc.submit(distinct_letter()).id
+    svc.runs.journal(rid, "p1", "snapshot", "done", {"snapshots": {"d": "S"}})
+    svc.runs.journal(rid, "p1", "run", "finished", {})
+    svc.remediation_runs.journal(rid, REMEDIATE_PREFIX + "r1", "run", "start", {})
+    svc.remediation_runs.journal(rid, REMEDIATE_PREFIX + "r1", "run", "finished", {})
+    assert {e.run_id for e in svc.runs.entries(rid)} == {"p1"}
+    assert {e.run_id for e in svc.remediation_runs.entries(rid)} == {REMEDIATE_PREFIX + "r1"}
+    assert Saga(svc.runs, []).last_finished_run(rid) == "p1"
+    live = live_run(svc.runs.entries(rid))
+    assert live is not None and live.run_id == "p1"
+
+
+def test_remediation_reuses_the_device_stages_of_the_saga() -> None:
+    from netprov.pipeline.link_stages import LINK_STAGES
+    from netprov.pipeline.remediate import REMEDIATE_STAGES, remediation_stages
+
+    stages = remediation_stages(["cpe-disdik-bk"])
+    assert [s.name for s in stages] == list(REMEDIATE_STAGES)
+    by_name = {s.name: s for s in LINK_STAGES}
+    assert all(s is by_name[s.name] for s in stages[1:])  # the very stages of step 7
+    assert stages[0].undo is by_name["lock"].undo and stages[0].reload is by_name["lock"].reload
+    assert {"allocate", "record", "record-netbox", "monitor-register"}.isdisjoint(REMEDIATE_STAGES)
