@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from netprov.documents.masking import mask_line
+from netprov.domain.sop import State
 from netprov.errors import NetprovError, NotFoundError, WorkflowError
 from netprov.pipeline import device_ops
 from netprov.pipeline.link_stages import render_intended
@@ -258,11 +259,18 @@ class DriftChecker:
 
     # --- the check ----------------------------------------------------------------------------
     def check(self, links: Sequence[LinkDrift]) -> list[LinkDrift]:
-        """Read every device of ``links`` once and compare (links with an error are kept as is)."""
+        """Read every device of ``links`` once and compare (links with an error are kept as is).
+
+        Who holds each device's lock, and which runs of the register are in flight, is looked
+        at before the read and after it: a device being changed at either time is ``busy``.
+        """
         devices = sorted({c.device for link in links if not link.error for c in link.configs})
-        held = {d: h for d in devices if (h := self.lock_holder(d))}
-        running, failed = self._read([d for d in devices if d not in held]) if devices else ({}, {})
-        held.update({d: h for d in running if (h := self.lock_holder(d))})
+        held = self._held(devices)
+        flight = self.in_flight()
+        unheld = [d for d in devices if d not in held]
+        running, failed = self._read(unheld) if unheld else ({}, {})
+        held.update(self._held(list(running)))
+        flight.update(self.in_flight())
         for link in links:
             if link.error:
                 continue
@@ -270,14 +278,30 @@ class DriftChecker:
             if broken:
                 link.error = "; ".join(f"{d}: {failed[d]}" for d in broken)
                 continue
+            busy = {**held, **_whole_configs_busy(link, flight)}
             live = self._live.get(link.request_id)
             link.devices = [
-                DeviceDrift(c.device, c.platform, str(c.role), c.mode, busy=f"locked by {held[c.device]}")
-                if c.device in held
+                DeviceDrift(c.device, c.platform, str(c.role), c.mode, busy=busy[c.device])
+                if c.device in busy
                 else compare_device(c, running[c.device], live)
                 for c in link.configs
             ]
         return list(links)
+
+    def _held(self, devices: list[str]) -> dict[str, str]:
+        return {d: f"locked by {h}" for d in devices if (h := self.lock_holder(d))}
+
+    def in_flight(self) -> dict[str, str]:
+        """Requests of this register whose run holds the request's lock now (request -> holder).
+
+        Such a run may have reserved (or be releasing) a LAN the whole (``replace``) configs of
+        other links list, before (or after) it holds the device's lock.
+        """
+        out = {}
+        for rec in self.svc.find():
+            if rec.state is not State.CLOSED and (holder := self.svc.runs.lock_holder(rec.id)):
+                out[rec.id] = holder
+        return out
 
     def _read(self, devices: list[str]) -> tuple[dict[str, str], dict[str, str]]:
         nr = self._nornir()
@@ -314,6 +338,16 @@ class DriftChecker:
             except NetprovError as exc:
                 links.append(LinkDrift(rid, error=str(exc)))
         return self.check(links)
+
+
+def _whole_configs_busy(link: LinkDrift, flight: dict[str, str]) -> dict[str, str]:
+    """The link's ``replace`` devices while another request's run is in flight: a whole
+    config lists other links' lines, which such a run is adding or taking off."""
+    others = sorted((rid, h) for rid, h in flight.items() if rid != link.request_id)
+    if not others:
+        return {}
+    why = "another run is in flight: " + ", ".join(f"{rid} ({h})" for rid, h in others)
+    return {c.device: why for c in link.configs if c.mode == "replace"}
 
 
 def provisioned_link(service: RequestService, request_id: str) -> tuple[RequestRecord, LiveRun]:

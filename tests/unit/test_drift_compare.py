@@ -7,7 +7,7 @@ the templates' shapes (comments included, as rendered).
 
 from __future__ import annotations
 
-from netprov.pipeline.drift import LinkDrift, compare_device, live_run
+from netprov.pipeline.drift import DriftChecker, LinkDrift, compare_device, live_run
 from netprov.platforms.config_drift import compare, content_paths, owned_sections
 from netprov.render.link import RenderedConfig
 from netprov.sop.runs import REMEDIATE_PREFIX
@@ -298,3 +298,66 @@ def test_link_note_and_json_mask_secrets() -> None:
     )
     assert link.status == "drift" and "isp-pe1 (0 baris hilang, 1 baris lebih)" in link.note()
     assert "s3cret" not in str(link.to_json())
+
+
+class _Checker(DriftChecker):
+    """The checker with its device reads and the register's locks given (no lab here)."""
+
+    def __init__(
+        self, running: dict[str, str], holders: list[dict[str, str]], flight: dict[str, str]
+    ) -> None:
+        self._live = {}
+        self._running, self._holders, self._flight = running, holders, flight
+        self.reads: list[list[str]] = []
+        self.lock_holder = self._holder
+
+    def _holder(self, device: str) -> str | None:
+        return self._holders[0].get(device)
+
+    def _read(self, devices: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        self.reads.append(devices)
+        if len(self._holders) > 1:
+            self._holders.pop(0)  # what the locks say after the read
+        ok = {d: self._running[d] for d in devices if d in self._running}
+        return ok, {d: "connection refused" for d in devices if d not in self._running}
+
+    def in_flight(self) -> dict[str, str]:
+        return self._flight
+
+
+def _link(*configs: RenderedConfig) -> LinkDrift:
+    return LinkDrift("UJI-2026-0001", "b", configs=list(configs))
+
+
+DIST = _cfg("dist-batamkota1", "frr", "distribution", FRR_INTENDED)
+PE = _cfg("isp-pe1", "bird2", "provider", "router id 1.1.1.1;\n", mode="replace")
+
+
+def test_a_locked_device_is_busy_and_not_read() -> None:
+    chk = _Checker({"dist-batamkota1": FRR_AFTER}, [{"dist-batamkota1": "UJI-2026-0002 on h pid 1"}], {})
+    (link,) = chk.check([_link(DIST)])
+    assert chk.reads == []
+    assert link.status == "busy" and not link.drifted and "UJI-2026-0002" in link.devices[0].busy
+
+
+def test_a_lock_taken_during_the_read_makes_it_busy() -> None:
+    running = {"dist-batamkota1": FRR_BEFORE}  # half-changed, say
+    chk = _Checker(running, [{}, {"dist-batamkota1": "UJI-2026-0002"}], {})
+    (link,) = chk.check([_link(DIST)])
+    assert link.status == "busy" and link.devices[0].missing == []
+
+
+def test_a_run_in_flight_makes_whole_configs_busy_only() -> None:
+    running = {"dist-batamkota1": FRR_AFTER.replace(" bandwidth 50\n", ""), "isp-pe1": "router id 9.9.9.9;\n"}
+    chk = _Checker(running, [{}], {"UJI-2026-0002": "staff1@h:7", "UJI-2026-0001": "me"})
+    (link,) = chk.check([_link(DIST, PE)])
+    dist, pe = link.devices
+    assert _lines(dist.missing) == ["interface eth2 > bandwidth 50"]  # merge: compared
+    assert pe.busy.startswith("another run is in flight: UJI-2026-0002") and not pe.drifted
+    assert link.status == "drift"
+
+
+def test_an_unreadable_device_is_the_links_error() -> None:
+    chk = _Checker({}, [{}], {})
+    (link,) = chk.check([_link(DIST)])
+    assert link.status == "error" and "dist-batamkota1: connection refused" in link.error
