@@ -131,6 +131,8 @@ def test_drift_finds_a_removed_line_and_remediate_restores_it(
     assert code == 0 and again["links"][0]["status"] == "clean"
     assert svc.get(rid).state is State.PROVISIONED
     assert all(i.ok for i in audit_events(svc.get(rid)))
+    res = netprov(e2e_settings, "audit", rid)
+    assert res.returncode == 0, res.stdout + res.stderr  # the whole audit, NetBox and monitoring too
 
     before = len(svc.get(rid).events)
     res = netprov(e2e_settings, "drift", "UJI-2026-9999")
