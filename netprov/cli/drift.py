@@ -84,13 +84,14 @@ def checker(root: App) -> DriftChecker:
 
 def _check(root: App, ids: list[str], all_links: bool) -> list[LinkDrift]:
     """Prepare (named requests must all be provisioned: else an error, nothing written), check."""
-    from netprov.pipeline.drift import provisioned_link
+    from netprov.pipeline.drift import provisioned_ids, provisioned_link
 
+    if all_links:
+        found = provisioned_ids(root.service)
+        return checker(root).run(found) if found else []
     for rid in ids:  # an unknown or unprovisioned id: refused from the register alone
         provisioned_link(root.service, rid)
     chk = checker(root)
-    if all_links:
-        return chk.run(chk.provisioned_ids())
     return chk.check([chk.prepare(rid) for rid in ids])
 
 

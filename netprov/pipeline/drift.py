@@ -137,14 +137,7 @@ class DriftChecker:
     # --- which links --------------------------------------------------------------------------
     def provisioned_ids(self) -> list[str]:
         """Every request whose link the pipeline provisioned and that is still on the devices."""
-        from netprov.pipeline.provision import PROVISIONED_STATES
-
-        out = []
-        for rec in self.svc.find():
-            live = rec.state in PROVISIONED_STATES and _by_pipeline(rec)
-            if live and live_run(self.svc.runs.entries(rec.id)) is not None:
-                out.append(rec.id)
-        return out
+        return provisioned_ids(self.svc)
 
     def prepare(self, request_id: str) -> LinkDrift:
         """The link's intended configs, rendered now; refuses a request with no live link.
@@ -248,6 +241,19 @@ class DriftChecker:
             except NetprovError as exc:
                 links.append(LinkDrift(rid, error=str(exc)))
         return self.check(links)
+
+
+def provisioned_ids(service: RequestService) -> list[str]:
+    """Every request whose link the pipeline provisioned and whose run is still on the devices
+    (from the register alone)."""
+    from netprov.pipeline.provision import PROVISIONED_STATES
+
+    out = []
+    for rec in service.find():
+        live = rec.state in PROVISIONED_STATES and _by_pipeline(rec)
+        if live and live_run(service.runs.entries(rec.id)) is not None:
+            out.append(rec.id)
+    return out
 
 
 def _whole_configs_busy(link: LinkDrift, flight: dict[str, str]) -> dict[str, str]:

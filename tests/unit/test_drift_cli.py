@@ -106,3 +106,13 @@ def test_remediation_reuses_the_device_stages_of_the_saga() -> None:
     assert all(s is by_name[s.name] for s in stages[1:])  # the very stages of step 7
     assert stages[0].undo is by_name["lock"].undo and stages[0].reload is by_name["lock"].reload
     assert {"allocate", "record", "record-netbox", "monitor-register"}.isdisjoint(REMEDIATE_STAGES)
+
+
+def test_all_with_nothing_provisioned_is_clean(
+    svc: RequestService, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No provisioned link: nothing to check, exit 0, and no NetBox needed to say so."""
+    svc.submit(distinct_letter())
+    res = _drift(monkeypatch, tmp_path, "--all", "--json")
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    assert '"links": []' in res.output  # type: ignore[attr-defined]
