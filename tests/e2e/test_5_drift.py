@@ -1,4 +1,5 @@
-"""``netprov drift`` on the real lab: a provisioned link, a line taken off by hand, found, restored.
+"""``netprov drift`` on the real lab: a provisioned link, a line taken off by hand, found, restored;
+then a line added by hand in the link's own section, reported as extra.
 
 The link is Dinas Pendidikan's intranet link (dist-batamkota1 eth2 <-> cpe-disdik-bk, with the
 IOS access switch sw-disdik-bk): FRR and IOS devices. The hand change is made with vtysh inside
@@ -149,6 +150,17 @@ def test_drift_finds_a_removed_line_and_remediate_restores_it(
     assert all(i.ok for i in audit_events(svc.get(rid)))
     res = netprov(e2e_settings, "audit", rid)
     assert res.returncode == 0, res.stdout + res.stderr  # the whole audit, NetBox and monitoring too
+
+    # a line added by hand in the link's own section (the CPE's uplink port) is extra
+    vtysh(e2e_settings, cpe, "configure terminal", f"interface {port}", "ip ospf cost 500")
+    try:
+        code, extra = drift_json(e2e_settings, rid)
+    finally:
+        vtysh(e2e_settings, cpe, "configure terminal", f"interface {port}", "no ip ospf cost")
+    assert code == 3
+    (dev,) = [d for d in extra["links"][0]["devices"] if d["drifted"]]
+    assert dev["device"] == cpe and dev["missing"] == [] and dev["extra_checked"]
+    assert dev["extra"] == [{"section": [f"interface {port}"], "line": "ip ospf cost 500"}]
 
     before = len(svc.get(rid).events)
     res = netprov(e2e_settings, "drift", "UJI-2026-9999")
