@@ -7,6 +7,8 @@ the templates' shapes (comments included, as rendered).
 
 from __future__ import annotations
 
+import time
+
 from netprov.pipeline.drift import DriftChecker, LinkDrift, compare_device, live_run
 from netprov.platforms.config_drift import compare, content_paths, owned_sections
 from netprov.render.link import RenderedConfig
@@ -361,3 +363,34 @@ def test_an_unreadable_device_is_the_links_error() -> None:
     chk = _Checker({}, [{}], {})
     (link,) = chk.check([_link(DIST)])
     assert link.status == "error" and "dist-batamkota1: connection refused" in link.error
+
+
+def test_netbox_device_lock_holder_only_looks() -> None:
+    """``drift`` asks who holds a device: a live holder is named; none, expired or dead: None."""
+    import os
+    import subprocess
+
+    from netprov.netbox.device_locks import NetBoxDeviceLocks
+    from netprov.netbox.lock import LOCK_SLUG_PREFIX, lock_description
+    from tests.unit.test_concurrency import RenewableTags
+
+    tags = RenewableTags()
+    locks = NetBoxDeviceLocks(tags)
+    assert locks.holder("dist-batamkota1") is None
+    tags.create(
+        LOCK_SLUG_PREFIX + "device-dist-batamkota1",
+        lock_description("UJI-1 on elsewhere pid 1", time.time() + 60),
+    )
+    assert locks.holder("dist-batamkota1") == "UJI-1 on elsewhere pid 1"
+    tags.create(
+        LOCK_SLUG_PREFIX + "device-core-dc1", lock_description("UJI-2 on elsewhere pid 1", time.time() - 1)
+    )
+    assert locks.holder("core-dc1") is None  # expired
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    tags.create(
+        LOCK_SLUG_PREFIX + "device-isp-pe1",
+        lock_description(f"UJI-3 on {os.uname().nodename} pid {proc.pid}", time.time() + 60),
+    )
+    assert locks.holder("isp-pe1") is None  # its process is gone
+    assert len(tags.rows) == 3  # nothing taken, nothing deleted
