@@ -91,7 +91,7 @@ def _push(
             link.request_id,
             actor,
             ANNOTATION,
-            f"Perbaikan drift gagal, perangkat dikembalikan: {exc}"[:2000],
+            f"Perbaikan drift gagal: {exc}"[:2000],  # the error says whether all was rolled back
             {"drift_remediation": {"ok": False, "devices": devices, "error": str(exc)[:500]}},
         )
         raise
