@@ -7,18 +7,20 @@ link checked gets a ``drift`` annotation in its trail (no state change), clean o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from netprov.cli.common import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, console, invocation, print_json
-from netprov.errors import InputError
+from netprov.errors import ConcurrencyError, InputError
 
 if TYPE_CHECKING:
     from netprov.app import App
     from netprov.pipeline.drift import DriftChecker, LinkDrift
+    from netprov.sop.service import RequestService
 
 EXIT_DRIFT = EXIT_CHANGES
 
@@ -97,11 +99,26 @@ def _check(root: App, ids: list[str], all_links: bool) -> list[LinkDrift]:
 
 def _record(root: App, actor: str, links: list[LinkDrift]) -> None:
     """One ``drift`` annotation per link that was checked."""
-    from netprov.pipeline.drift import ANNOTATION
-
     for link in links:
         if not link.error:
-            root.service.annotate(link.request_id, actor, ANNOTATION, link.note(), {"drift": link.to_json()})
+            annotate(root.service, link.request_id, actor, link.note(), {"drift": link.to_json()})
+
+
+def annotate(
+    svc: RequestService, request_id: str, actor: str, note: str, outputs: dict[str, Any], attempts: int = 5
+) -> None:
+    """A ``drift`` annotation, appended again if another process appended to the trail first
+    (two checks at once): an annotation depends on no state, so the retry is safe."""
+    from netprov.pipeline.drift import ANNOTATION
+
+    for attempt in range(1, attempts + 1):
+        try:
+            svc.annotate(request_id, actor, ANNOTATION, note, outputs)
+            return
+        except ConcurrencyError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt)
 
 
 def exit_code(links: list[LinkDrift]) -> int:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 
 from netprov.cli.common import EXIT_ERROR, console, print_json
-from netprov.cli.drift import EXIT_DRIFT, checker, exit_code, print_table
+from netprov.cli.drift import EXIT_DRIFT, annotate, checker, exit_code, print_table
 from netprov.documents.masking import mask_secrets
 from netprov.domain.sop import Role
 from netprov.errors import NetprovError, PermissionDenied
@@ -80,26 +80,25 @@ def _push(
 ) -> tuple[str, LinkDrift]:
     """Remediate one link through the saga, check it again, record both in its trail."""
     from netprov.cli.provision import _progress, _silent, make_provisioner
-    from netprov.pipeline.drift import ANNOTATION
 
     assert link.allocation is not None
     prov = make_provisioner(root, _silent if quiet else _progress())
     try:
         result = prov.remediate(link.request_id, actor, link.allocation, devices)
     except NetprovError as exc:
-        root.service.annotate(
+        annotate(
+            root.service,
             link.request_id,
             actor,
-            ANNOTATION,
             f"Perbaikan drift gagal: {exc}"[:2000],  # the error says whether all was rolled back
             {"drift_remediation": {"ok": False, "devices": devices, "error": str(exc)[:500]}},
         )
         raise
     (fixed,) = chk.run([link.request_id])
-    root.service.annotate(
+    annotate(
+        root.service,
         link.request_id,
         actor,
-        ANNOTATION,
         f"Drift diperbaiki pada {', '.join(devices)} (run {result.run_id}); {fixed.note()}"[:2000],
         {
             "drift": fixed.to_json(),

@@ -116,3 +116,24 @@ def test_all_with_nothing_provisioned_is_clean(
     res = _drift(monkeypatch, tmp_path, "--all", "--json")
     assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     assert '"links": []' in res.output  # type: ignore[attr-defined]
+
+
+def test_two_checks_at_once_both_get_their_annotation(svc: RequestService) -> None:
+    """Two drift processes annotating one trail at the same moment: neither fails, both recorded."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from netprov.cli.drift import annotate
+
+    rid = svc.submit(distinct_letter()).id
+    before = len(svc.get(rid).events)
+    with ThreadPoolExecutor(4) as pool:
+        list(
+            pool.map(
+                lambda i: annotate(svc, rid, "staff1", f"check {i}", {"drift": {}}, attempts=50), range(12)
+            )
+        )
+    rec = svc.get(rid)
+    assert len(rec.events) == before + 12
+    assert sorted(e.note for e in rec.events if e.action == "drift") == sorted(
+        f"check {i}" for i in range(12)
+    )
