@@ -9,6 +9,7 @@ gets a ``drift`` annotation saying what was pushed and what is left.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -80,11 +81,13 @@ def _push(
 ) -> tuple[str, LinkDrift]:
     """Remediate one link through the saga, check it again, record both in its trail."""
     from netprov.cli.provision import _progress, _silent, make_provisioner
+    from netprov.pipeline.drift import drivers_talk_to_stderr
 
     assert link.allocation is not None
     prov = make_provisioner(root, _silent if quiet else _progress())
     try:
-        result = prov.remediate(link.request_id, actor, link.allocation, devices)
+        with drivers_talk_to_stderr() if quiet else contextlib.nullcontext():
+            result = prov.remediate(link.request_id, actor, link.allocation, devices)
     except NetprovError as exc:
         annotate(
             root.service,

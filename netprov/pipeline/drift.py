@@ -16,6 +16,8 @@ after it).
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -207,11 +209,12 @@ class DriftChecker:
         return out
 
     def _read(self, devices: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-        nr = self._nornir()
-        try:
-            res = only(nr, devices).run(task=device_ops.running_config)
-        finally:
-            nr.close_connections()
+        with drivers_talk_to_stderr():
+            nr = self._nornir()
+            try:
+                res = only(nr, devices).run(task=device_ops.running_config)
+            finally:
+                nr.close_connections()
         running, failed = {}, {}
         for name, multi in res.items():
             if multi.failed:
@@ -226,11 +229,12 @@ class DriftChecker:
         from netprov.pipeline.link_stages import device_diffs
 
         configs = [c for c in link.configs if c.device in set(devices)]
-        nr = self._nornir()
-        try:
-            return device_diffs(nr, configs, lambda stage, device, message: None)
-        finally:
-            nr.close_connections()
+        with drivers_talk_to_stderr():
+            nr = self._nornir()
+            try:
+                return device_diffs(nr, configs, lambda stage, device, message: None)
+            finally:
+                nr.close_connections()
 
     def run(self, request_ids: Sequence[str]) -> list[LinkDrift]:
         """Prepare and check; a link that cannot be prepared carries its error."""
@@ -241,6 +245,12 @@ class DriftChecker:
             except NetprovError as exc:
                 links.append(LinkDrift(rid, error=str(exc)))
         return self.check(links)
+
+
+def drivers_talk_to_stderr() -> contextlib.AbstractContextManager[object]:
+    """While devices are driven: what a driver prints goes to stderr, not stdout, which
+    carries ``--json`` (napalm-bird2 prints its version when it first connects)."""
+    return contextlib.redirect_stdout(sys.stderr)
 
 
 def provisioned_ids(service: RequestService) -> list[str]:
