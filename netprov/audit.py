@@ -106,7 +106,7 @@ def audit_events(record: RequestRecord) -> list[Item]:
     return items
 
 
-_ANNOTATIONS = {"provision-failed", "provision-resumed", "monitor"}
+_ANNOTATIONS = {"provision-failed", "provision-resumed", "monitor", "drift"}
 
 
 def audit_assignment(record: RequestRecord) -> list[Item]:

@@ -35,6 +35,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "render": ("netprov.cli.render", "register:register", "Render a request's device configs."),
     "provision": ("netprov.cli.provision", "register:register", "Step 7: provision (or record) a link."),
     "sla": ("netprov.cli.request", "register:register_top_level", "Steps past their deadline."),
+    "drift": ("netprov.cli.drift", "register:register", "Provisioned links against running configs."),
     "audit": ("netprov.cli.audit", "register:register", "Every record the SOP requires: present?"),
     "demo": ("netprov.cli.demo", "register:register", "Bring up the lab and walk the whole SOP."),
 }

@@ -22,7 +22,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from netprov.netbox.lock import LockTags, NetBoxLockTags, lock_description, lock_holder, take_lock
+from netprov.netbox.lock import (
+    LOCK_SLUG_PREFIX,
+    LockTags,
+    NetBoxLockTags,
+    lock_description,
+    lock_expiry,
+    lock_holder,
+    take_lock,
+)
 from netprov.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -166,6 +174,20 @@ class NetBoxDeviceLocks:
                 self._tags.delete(tag_id)
             raise
         return HeldDevices(self._tags, held, holder, self._ttl)
+
+    def holder(self, device: str) -> str | None:
+        """Who holds ``device``'s lock now (None: nobody, or only an expired or dead holder).
+
+        Only looks; ``netprov drift`` asks it so it never compares a device being changed.
+        """
+        found = self._tags.get(LOCK_SLUG_PREFIX + device_key(device))
+        if found is None:
+            return None
+        description = found[1]
+        until = lock_expiry(description)
+        if until is None or until < time.time() or holder_gone(description):
+            return None
+        return lock_holder(description).removeprefix("held by ")
 
 
 def _throttled(

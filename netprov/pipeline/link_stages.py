@@ -39,7 +39,10 @@ if TYPE_CHECKING:
     from nornir.core import Nornir
 
     from netprov.domain.resources import Allocation
+    from netprov.domain.topology import Topology
     from netprov.monitoring.base import ProbeStatus, Registration
+    from netprov.netbox.port import Ipam
+    from netprov.settings import Settings
     from netprov.sop.record import RequestRecord
 
 __all__ = [
@@ -52,6 +55,7 @@ __all__ = [
     "outputs",
     "raise_failures",
     "render_configs",
+    "render_intended",
     "validate_configs",
 ]
 
@@ -60,16 +64,28 @@ def render_configs(
     deps: LinkDeps, record: RequestRecord, allocation: Allocation, playbook: Playbook
 ) -> list[RenderedConfig]:
     """Every device's config for the link (a playbook that announces lists the active prefixes)."""
-    internet = announced_prefixes(playbook, deps.ipam.active_prefixes, allocation)
+    return render_intended(deps.settings, deps.ipam, deps.topology, record, allocation, playbook)
+
+
+def render_intended(
+    settings: Settings,
+    ipam: Ipam,
+    topology: Topology,
+    record: RequestRecord,
+    allocation: Allocation,
+    playbook: Playbook,
+) -> list[RenderedConfig]:
+    """:func:`render_configs` from its parts (``netprov drift`` renders the same way)."""
+    internet = announced_prefixes(playbook, ipam.active_prefixes, allocation)
     return render_link(
         record.id,
         record.letter,
         allocation,
-        deps.topology,
+        topology,
         playbook,
         form=record.form,
         internet_prefixes=internet,
-        templates_dir=deps.settings.templates_dir / "devices",
+        templates_dir=settings.templates_dir / "devices",
     )
 
 

@@ -315,6 +315,33 @@ class Provisioner:
             request_id, result.run_id, "provisioned", result.seconds, link_stages.outputs(runs[-1])
         )
 
+    def remediate(
+        self, request_id: str, actor: str, allocation: Allocation, devices: Sequence[str]
+    ) -> RunResult:
+        """Push the link's intended config again to ``devices`` (``netprov drift --remediate``).
+
+        A saga of its own (:mod:`netprov.pipeline.remediate`) in the request's journal, as a
+        remediation run: device locks, snapshot, diff, push with commit-confirm, the link's
+        checks, confirm; a failure puts every device back to what it ran before (its drift).
+        """
+        from netprov.pipeline.remediate import remediation_saga
+
+        saga = remediation_saga(self.svc, self.progress, devices)
+
+        @contextlib.contextmanager
+        def context(run_id: str) -> Iterator[LinkRun]:
+            with self._context(request_id, run_id, actor) as run:
+                run.allocation = allocation
+                run.configs = [
+                    c
+                    for c in render_configs(run.deps, run.record, allocation, run.playbook)
+                    if c.device in devices
+                ]
+                yield run
+
+        result = saga.run(request_id, actor, context, resume=True)  # a dead remediation: rolled back first
+        return RunResult(request_id, result.run_id, "remediated", result.seconds)
+
     def undo_finished_run(self, request_id: str, actor: str) -> list[str]:
         """Take a provisioned link back out (devices, NetBox, monitoring) from its run's journal.
 
@@ -344,6 +371,8 @@ class _Lazy:
 
 
 _DONE_STATES = {State.PROVISIONED, State.REPORTED, State.FORWARDED, State.REVIEWED, State.DONE}
+PROVISIONED_STATES = frozenset(_DONE_STATES)
+"""The states of a request past step 7 (its link is built)."""
 
 
 def _not_ready(record: RequestRecord) -> str:

@@ -175,6 +175,11 @@ class Platform(ABC):
         target = without_own_change(snapshot, after, current, self.comment_prefixes)
         self.restore(conn, target, device)
 
+    def comparable(self, running: str, intended: str) -> tuple[str, str]:
+        """``(running, intended)`` in the form the device displays them, for a line-by-line
+        compare (:mod:`netprov.platforms.config_drift`). Pure text; the default keeps both."""
+        return running, intended
+
     def bgp_announced(self, conn: Any, prefix: str, device: str = "") -> tuple[bool, str]:
         """Whether the device has ``prefix`` as a BGP route: ``(ok, one line of detail)``."""
         raise self._unsupported("check BGP routes", device)

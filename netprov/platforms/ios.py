@@ -124,6 +124,11 @@ class IosPlatform(Platform):
         with device_errors(device or "device", "read the running config"):
             return ios_running(conn)
 
+    def comparable(self, running: str, intended: str) -> tuple[str, str]:
+        """Both sides as IOS shows them: VLAN lists in one spelling, the intended lines
+        rewritten against the running config (``allowed vlan add``, ``no shutdown``)."""
+        return canonical_vlan_lists(running), as_ios_shows(running, intended)
+
     def diff(self, conn: Any, config: str, mode: Mode, device: str = "") -> str:
         """hier_config's remediation lines, one per line."""
         return "\n".join(remediation(self.running_config(conn, device), config, mode))

@@ -57,6 +57,13 @@ class ServiceBase:
 
         return RunJournal(self.store)
 
+    @property
+    def remediation_runs(self) -> RunJournal:
+        """The journal view of ``drift --remediate`` runs (the same lock as :attr:`runs`)."""
+        from netprov.sop.runs import RunJournal
+
+        return RunJournal(self.store, remediation=True)
+
     # --- reading --------------------------------------------------------------------------
     def get(self, request_id: str) -> RequestRecord:
         request = self.store.get_request(check_request_id(request_id, self.settings.id_prefix))

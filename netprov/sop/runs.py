@@ -10,12 +10,22 @@ from typing import Any
 
 from netprov.store.db import JournalEntry, Store
 
+REMEDIATE_PREFIX = "remediate-"
+"""Run ids of ``netprov drift --remediate`` runs: the same journal and lock, never a provisioning run."""
+
 
 class RunJournal:
-    """Journal entries and locks of provisioning runs, kept in the register's database."""
+    """Journal entries and locks of provisioning runs, kept in the register's database.
 
-    def __init__(self, store: Store) -> None:
+    ``remediation``: the view of drift remediation runs (run ids starting with
+    :data:`REMEDIATE_PREFIX`) instead; each view sees only its own runs, so a remediation is
+    never taken for the request's provisioning run (nor undone in its place). Both share the
+    request's lock.
+    """
+
+    def __init__(self, store: Store, *, remediation: bool = False) -> None:
         self._store = store
+        self._remediation = remediation
 
     def journal(
         self, subject_id: str, run_id: str, stage: str, phase: str, data: dict[str, Any] | None = None
@@ -24,8 +34,12 @@ class RunJournal:
         self._store.journal(subject_id, run_id, stage, phase, data)
 
     def entries(self, subject_id: str) -> list[JournalEntry]:
-        """Every journal entry of the request, oldest first."""
-        return self._store.journal_entries(subject_id)
+        """Every journal entry of the request's runs of this view, oldest first."""
+        return [
+            e
+            for e in self._store.journal_entries(subject_id)
+            if e.run_id.startswith(REMEDIATE_PREFIX) is self._remediation
+        ]
 
     def acquire_lock(self, subject_id: str, holder: str) -> str:
         """Take the request's provisioning lock (``ConcurrencyError`` naming the holder if held)."""
