@@ -24,7 +24,7 @@ from netprov.errors import NetBoxError, NotFeasibleError
 from netprov.netbox import naming as nm
 from netprov.netbox.client import describe, netbox_errors
 from netprov.netbox.lifecycle import NetBoxLifecycle
-from netprov.netbox.lock import holder_name, netbox_lock
+from netprov.netbox.lock import holder_name, netbox_lock, slug_taken
 from netprov.netbox.records import cf, iface, net
 
 log = logging.getLogger(__name__)
@@ -52,19 +52,22 @@ class _Ctx:
 class NetBoxAllocator(NetBoxLifecycle):
     """Reserve, and undo what a failed reservation made."""
 
-    def _ensure_tag(self, request_id: str, by_slug: dict[str, int]) -> tuple[int, int, bool]:
-        """(netprov tag id, request tag id, request tag created now)."""
+    def _new_request_tag(self, request_id: str) -> int | None:
+        """Create the request's tag (the first object a request holds, deleted last); its id,
+        or None when the request has it already."""
         slug = nm.request_tag_slug(request_id)
-        if slug in by_slug:
-            return by_slug[nm.TAG], by_slug[slug], False
-        with netbox_errors(f"creating tag {request_id}"):
+        try:
             tag = self._api.extras.tags.create(
                 name=request_id,
                 slug=slug,
                 color=nm.REQUEST_TAG_COLOR,
                 description=f"Objects reserved for request {request_id}",
             )
-        return by_slug[nm.TAG], int(tag.id), True
+        except RequestError as exc:
+            if slug_taken(exc.req.status_code, str(exc.error)):
+                return None
+            raise NetBoxError(f"NetBox: creating tag {request_id}: {describe(exc)}") from exc
+        return int(tag.id)
 
     def allocate(self, request_id: str, letter: Letter) -> Allocation:
         """Reserve LAN prefix, transfer /30, three addresses, VLAN and port for a request.
@@ -74,31 +77,35 @@ class NetBoxAllocator(NetBoxLifecycle):
         A full pool, a taken port or a full uplink raises NotFeasibleError; a failure midway
         undoes what this call created.
         """
-        tags = self._tags(request_id)
-        if nm.request_tag_slug(request_id) in tags:
-            # the tag is made first and deleted last: without it the request holds nothing
+        netprov_tag = self._netprov_tag()
+        req_tag = self._new_request_tag(request_id)
+        if req_tag is None:
+            # the tag is made first and deleted last: with it the request may hold objects
             objs = self._request_objects(request_id)
             if self._complete(objs):
                 return self._from_objects(request_id, objs)
             log.info("request %s holds a partial allocation; releasing it first", request_id)
             self.release(request_id)
-            tags.pop(nm.request_tag_slug(request_id), None)
-        # Read the committed bandwidth and reserve under one lock per uplink service: NetBox
-        # guards each prefix, address and VLAN, but not the sum of bandwidth on an uplink.
-        lock = f"allocate-{self._rule(letter.service).uplink_service}"
-        with netbox_lock(self._lock_tags, lock, holder_name(request_id)):
-            survey, recs = self._survey(request_id, letter)
-            fe = evaluate(survey, letter)
-            if not fe.feasible:
-                raise NotFeasibleError(f"{request_id} is not feasible: " + "; ".join(fe.reasons))
-            tenant, site, link = survey.tenant, survey.site, survey.link
-            assert tenant is not None and site is not None and link is not None
-            undo: Undo = []
-            try:
+            req_tag = self._new_request_tag(request_id)
+            if req_tag is None:
+                raise NetBoxError(f"NetBox: the tag of {request_id} is back right after its release")
+        undo: Undo = [("tag", req_tag)]
+        try:
+            # Read the committed bandwidth and reserve under one lock per uplink service: NetBox
+            # guards each prefix, address and VLAN, but not the sum of bandwidth on an uplink.
+            lock = f"allocate-{self._rule(letter.service).uplink_service}"
+            with netbox_lock(self._lock_tags, lock, holder_name(request_id)):
+                survey, recs = self._survey(request_id, letter)
+                fe = evaluate(survey, letter)
+                if not fe.feasible:
+                    raise NotFeasibleError(f"{request_id} is not feasible: " + "; ".join(fe.reasons))
+                tenant, site, link = survey.tenant, survey.site, survey.link
+                assert tenant is not None and site is not None and link is not None
+                tags = [netprov_tag, req_tag]
                 return self._allocate(request_id, letter, tenant, site, link, recs, tags, undo)
-            except BaseException:
-                self._undo(undo)
-                raise
+        except BaseException:
+            self._undo(undo)
+            raise
 
     def _allocate(
         self,
@@ -108,13 +115,9 @@ class NetBoxAllocator(NetBoxLifecycle):
         site: SiteRow,
         link: LinkRow,
         recs: dict[str, Any],
-        known_tags: dict[str, int],
+        tags: list[int],
         undo: Undo,
     ) -> Allocation:
-        netprov_tag, req_tag, tag_created = self._ensure_tag(request_id, known_tags)
-        if tag_created:
-            undo.append(("tag", req_tag))
-        tags = [netprov_tag, req_tag]
         cfs = {nm.CF_REQUEST: request_id, **self._stamp()}
         ctx = _Ctx(
             request_id, letter, tenant, site, link, {"tenant": tenant.id, "tags": tags, "custom_fields": cfs}
@@ -140,6 +143,7 @@ class NetBoxAllocator(NetBoxLifecycle):
             + [int(i.id) for i in gws],
             "vlan": [int(vlan.id)],
             "interface": [link.dist_interface_id],
+            nm.IP_PORTS_KEY: nm.ip_ports(link),
         }
         self._journal_ids(ids, f"{request_id} · langkah 7: dialokasikan (reserved) oleh netprov")
         dist_ip, cpe_ip = sorted((iface(i.address) for i in tips), key=lambda a: int(a.ip))

@@ -38,11 +38,14 @@ class NetBoxSurvey(NetBoxReads):
 
     def _uplinks(self, service: str, link: LinkRow | None) -> tuple[UplinkRow, ...]:
         rule = self._rule(service)
-        rows = self._list(
-            self._api.dcim.interfaces,
-            "reading uplinks",
-            fields="id,name,device,custom_fields",
-            **{f"cf_{nm.CF_SERVICE}": rule.uplink_service},
+        rows = self._static_read(
+            ("uplinks", rule.uplink_service),
+            lambda: self._list(
+                self._api.dcim.interfaces,
+                "reading uplinks",
+                fields="id,name,device,custom_fields",
+                **{f"cf_{nm.CF_SERVICE}": rule.uplink_service},
+            ),
         )
         out = []
         for r in rows:

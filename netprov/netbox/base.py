@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from netprov.domain.planning import ServiceRule
 from netprov.errors import ConfigError
 from netprov.netbox.client import netbox_errors
 from netprov.netbox.lock import NetBoxLockTags
 from netprov.netbox.records import PAGE, raw
+
+T = TypeVar("T")
 
 
 class NetBoxBase:
@@ -52,6 +57,8 @@ class NetBoxBase:
         self.transfer_role = transfer_role
         self.transfer_length = transfer_length
         self.url = url
+        self._static: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self._static_lock = threading.Lock()
 
     def _rule(self, service: str) -> ServiceRule:
         try:
@@ -76,6 +83,22 @@ class NetBoxBase:
     def api_calls(self) -> int:
         """HTTP calls made so far by this adapter (every page and every retry counts)."""
         return int(self._counter.count)
+
+    STATIC_TTL_S: ClassVar[float] = 30.0
+
+    def _static_read(self, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+        """A read of what provisioning never changes (tenants, pool containers, VLAN groups,
+        uplink capacities, a device's site), kept ``STATIC_TTL_S`` seconds: the requests of a
+        batch read it once. Free space, holders, marks and committed bandwidth are never kept."""
+        now = time.monotonic()
+        with self._static_lock:
+            hit = self._static.get(key)
+            if hit is not None and now - hit[0] < self.STATIC_TTL_S:
+                return hit[1]  # type: ignore[no-any-return]
+        value = read()
+        with self._static_lock:
+            self._static[key] = (now, value)
+        return value
 
     def _list(self, endpoint: Any, what: str, **filters: Any) -> list[dict[str, Any]]:
         with netbox_errors(what):

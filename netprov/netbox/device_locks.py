@@ -88,8 +88,16 @@ class HeldDevices:
         return sorted(self._held)
 
     def renew(self) -> None:
-        """Push every held lock's expiry one TTL ahead (the heartbeat calls this)."""
+        """Push every held lock's expiry one TTL ahead (the heartbeat calls this): one
+        list-PATCH when the tags can, else one call per lock."""
         until = time.time() + self._ttl
+        many = getattr(self._tags, "update_many", None)
+        if many is not None and len(self._held) > 1:
+            try:
+                if many(list(self._held.values()), lock_description(self._holder, until)):
+                    return
+            except Exception as exc:  # renewed one by one below
+                log.warning("renewing the locks of %s failed: %s", ", ".join(self.devices), exc)
         for device, tag_id in list(self._held.items()):
             try:
                 if not self._tags.update(tag_id, lock_description(self._holder, until)):
@@ -106,6 +114,13 @@ class HeldDevices:
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
+        many = getattr(self._tags, "delete_many", None)
+        if many is not None and len(self._held) > 1:
+            try:
+                many([self._held[d] for d in sorted(self._held, reverse=True)])
+                self._held.clear()
+            except Exception as exc:  # released one by one below
+                log.warning("releasing the locks of %s failed: %s", ", ".join(self.devices), exc)
         for device in sorted(self._held, reverse=True):
             tag_id = self._held.pop(device)
             try:
@@ -157,7 +172,10 @@ class NetBoxDeviceLocks:
             ConcurrencyError: a device stayed locked for longer than the wait (names the
                 device and its holder); the locks taken so far are released.
         """
-        held: dict[str, int] = {}
+        held = self._all_at_once(sorted(set(devices)), holder)
+        if held is not None:
+            return HeldDevices(self._tags, held, holder, self._ttl)
+        held = {}
         try:
             for device in sorted(set(devices)):
                 held[device] = self._take(
@@ -188,6 +206,19 @@ class NetBoxDeviceLocks:
         if until is None or until < time.time() or holder_gone(description):
             return None
         return lock_holder(description).removeprefix("held by ")
+
+    def _all_at_once(self, devices: list[str], holder: str) -> dict[str, int] | None:
+        """Every lock in one list-POST (all or none), when no device is locked now; None
+        otherwise (or when the tags cannot): then they are taken one by one, with waiting,
+        expiry and take-over."""
+        many = getattr(self._tags, "create_many", None)
+        if many is None or len(devices) < 2:
+            return None
+        ids = many(
+            [LOCK_SLUG_PREFIX + device_key(d) for d in devices],
+            lock_description(holder, time.time() + self._ttl),
+        )
+        return dict(zip(devices, ids, strict=True)) if ids is not None else None
 
 
 def _throttled(

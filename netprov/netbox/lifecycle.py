@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from netprov.domain.resources import Allocation
-from netprov.errors import NetBoxError
+from netprov.errors import ConfigError, NetBoxError
 from netprov.netbox import naming as nm
 from netprov.netbox.bandwidth import NetBoxSurvey
 from netprov.netbox.client import netbox_errors
@@ -21,8 +21,10 @@ class NetBoxLifecycle(NetBoxSurvey):
         ids = list(interface_ids)
         if not ids:
             return
-        tags = self._list(self._api.extras.tags, "reading tags", slug=nm.TAG)
-        keep = [int(tags[0]["id"])] if tags else []
+        try:
+            keep = [self._netprov_tag()]
+        except ConfigError:  # no netprov tag to keep
+            keep = []
         cleared = {nm.CF_REQUEST: None, **dict.fromkeys(self._stamp())}
         with netbox_errors("clearing port marks"):
             self._api.dcim.interfaces.update(
@@ -55,7 +57,7 @@ class NetBoxLifecycle(NetBoxSurvey):
         return done
 
     def _ip_updates(self, a: Allocation, ips: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """reserved -> active, each address assigned to its interface."""
+        """reserved -> active, each address assigned to its interface (one read of the link's ports)."""
         ifaces = self._list(
             self._api.dcim.interfaces,
             "reading link interfaces",
@@ -68,27 +70,31 @@ class NetBoxLifecycle(NetBoxSurvey):
             str(a.cpe_address): by_name.get((a.cpe_device, a.cpe_interface)),
             str(a.lan_gateway): by_name.get((a.cpe_device, a.cpe_lan_interface)),
         }
-        out = []
-        for ip in ips:
-            upd: dict[str, Any] = {"id": int(ip["id"]), "status": "active"}
-            target = where.get(str(ip["address"]))
-            if target is not None:
-                upd.update(assigned_object_type="dcim.interface", assigned_object_id=target)
-            out.append(upd)
-        return out
+        return [_ip_update(int(ip["id"]), where.get(str(ip["address"]))) for ip in ips]
 
     def activate(self, allocation: Allocation, step: int, note: str) -> None:
-        """reserved -> active, addresses assigned to the interfaces, a journal entry on each."""
-        objs = self._request_objects(allocation.request_id)
-        if not self._complete(objs):
-            raise NetBoxError(f"{allocation.request_id} holds no complete allocation to activate")
+        """reserved -> active, addresses assigned to the interfaces, a journal entry on each.
+
+        An allocation made (or found) by :meth:`allocate` carries the ids of its objects and of
+        the ports its addresses go on (``netbox_ids``): they were created by this register or
+        checked against it then, and NetBox never reuses an id, so they are written by id
+        (4 calls: 3 list-PATCHes and the journal). Without them the objects are read first.
+        """
         a = allocation
-        ip_updates = self._ip_updates(a, objs["ip"])
+        ids = {k: list(v) for k, v in a.netbox_ids.items() if k in self._KIND_TYPES}
+        ports = list(a.netbox_ids.get(nm.IP_PORTS_KEY, []))
+        if _complete_ids(ids) and len(ports) == len(ids["ip"]):
+            ip_updates = [_ip_update(i, port or None) for i, port in zip(ids["ip"], ports, strict=True)]
+        else:
+            objs = self._request_objects(a.request_id)
+            if not self._complete(objs):
+                raise NetBoxError(f"{a.request_id} holds no complete allocation to activate")
+            ids = {k: [int(o["id"]) for o in v] for k, v in objs.items()}
+            ip_updates = self._ip_updates(a, objs["ip"])
         with netbox_errors(f"activating {a.request_id}"):
             self._api.ipam.ip_addresses.update(ip_updates)
-            self._api.ipam.prefixes.update([{"id": int(p["id"]), "status": "active"} for p in objs["prefix"]])
-            self._api.ipam.vlans.update([{"id": int(v["id"]), "status": "active"} for v in objs["vlan"]])
-        ids = {k: [int(o["id"]) for o in v] for k, v in objs.items()}
+            self._api.ipam.prefixes.update([{"id": i, "status": "active"} for i in ids["prefix"]])
+            self._api.ipam.vlans.update([{"id": i, "status": "active"} for i in ids["vlan"]])
         self._journal_ids(ids, f"{a.request_id} · langkah {step}: aktif · {note}")
 
     def journal(self, request_id: str, step: int, message: str) -> None:
@@ -127,3 +133,19 @@ class NetBoxLifecycle(NetBoxSurvey):
         )
         nets = {net(r["prefix"]) for r in rows}
         return sorted(nets, key=lambda n: (int(n.network_address), n.prefixlen))
+
+
+def _ip_update(ip_id: int, port: int | None) -> dict[str, Any]:
+    upd: dict[str, Any] = {"id": ip_id, "status": "active"}
+    if port is not None:
+        upd.update(assigned_object_type="dcim.interface", assigned_object_id=port)
+    return upd
+
+
+def _complete_ids(ids: dict[str, list[int]]) -> bool:
+    return (
+        len(ids.get("prefix", [])) == 2
+        and len(ids.get("ip", [])) == 3
+        and len(ids.get("vlan", [])) == 1
+        and len(ids.get("interface", [])) == 1
+    )

@@ -68,7 +68,9 @@ class NetBoxReads(NetBoxBase):
         return {nm.CF_REGISTER: self.register_id} if self.register_id else {}
 
     def _tenant(self, opd: str) -> TenantRow | None:
-        rows = self._list(self._api.tenancy.tenants, "reading tenants")
+        rows = self._static_read(
+            ("tenants",), lambda: self._list(self._api.tenancy.tenants, "reading tenants")
+        )
         return match_tenant(
             (TenantRow(id=int(r["id"]), slug=str(r["slug"]), name=str(r["name"])) for r in rows),
             opd,
@@ -123,8 +125,14 @@ class NetBoxReads(NetBoxBase):
             return None
         dist_if = dist_ifs[0]
         dist_dev_id = obj_id(dist_if.get("device"))
-        dist_devs = self._list(
-            self._api.dcim.devices, "reading the distribution router", id=dist_dev_id, fields="id,name,site"
+        dist_devs = self._static_read(
+            ("device", dist_dev_id),
+            lambda: self._list(
+                self._api.dcim.devices,
+                "reading the distribution router",
+                id=dist_dev_id,
+                fields="id,name,site",
+            ),
         )
         lan = _cpe_lan([i for i in ifaces if obj_id(i.get("device")) == obj_id(cpe_dev)])
         switch, uplink, ports = _access_behind(lan, ifaces, local_devices)
@@ -149,11 +157,14 @@ class NetBoxReads(NetBoxBase):
     def _pools(self, service: str) -> tuple[list[Any], list[Any]]:
         """Container prefixes of the service's pool and of the transfer pool (records)."""
         role = self._rule(service).pool_role
-        recs = self._records(
-            self._api.ipam.prefixes,
-            "reading prefix pools",
-            role=[role, self.transfer_role],
-            status="container",
+        recs = self._static_read(
+            ("pools", role),
+            lambda: self._records(
+                self._api.ipam.prefixes,
+                "reading prefix pools",
+                role=[role, self.transfer_role],
+                status="container",
+            ),
         )
         key = lambda r: int(ipaddress.IPv4Network(str(r.prefix)).network_address)  # noqa: E731
         service_pools = sorted((r for r in recs if role_slug(r) == role), key=key)
@@ -168,7 +179,10 @@ class NetBoxReads(NetBoxBase):
     def _vlan_group(self, link: LinkRow, site: SiteRow) -> tuple[Any, VlanGroupRow] | None:
         if link.dist_site_id is None:
             return None
-        groups = self._records(self._api.ipam.vlan_groups, "reading VLAN groups", site=link.dist_site_id)
+        groups = self._static_read(
+            ("vlan_groups", link.dist_site_id),
+            lambda: self._records(self._api.ipam.vlan_groups, "reading VLAN groups", site=link.dist_site_id),
+        )
         if not groups:
             return None
         group = groups[0]
@@ -291,6 +305,7 @@ class NetBoxReads(NetBoxBase):
                 + [int(i["id"]) for a, i in ips if a.ip in lan_net],
                 "vlan": [int(vlan["id"])],
                 "interface": [int(i["id"]) for i in objs["interface"]],
+                nm.IP_PORTS_KEY: nm.ip_ports(link),
             },
         )
 
@@ -301,11 +316,12 @@ class NetBoxReads(NetBoxBase):
             return None
         return self._from_objects(request_id, objs)
 
-    def _tags(self, request_id: str) -> dict[str, int]:
-        """Ids of the ``netprov`` tag and the request's tag (when they exist), by slug."""
-        slug = nm.request_tag_slug(request_id)
-        tags = self._list(self._api.extras.tags, "reading tags", slug=[nm.TAG, slug])
-        by_slug = {str(t["slug"]): int(t["id"]) for t in tags}
-        if nm.TAG not in by_slug:
+    def _netprov_tag(self) -> int:
+        """The id of the ``netprov`` tag (made by the seed, read once per ``STATIC_TTL_S``)."""
+        tags = self._static_read(
+            ("tag", nm.TAG), lambda: self._list(self._api.extras.tags, "reading tags", slug=nm.TAG)
+        )
+        if not tags:
+            self._static.pop(("tag", nm.TAG), None)
             raise ConfigError("NetBox has no 'netprov' tag: run `netprov lab seed` first")
-        return by_slug
+        return int(tags[0]["id"])
