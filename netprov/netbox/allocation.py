@@ -118,7 +118,8 @@ class NetBoxAllocator(NetBoxLifecycle):
         tags: list[int],
         undo: Undo,
     ) -> Allocation:
-        cfs = {nm.CF_REQUEST: request_id, **self._stamp()}
+        # an adapter without an identity still overwrites a stale owner left on a port
+        cfs: dict[str, str | None] = {nm.CF_REQUEST: request_id, nm.CF_REGISTER: self.register_id or None}
         ctx = _Ctx(
             request_id, letter, tenant, site, link, {"tenant": tenant.id, "tags": tags, "custom_fields": cfs}
         )

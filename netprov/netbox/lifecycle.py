@@ -25,7 +25,8 @@ class NetBoxLifecycle(NetBoxSurvey):
             keep = [self._netprov_tag()]
         except ConfigError:  # no netprov tag to keep
             keep = []
-        cleared = {nm.CF_REQUEST: None, **dict.fromkeys(self._stamp())}
+        # a free port belongs to no register either (whichever adapter frees it)
+        cleared = {nm.CF_REQUEST: None, nm.CF_REGISTER: None}
         with netbox_errors("clearing port marks"):
             self._api.dcim.interfaces.update(
                 [{"id": i, "description": "", "tags": keep, "custom_fields": cleared} for i in ids]
