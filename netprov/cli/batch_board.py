@@ -40,29 +40,18 @@ def plain_reporter(console: Console, request_id: str, t0: float) -> Report:
 
 
 def _columns() -> list[Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, SpinnerColumn, TextColumn
-    from rich.text import Text
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
-    class Seconds(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            elapsed = task.finished_time if task.finished else task.elapsed
-            return Text("" if elapsed is None else f"{elapsed:6.1f}s", style="dim")
+    from netprov.cli.stage_board import state_and_seconds
 
-    class Status(SpinnerColumn):
-        def render(self, task: Any) -> Any:
-            if task.fields.get("failed"):
-                return Text("✗", style="red")
-            if not task.started:
-                return Text("·", style="dim")
-            return super().render(task)
-
+    status, seconds = state_and_seconds()
     return [
-        Status(finished_text=Text("✓", style="green")),
+        status,
         TextColumn("[bold]{task.fields[rid]}[/bold]"),
         BarColumn(bar_width=20),
         MofNCompleteColumn(),
         TextColumn("{task.description}"),
-        Seconds(),
+        seconds,
     ]
 
 

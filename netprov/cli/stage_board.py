@@ -30,8 +30,10 @@ def live_wanted(console: Console, quiet: bool) -> bool:
     return console.is_terminal and not quiet
 
 
-def _columns() -> list[Any]:
-    from rich.progress import ProgressColumn, SpinnerColumn, TextColumn
+def state_and_seconds() -> tuple[Any, Any]:
+    """The two columns every board ends a line with: a spinner (a tick when done, a cross when
+    the task's ``failed`` field is set, a dot before it starts) and its elapsed seconds."""
+    from rich.progress import ProgressColumn, SpinnerColumn
     from rich.text import Text
 
     class Seconds(ProgressColumn):
@@ -47,12 +49,14 @@ def _columns() -> list[Any]:
                 return Text("·", style="dim")
             return super().render(task)
 
-    return [
-        Status(finished_text=Text("✓", style="green")),
-        TextColumn("[bold]{task.fields[name]}[/bold]"),
-        TextColumn("{task.description}"),
-        Seconds(),
-    ]
+    return Status(finished_text=Text("✓", style="green")), Seconds()
+
+
+def _columns() -> list[Any]:
+    from rich.progress import TextColumn
+
+    status, seconds = state_and_seconds()
+    return [status, TextColumn("[bold]{task.fields[name]}[/bold]"), TextColumn("{task.description}"), seconds]
 
 
 class StageBoard:
