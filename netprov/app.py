@@ -67,6 +67,12 @@ class App:
             from netprov.sop.service import RequestService
 
             self._service = RequestService.from_settings(self._settings, papers=self._papers)
+            if self._settings.smtp_host and self._settings.mail_send_after_step:
+                from functools import partial
+
+                from netprov.mail.notify import send_after_step
+
+                self._service.after_step = partial(send_after_step, self._service)
         return self._service
 
     @property

@@ -106,7 +106,20 @@ def audit_events(record: RequestRecord) -> list[Item]:
     return items
 
 
-_ANNOTATIONS = {"provision-failed", "provision-resumed", "monitor", "drift"}
+_ANNOTATIONS = {"provision-failed", "provision-resumed", "monitor", "drift", "mail"}
+
+
+def audit_mail(record: RequestRecord) -> list[Item]:
+    """The mails sent about the request (``mail`` events): counted, never required."""
+    sent = [e for e in record.events if e.action == "mail"]
+    if not sent:
+        return []
+    kinds: dict[str, int] = {}
+    for e in sent:
+        kind = str((e.outputs.get("mail") or {}).get("kind", "?"))
+        kinds[kind] = kinds.get(kind, 0) + 1
+    detail = f"{len(sent)} sent (" + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) + ")"
+    return [Item("mails sent", True, detail)]
 
 
 def audit_assignment(record: RequestRecord) -> list[Item]:
@@ -254,6 +267,7 @@ def audit_record(
     report.items += audit_provisioning(record)
     report.items += audit_netbox(record, netbox)
     report.items += audit_monitoring(record, monitors)
+    report.items += audit_mail(record)
     return report
 
 

@@ -126,3 +126,7 @@ class UnsupportedOperation(DeviceError):
 
 class UnknownPlatform(DeviceError):
     """No platform of that name is registered (names the known ones)."""
+
+
+class MailError(NetprovError):
+    """The mail server could not take a mail (it stays queued and is tried again later)."""

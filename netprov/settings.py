@@ -102,6 +102,21 @@ class Settings(BaseSettings):
     agency_code: str = "Kominfo-PE"
     letter_number_format: str = "{seq:03d}/{code}/{kind}/{roman_month}/{year}"
 
+    # --- mail (`netprov notify`; mail is queued in the register whatever these say) --------
+    smtp_host: str | None = None  # unset: mail stays queued, `notify` says SMTP is not set
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_password_file: Path | None = None
+    smtp_timeout: float = Field(default=10.0, gt=0, le=300)
+    smtp_ca_file: Path | None = None  # CA to trust for STARTTLS (default: the system's)
+    mail_max_attempts: int = Field(default=12, ge=1, le=1000)  # then the mail is marked failed
+    mail_retry_seconds: int = Field(default=60, ge=0, le=86400)  # first retry; doubles, at most 1 h
+    mail_sender: str = "netprov@diskominfo.batam.test"
+    mail_send_after_step: bool = True  # the CLI tries to send a step's mail at once (best effort)
+    web_url: str = "http://127.0.0.1:8080"  # links in mail: {web_url}/requests/{id}
+
     @model_validator(mode="after")
     def _fill_from_files(self) -> Settings:
         if self.netbox_token is None:
@@ -110,6 +125,8 @@ class Settings(BaseSettings):
             self.zabbix_token = _read_secret_file(self.zabbix_token_file)
         if self.device_password is None:
             self.device_password = _read_secret_file(self.device_password_file)
+        if self.smtp_password is None:
+            self.smtp_password = _read_secret_file(self.smtp_password_file)
         self._fill_from_lab_state()
         return self
 

@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "provision": ("netprov.cli.provision", "register:register", "Step 7: provision (or record) a link."),
     "sla": ("netprov.cli.request", "register:register_top_level", "Steps past their deadline."),
     "drift": ("netprov.cli.drift", "register:register", "Provisioned links against running configs."),
+    "notify": ("netprov.cli.notify", "register:register", "Send due reminders and queued mail."),
     "audit": ("netprov.cli.audit", "register:register", "Every record the SOP requires: present?"),
     "demo": ("netprov.cli.demo", "register:register", "Bring up the lab and walk the whole SOP."),
 }

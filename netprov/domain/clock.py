@@ -112,3 +112,28 @@ def working_days_late(due: dt.datetime, now: dt.datetime, tz: str = DEFAULT_TZ) 
         if is_working_day(d):
             late += 1
     return max(late, 1)
+
+
+def working_time_between(start: dt.datetime, end: dt.datetime, tz: str = DEFAULT_TZ) -> dt.timedelta:
+    """The part of ``start``..``end`` that falls on working days (local time); zero if end <= start.
+
+    Reminders use it: a step is *nearing* its deadline when at most two working hours are left.
+
+    >>> fri = dt.datetime.fromisoformat("2026-08-14T15:00+07:00")
+    >>> working_time_between(fri, fri + dt.timedelta(hours=2))
+    datetime.timedelta(seconds=7200)
+    >>> tue = dt.datetime.fromisoformat("2026-08-18T01:00+07:00")  # over the weekend and the 17th
+    >>> working_time_between(fri, tue)
+    datetime.timedelta(seconds=36000)
+    """
+    zone = ZoneInfo(tz)
+    total = dt.timedelta(0)
+    cur = start.astimezone(zone)
+    stop = end.astimezone(zone)
+    while cur < stop:
+        midnight = dt.datetime.combine(cur.date() + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+        upto = min(midnight, stop)
+        if is_working_day(cur.date()):
+            total += upto - cur
+        cur = upto
+    return total

@@ -13,6 +13,9 @@ from netprov.domain.text import clean_text, shown
 from netprov.errors import ConfigError, InputError, NotFoundError
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}\Z")
+# an address for mail: ASCII, one @, no spaces or header characters (reserved domains such as
+# .test allowed: the lab's team has addresses under diskominfo.batam.test)
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+\Z")
 _NIP_RE = re.compile(r"^[0-9]{8} ?[0-9]{6} ?[0-9] ?[0-9]{3}\Z")
 _Name = Annotated[str, Field(max_length=2_000), AfterValidator(lambda v: clean_text(v, 200))]
 
@@ -49,6 +52,17 @@ class User(BaseModel):
     pangkat: _Name | None = None  # pangkat/golongan, e.g. "Pembina Tk. I (IV/b)"
     title: _Name | None = None  # jabatan, when not the role's own title
     section: _Name | None = None  # seksi, e.g. "Infrastruktur Jaringan" (for a kasi)
+    email: Annotated[str, Field(max_length=254)] | None = None  # where `notify` sends mail
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        if not _EMAIL_RE.fullmatch(v):
+            raise ValueError("must be a mail address such as 'siti@diskominfo.batam.go.id'")
+        return v
 
     @field_validator("nip")
     @classmethod
@@ -63,18 +77,21 @@ class User(BaseModel):
 DEFAULT_USERS: dict[str, dict[str, str]] = {
     "kadis": {
         "role": "kadis",
+        "email": "kadis@diskominfo.batam.test",
         "name": "Drs. Hendra Saputra, M.Si.",
         "nip": "19700512 199503 1 004",
         "pangkat": "Pembina Utama Muda (IV/c)",
     },
     "kabid": {
         "role": "kabid",
+        "email": "kabid@diskominfo.batam.test",
         "name": "Siti Rahmawati, S.Kom., M.T.",
         "nip": "19780823 200312 2 002",
         "pangkat": "Pembina Tk. I (IV/b)",
     },
     "kasi": {
         "role": "kasi",
+        "email": "kasi@diskominfo.batam.test",
         "name": "Agus Salim, S.T.",
         "nip": "19820310 200604 1 003",
         "pangkat": "Penata Tk. I (III/d)",
@@ -82,12 +99,14 @@ DEFAULT_USERS: dict[str, dict[str, str]] = {
     },
     "staff1": {
         "role": "staff",
+        "email": "staff1@diskominfo.batam.test",
         "name": "Rizky Pratama, S.Kom.",
         "nip": "19900115 201503 1 001",
         "pangkat": "Penata Muda Tk. I (III/b)",
     },
     "staff2": {
         "role": "staff",
+        "email": "staff2@diskominfo.batam.test",
         "name": "Dewi Lestari, A.Md.",
         "nip": "19920704 201902 2 005",
         "pangkat": "Pengatur (II/c)",

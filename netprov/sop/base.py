@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
 from netprov.domain.sop import TRANSITIONS, Action, State
@@ -19,8 +21,10 @@ from netprov.store.db import Store, StoredEvent
 
 if TYPE_CHECKING:
     from netprov.sop.runs import RunJournal
+    from netprov.store.outbox import MailDraft
 
 _now = now_utc
+log = logging.getLogger(__name__)
 
 
 class ServiceBase:
@@ -39,6 +43,9 @@ class ServiceBase:
         self.settings = settings
         self.papers: Papers = papers if papers is not None else NoPapers()
         self.clock = clock
+        # called with the request id after a step that queued mail has landed (best-effort send);
+        # whatever it raises is logged, never the step's error
+        self.after_step: Callable[[str], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, papers: Papers | None = None, clock: Clock = _now) -> Self:
@@ -135,8 +142,22 @@ class ServiceBase:
             hash="",
         )
 
+    def _mails_for(self, event: StoredEvent) -> list[MailDraft]:
+        """The mail the event queues (to whoever's turn it now is): composed on the request as
+        it will read once the event has landed."""
+        from netprov.mail.compose import MAILING_ACTIONS, step_mails
+
+        if event.action not in MAILING_ACTIONS:
+            return []  # annotations tell nobody (and the clock is not read again)
+        request = self.store.get_request(event.request_id)
+        events = [*self.store.events(event.request_id), event]
+        after = build_record(request, events, self.settings.timezone, event.at)
+        return step_mails(after, event.actor, self.users, self.settings.web_url)
+
     def _append(self, event: StoredEvent) -> StoredEvent:
-        return self.store.append_event(
+        """Append the event and queue its mail, in one transaction (then the best-effort send)."""
+        mails = self._mails_for(event)
+        stored = self.store.append_event(
             request_id=event.request_id,
             expected_seq=event.seq,
             step=event.step,
@@ -147,4 +168,11 @@ class ServiceBase:
             at=event.at,
             note=event.note,
             outputs=event.outputs,
+            mails=mails,
         )
+        if mails and self.after_step is not None:
+            try:
+                self.after_step(event.request_id)
+            except Exception as exc:  # the step has landed: a mail problem must not undo or hide it
+                log.warning("mail for %s stays queued: %s", event.request_id, type(exc).__name__)
+        return stored

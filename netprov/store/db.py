@@ -20,6 +20,7 @@ from netprov.store.events import EventStore
 from netprov.store.identity import IdentityStore
 from netprov.store.journal import JournalStore
 from netprov.store.locks import LockStore
+from netprov.store.outbox import OutboxStore
 from netprov.store.records import (
     GENESIS,
     JournalEntry,
@@ -56,5 +57,5 @@ __all__ = [
 ]
 
 
-class Store(RequestStore, EventStore, JournalStore, LockStore, AgendaStore, IdentityStore):
+class Store(RequestStore, EventStore, JournalStore, LockStore, AgendaStore, IdentityStore, OutboxStore):
     """Append-only register storage on SQLite (default) or PostgreSQL (by URL)."""

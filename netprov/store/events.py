@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 from netprov.errors import ConcurrencyError, NotFoundError
 from netprov.store.engine import StoreBase
 from netprov.store.models import EventRow, RequestRow
+if TYPE_CHECKING:
+    from netprov.store.outbox import MailDraft
 from netprov.store.records import StoredEvent, canonical, event_from_row, event_hash, letter_hash, utc
 
 
@@ -68,8 +71,13 @@ class EventStore(StoreBase):
         at: dt.datetime,
         note: str,
         outputs: dict[str, Any],
+        mails: Sequence[MailDraft] = (),
     ) -> StoredEvent:
-        """Append event number ``expected_seq``; ConcurrencyError if someone appended first."""
+        """Append event number ``expected_seq``; ConcurrencyError if someone appended first.
+
+        ``mails`` are queued in the outbox in the same transaction: a step that lands has its
+        mail queued, a step that fails queues none.
+        """
         outputs = json.loads(canonical(outputs))
         try:
             with self.session() as s:
@@ -90,6 +98,11 @@ class EventStore(StoreBase):
                 )
                 event = dataclasses.replace(unsigned, hash=event_hash(prev, unsigned.hashed_fields()))
                 s.add(_row(event))
+                if mails:
+                    from netprov.store.outbox import add_mails
+
+                    s.flush()  # the event first: the outbox rows refer to its request
+                    add_mails(s, request_id, expected_seq, mails, utc(at))
         except IntegrityError as exc:
             raise ConcurrencyError(f"{request_id} changed meanwhile: look again and retry") from exc
         return event

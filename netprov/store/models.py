@@ -114,3 +114,39 @@ class MetaRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class OutboxRow(Base):
+    """Mail waiting to be sent (or sent): queued in the same transaction as its step.
+
+    Mutable like ``locks``: ``notify`` claims a row (``claim_token``, ``claimed_until``), sends
+    it, then marks it sent in the transaction that records the ``mail`` event in the trail.
+    ``dedup_key`` makes a reminder (one per step entered, per kind) queue once however many
+    ``notify`` runs see it.
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        UniqueConstraint("dedup_key", name="uq_mail_outbox_dedup_key"),
+        Index("ix_mail_outbox_status", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"))
+    event_seq: Mapped[int] = mapped_column(Integer)  # the step event it is about
+    step: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))  # turn, due-soon, overdue, rejected, done, ...
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    recipient: Mapped[str] = mapped_column(String(100))  # username, or "opd" for the letter's contact
+    address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(400))
+    body: Mapped[str] = mapped_column(Text)
+    attachments_json: Mapped[str] = mapped_column(Text, default="[]")
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    claim_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
