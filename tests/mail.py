@@ -62,7 +62,7 @@ class SmtpSink:
 
         return check
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "msg": msg})

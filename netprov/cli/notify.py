@@ -17,7 +17,9 @@ def register(app: typer.Typer) -> None:
     @app.command("notify")
     def notify(
         ctx: typer.Context,
-        dry_run: bool = typer.Option(False, "--dry-run", help="List what would be sent; send and write nothing."),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="List what would be sent; send and write nothing."
+        ),
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Queue due reminders, then send the queued mail; each mail sent goes into its trail.
@@ -43,11 +45,14 @@ def register(app: typer.Typer) -> None:
 def _print(r: NotifyResult) -> None:
     verb = "would queue" if r.dry_run else "queued"
     for m in r.reminders:
-        console.print(f"{verb} reminder {m['request']} {m['kind']} to {m['to']} <{m['address']}>", markup=False)
+        console.print(
+            f"{verb} reminder {m['request']} {m['kind']} to {m['to']} <{m['address']}>", markup=False
+        )
     for m in r.pending:
         att = f" + {', '.join(m['attachments'])}" if m["attachments"] else ""
         console.print(
-            f"would send #{m['id']} {m['request']} {m['kind']} to {m['to']} <{m['address']}>: {m['subject']}{att}",
+            f"would send #{m['id']} {m['request']} {m['kind']} to {m['to']} <{m['address']}>: "
+            f"{m['subject']}{att}",
             markup=False,
         )
     for m in r.waiting:
@@ -57,12 +62,15 @@ def _print(r: NotifyResult) -> None:
             markup=False,
         )
     for m in r.sent:
-        console.print(f"sent #{m['id']} {m['request']} {m['kind']} to {m['to']} <{m['address']}>", markup=False)
+        console.print(
+            f"sent #{m['id']} {m['request']} {m['kind']} to {m['to']} <{m['address']}>", markup=False
+        )
     for m in r.failed:
         console.print(
             f"[red]not sent[/red] #{m['id']} {escape(m['request'])} to {escape(m['address'])}: "
-            f"{escape(m['error'])} (stays queued)" if not m["gave_up"] else
-            f"[red]failed[/red] #{m['id']} {escape(m['request'])}: {escape(m['error'])} (gave up)",
+            f"{escape(m['error'])} (stays queued)"
+            if not m["gave_up"]
+            else f"[red]failed[/red] #{m['id']} {escape(m['request'])}: {escape(m['error'])} (gave up)",
         )
     if r.dry_run:
         console.print(

@@ -15,7 +15,9 @@ from netprov.errors import ConfigError, InputError, NotFoundError
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}\Z")
 # an address for mail: ASCII, one @, no spaces or header characters (reserved domains such as
 # .test allowed: the lab's team has addresses under diskominfo.batam.test)
-_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+\Z")
+_EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+\Z"
+)
 _NIP_RE = re.compile(r"^[0-9]{8} ?[0-9]{6} ?[0-9] ?[0-9]{3}\Z")
 _Name = Annotated[str, Field(max_length=2_000), AfterValidator(lambda v: clean_text(v, 200))]
 

@@ -23,10 +23,22 @@ _PASSING = frozenset({State.REVIEWED, State.REPLY_SIGNED})
 #: The events that queue mail: the SOP's transitions and a reassignment.
 MAILING_ACTIONS = frozenset(TRANSITION_ACTIONS | {REASSIGN})
 _ASSIGNEE_KEY = {Role.KABID: "disposed_to", Role.STAFF: "assigned_to"}
+# the names as in netprov.documents.dates, kept here so a step's mail does not load the documents package
 _HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_BULAN = (
-    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
-).split()
+_BULAN = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 _TURN_TITLE = {
     State.CHECKED: ("keputusan: tolak (langkah 5) atau terima (langkah 6)", "decision: reject or accept"),
     State.REJECTED: ("tanda tangan surat balasan penolakan", "sign the reply letter"),
@@ -87,7 +99,9 @@ def latest_pdf(record: RequestRecord, kind: str) -> list[dict[str, Any]]:
 
 def _about(record: RequestRecord) -> str:
     letter = record.letter
-    return f"{record.id} dari {letter.opd} ({letter.service}, {letter.bandwidth_mbps} Mbps, {letter.site.name})"
+    return (
+        f"{record.id} dari {letter.opd} ({letter.service}, {letter.bandwidth_mbps} Mbps, {letter.site.name})"
+    )
 
 
 def _turn(record: RequestRecord, user: User, url: str, kind: str, seq: int) -> MailDraft:
@@ -100,11 +114,14 @@ def _turn(record: RequestRecord, user: User, url: str, kind: str, seq: int) -> M
         "due-soon": ("PENGINGAT: batas waktu langkah ini segera berakhir", "is due soon"),
         "overdue": ("TERLAMBAT: batas waktu langkah ini sudah lewat", "is overdue"),
     }[kind]
-    subject = f"[netprov] {record.id}: " + {
-        "turn": f"menunggu Anda - langkah {step}",
-        "due-soon": f"pengingat - langkah {step} segera jatuh tempo",
-        "overdue": f"terlambat - langkah {step} lewat batas waktu",
-    }[kind]
+    subject = (
+        f"[netprov] {record.id}: "
+        + {
+            "turn": f"menunggu Anda - langkah {step}",
+            "due-soon": f"pengingat - langkah {step} segera jatuh tempo",
+            "overdue": f"terlambat - langkah {step} lewat batas waktu",
+        }[kind]
+    )
     body = (
         f"Yth. {user.name},\n\n{lead[0]}.\n\n"
         f"Permohonan: {_about(record)}\n"
@@ -152,7 +169,9 @@ def _to_opd(record: RequestRecord, url: str, seq: int) -> MailDraft | None:
         + f"\n(English) Your network request {record.id} (letter {ref.number}) {en}.\n"
     )
     subject = f"[netprov] {record.id}: permohonan " + ("ditolak" if kind == "rejected" else "selesai")
-    return MailDraft(kind, f"{record.id}:{seq}:{kind}:opd", 11, "opd", str(contact.email), subject, body, attach)
+    return MailDraft(
+        kind, f"{record.id}:{seq}:{kind}:opd", 11, "opd", str(contact.email), subject, body, attach
+    )
 
 
 def step_mails(record: RequestRecord, actor: str, users: Directory, web_url: str) -> list[MailDraft]:
@@ -166,7 +185,11 @@ def step_mails(record: RequestRecord, actor: str, users: Directory, web_url: str
         opd = _to_opd(record, url, event.seq)
         out += [opd] if opd is not None else []
     elif record.state not in _PASSING:
-        out += [_turn(record, u, url, "turn", event.seq) for u in next_people(record, users) if u.username != actor]
+        out += [
+            _turn(record, u, url, "turn", event.seq)
+            for u in next_people(record, users)
+            if u.username != actor
+        ]
     if event.action == Action.REJECT.value:
         out += [_rejection_report(record, u, url, event.seq) for u in users.with_role(Role.KASI)]
     return [m for m in out if m.address]

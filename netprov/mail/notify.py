@@ -51,7 +51,13 @@ class NotifyResult:
 
 
 def _draft_json(request_id: str, d: MailDraft) -> dict[str, Any]:
-    return {"request": request_id, "kind": d.kind, "to": d.recipient, "address": d.address, "subject": d.subject}
+    return {
+        "request": request_id,
+        "kind": d.kind,
+        "to": d.recipient,
+        "address": d.address,
+        "subject": d.subject,
+    }
 
 
 def _entry_json(e: OutboxEntry, **more: Any) -> dict[str, Any]:
@@ -64,6 +70,7 @@ def _entry_json(e: OutboxEntry, **more: Any) -> dict[str, Any]:
         "subject": e.subject,
         "attachments": [str(a.get("filename")) for a in e.attachments],
         "attempts": e.attempts,
+        "error": e.last_error,
         **more,
     }
 
@@ -117,7 +124,9 @@ def _trail_event(e: OutboxEntry, now: dt.datetime, message_id: str) -> dict[str,
                 "subject": e.subject,
                 "message_id": message_id,
                 "about_event": e.event_seq,
-                "attachments": [{"filename": a.get("filename"), "sha256": a.get("sha256")} for a in e.attachments],
+                "attachments": [
+                    {"filename": a.get("filename"), "sha256": a.get("sha256")} for a in e.attachments
+                ],
             }
         },
     }
@@ -126,7 +135,9 @@ def _trail_event(e: OutboxEntry, now: dt.datetime, message_id: str) -> dict[str,
 def _failed(svc: ServiceBase, e: OutboxEntry, token: str, now: dt.datetime, exc: MailError) -> dict[str, Any]:
     """Release the claim with the next attempt later (or give up after the last one)."""
     give_up = e.attempts + 1 >= svc.settings.mail_max_attempts
-    svc.store.mail_failed(e.id, token, str(exc), now + backoff(e.attempts + 1, svc.settings.mail_retry_seconds), give_up)
+    svc.store.mail_failed(
+        e.id, token, str(exc), now + backoff(e.attempts + 1, svc.settings.mail_retry_seconds), give_up
+    )
     return _entry_json(e, error=str(exc), gave_up=give_up)
 
 
@@ -175,16 +186,14 @@ def notify(svc: ServiceBase, dry_run: bool = False) -> NotifyResult:
     now = svc.clock()
     result = NotifyResult(dry_run=dry_run)
     for rid, seq, draft in due_reminders(svc, now):
-        if dry_run:
-            result.reminders.append(_draft_json(rid, draft))
-        elif svc.store.queue_mail(rid, seq, draft, now):
+        if dry_run or svc.store.queue_mail(rid, seq, draft, now):
             result.reminders.append(_draft_json(rid, draft))
     if dry_run:
         due = svc.store.due_mail(now)
         result.pending = [_entry_json(e) for e in due]
         ids = {e.id for e in due}
         result.waiting = [
-            _entry_json(e, next_attempt_at=e.next_attempt_at.isoformat(), error=e.last_error)
+            _entry_json(e, next_attempt_at=e.next_attempt_at.isoformat())
             for e in svc.store.outbox(status="queued")
             if e.id not in ids
         ]

@@ -102,7 +102,9 @@ class SmtpMailer:
         try:
             refused = self._smtp.send_message(msg)
         except (OSError, smtplib.SMTPException) as exc:
-            raise MailError(f"{self.where}: {type(exc).__name__}: {_clean(str(exc), self.settings)}") from None
+            raise MailError(
+                f"{self.where}: {type(exc).__name__}: {_clean(str(exc), self.settings)}"
+            ) from None
         if refused:
             raise MailError(f"{self.where}: refused the recipient {msg['To']}")
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from netprov.errors import ConcurrencyError, NotFoundError
 from netprov.store.engine import StoreBase
 from netprov.store.models import EventRow, RequestRow
+
 if TYPE_CHECKING:
     from netprov.store.outbox import MailDraft
 from netprov.store.records import StoredEvent, canonical, event_from_row, event_hash, letter_hash, utc

@@ -213,7 +213,9 @@ class OutboxStore(StoreBase):
                 return recorded
             except IntegrityError:  # another event took the seq (PostgreSQL): read the head again
                 continue
-        raise ConcurrencyError(f"mail {mail_id}: the trail kept changing; it stays claimed until its lease ends")
+        raise ConcurrencyError(
+            f"mail {mail_id}: the trail kept changing; it stays claimed until its lease ends"
+        )
 
     def mail_failed(
         self, mail_id: int, token: str, error: str, retry_at: dt.datetime, give_up: bool = False
@@ -230,7 +232,9 @@ class OutboxStore(StoreBase):
             row.claim_token, row.claimed_until = None, None
 
 
-def add_mails(s: Session, request_id: str, event_seq: int, mails: Sequence[MailDraft], now: dt.datetime) -> None:
+def add_mails(
+    s: Session, request_id: str, event_seq: int, mails: Sequence[MailDraft], now: dt.datetime
+) -> None:
     """Queue ``mails`` in the caller's transaction (the step's own)."""
     for draft in mails:
         s.add(outbox_row(request_id, event_seq, draft, now))

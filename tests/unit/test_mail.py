@@ -58,7 +58,9 @@ def clock() -> Clock:
     return Clock()
 
 
-def service(settings: Settings, clock: Clock, papers: bool = False, send_at_once: bool = True) -> RequestService:
+def service(
+    settings: Settings, clock: Clock, papers: bool = False, send_at_once: bool = True
+) -> RequestService:
     users = load_directory(None)
     made = RegisterPapers(settings, users, clock) if papers else NoPapers()
     svc = RequestService(Store(settings.effective_database_url), users, settings, made, clock)
@@ -165,7 +167,9 @@ def test_a_rejection_mails_the_kasi_the_kadis_and_the_department_the_signed_repl
     assert audit_record(rec, None, None).ok
 
 
-def test_a_server_that_is_down_delays_mail_never_a_step(mail_settings: Settings, clock: Clock, port: int) -> None:
+def test_a_server_that_is_down_delays_mail_never_a_step(
+    mail_settings: Settings, clock: Clock, port: int
+) -> None:
     svc = service(mail_settings, clock)  # nothing listens on the port
     rid = svc.submit(distinct_letter()).id
     assert svc.dispose(rid, "kadis", "kabid").state.value == "disposed"  # the step lands
@@ -181,7 +185,10 @@ def test_a_server_that_is_down_delays_mail_never_a_step(mail_settings: Settings,
         clock.advance(minutes=2, seconds=1)
         sent = notify(svc).sent
         assert [m["to"] for m in sent] == ["kadis", "kabid"]
-        assert [str(m["To"]) for m in sink.wait_for(2)] == ["kadis@diskominfo.batam.test", "kabid@diskominfo.batam.test"]
+        assert [str(m["To"]) for m in sink.wait_for(2)] == [
+            "kadis@diskominfo.batam.test",
+            "kabid@diskominfo.batam.test",
+        ]
         assert notify(svc).sent == []
     rec = svc.get(rid)
     assert [e.action for e in rec.events] == ["submit", "dispose", "mail", "mail"]
@@ -271,7 +278,12 @@ def test_starttls_and_login_with_the_password_from_a_file(
     secret = tmp_path / "smtp-password"  # outside the repository
     secret.write_text("s3cret-Passw0rd\n")
     tls = mail_settings.model_copy(
-        update={"smtp_host": "localhost", "smtp_starttls": True, "smtp_ca_file": crt, "smtp_username": "netprov"}
+        update={
+            "smtp_host": "localhost",
+            "smtp_starttls": True,
+            "smtp_ca_file": crt,
+            "smtp_username": "netprov",
+        }
     )
     good = Settings.model_validate({**tls.model_dump(), "smtp_password": None, "smtp_password_file": secret})
     assert good.smtp_password is not None and good.smtp_password.get_secret_value() == "s3cret-Passw0rd"
