@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from netprov.domain.clock import working_time_between
 from netprov.errors import MailError, NetprovError
 from netprov.mail.compose import reminder_mails
+from netprov.sop.base import MAIL_ACTION
 from netprov.store.outbox import MailDraft, OutboxEntry
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def backoff(attempts: int, first: int = 60) -> dt.timedelta:
 
 def _trail_event(e: OutboxEntry, now: dt.datetime, message_id: str) -> dict[str, Any]:
     return {
-        "action": "mail",
+        "action": MAIL_ACTION,
         "actor": MAIL_ACTOR,
         "role": MAIL_ROLE,
         "at": now,

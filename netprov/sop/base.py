@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
 from netprov.domain.sop import TRANSITIONS, Action, State
 from netprov.domain.users import Directory, User, load_directory
-from netprov.errors import InputError, NotFoundError
+from netprov.errors import ConcurrencyError, InputError, NotFoundError
 from netprov.settings import Settings
 from netprov.sop.guards import guard
 from netprov.sop.intake import check_request_id
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from netprov.store.outbox import MailDraft
 
 _now = now_utc
+MAIL_ACTION = "mail"  # the trail event of a mail sent (netprov.mail.notify)
 log = logging.getLogger(__name__)
 
 
@@ -155,9 +157,33 @@ class ServiceBase:
         return step_mails(after, event.actor, self.users, self.settings.web_url)
 
     def _append(self, event: StoredEvent) -> StoredEvent:
-        """Append the event and queue its mail, in one transaction (then the best-effort send)."""
-        mails = self._mails_for(event)
-        stored = self.store.append_event(
+        """Append the event and queue its mail, in one transaction (then the best-effort send).
+
+        A ``mail`` event that ``notify`` recorded meanwhile changes nothing the step decided on
+        (no state, no assignment): the step then takes the next number instead of failing.
+        """
+        for _ in range(10):
+            mails = self._mails_for(event)
+            try:
+                stored = self._append_with(event, mails)
+                break
+            except ConcurrencyError:
+                current = self.store.events(event.request_id)
+                newer = current[event.seq - 1 :]
+                if len(current) < event.seq or any(e.action != MAIL_ACTION for e in newer):
+                    raise
+                event = dataclasses.replace(event, seq=len(current) + 1)
+        else:
+            raise ConcurrencyError(f"{event.request_id} kept changing meanwhile: look again and retry")
+        if mails and self.after_step is not None:
+            try:
+                self.after_step(event.request_id)
+            except Exception as exc:  # the step has landed: a mail problem must not undo or hide it
+                log.warning("mail for %s stays queued: %s", event.request_id, type(exc).__name__)
+        return stored
+
+    def _append_with(self, event: StoredEvent, mails: list[MailDraft]) -> StoredEvent:
+        return self.store.append_event(
             request_id=event.request_id,
             expected_seq=event.seq,
             step=event.step,
@@ -170,9 +196,3 @@ class ServiceBase:
             outputs=event.outputs,
             mails=mails,
         )
-        if mails and self.after_step is not None:
-            try:
-                self.after_step(event.request_id)
-            except Exception as exc:  # the step has landed: a mail problem must not undo or hide it
-                log.warning("mail for %s stays queued: %s", event.request_id, type(exc).__name__)
-        return stored

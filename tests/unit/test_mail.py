@@ -302,3 +302,25 @@ def test_starttls_and_login_with_the_password_from_a_file(
     stored = repr(svc.store.outbox()) + repr(svc.store.events(rid)) + caplog.text
     assert "s3cret" not in stored and "wrong-Passw0rd" not in stored
     assert "s3cret" not in repr(good) and "s3cret" not in good.model_dump_json()
+
+
+def test_a_mail_recorded_meanwhile_never_fails_a_step(
+    mail_settings: Settings, clock: Clock, sink: SmtpSink
+) -> None:
+    """``notify`` in another process appends a ``mail`` event between a step's read and its
+    write: the step takes the next number (a mail changes nothing the step decided on)."""
+    svc = service(mail_settings, clock, send_at_once=False)
+    rid = svc.submit(distinct_letter()).id
+    rec = svc.get(rid)
+    step = svc._event(rec, "dispose", svc.users.get("kadis"), "", {"disposed_to": "kabid"})
+    assert [m["to"] for m in notify(svc).sent] == ["kadis"]  # the mail event takes number 2
+    svc._append(step)
+    rec = svc.get(rid)
+    assert [(e.seq, e.action) for e in rec.events] == [(1, "submit"), (2, "mail"), (3, "dispose")]
+    assert rec.state.value == "disposed" and not verify_chain(rec.request, rec.events)
+    assert [m.dedup_key.split(":")[1] for m in svc.store.outbox(status="queued")] == ["3"]
+    svc.assign(rid, "kabid", "staff1")
+    stale = svc._event(svc.get(rid), "check", svc.users.get("staff1"), "", {})
+    svc.reassign(rid, "kabid", "staff2")  # a real change meanwhile still refuses the stale step
+    with pytest.raises(ConcurrencyError):
+        svc._append(stale)
