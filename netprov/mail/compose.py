@@ -150,7 +150,8 @@ def _rejection_report(record: RequestRecord, user: User, url: str, seq: int) -> 
     )  # fmt: skip
 
 
-def _to_opd(record: RequestRecord, url: str, seq: int) -> MailDraft | None:
+def _to_opd(record: RequestRecord, seq: int) -> MailDraft:
+    """To the letter's contact: closed after a rejection (the signed reply) or done (the BA)."""
     contact = record.letter.contact
     if record.state is State.CLOSED:
         kind, paper = "rejected", "surat-balasan"
@@ -182,8 +183,7 @@ def step_mails(record: RequestRecord, actor: str, users: Directory, web_url: str
     url = link(web_url, record.id)
     out: list[MailDraft] = []
     if record.state in TERMINAL:
-        opd = _to_opd(record, url, event.seq)
-        out += [opd] if opd is not None else []
+        out.append(_to_opd(record, event.seq))
     elif record.state not in _PASSING:
         out += [
             _turn(record, u, url, "turn", event.seq)

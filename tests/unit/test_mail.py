@@ -324,3 +324,30 @@ def test_a_mail_recorded_meanwhile_never_fails_a_step(
     svc.reassign(rid, "kabid", "staff2")  # a real change meanwhile still refuses the stale step
     with pytest.raises(ConcurrencyError):
         svc._append(stale)
+
+
+def test_a_paper_changed_since_it_was_recorded_is_not_sent(
+    mail_settings: Settings, clock: Clock, sink: SmtpSink, tmp_path: Path
+) -> None:
+    from netprov.store.outbox import MailDraft
+
+    settings = mail_settings.model_copy(update={"mail_max_attempts": 2, "mail_retry_seconds": 0})
+    svc = service(settings, clock, send_at_once=False)
+    rid = svc.submit(distinct_letter()).id
+    paper = tmp_path / "berita-acara-v1.pdf"
+    paper.write_bytes(b"%PDF-1.7 the recorded paper")
+    att = {
+        "filename": "ba.pdf",
+        "path": str(paper),
+        "name": "x/ba.pdf",
+        "sha256": hashlib.sha256(b"other").hexdigest(),
+    }
+    svc.store.queue_mail(
+        rid, 1, MailDraft("done", f"{rid}:1:done:opd", 11, "opd", OPD, "s", "b", [att]), clock.now
+    )
+    res = notify(svc)
+    assert [m["to"] for m in res.sent] == ["kadis"]  # the other mail still goes
+    assert "ba.pdf: the stored file changed since it was recorded" in res.failed[0]["error"]
+    assert notify(svc).failed[0]["gave_up"] is True
+    assert [m.status for m in svc.store.outbox()] == ["sent", "failed"]
+    assert notify(svc).failed == [] and len(sink.wait_for(1)) == 1
