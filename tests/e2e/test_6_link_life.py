@@ -28,6 +28,7 @@ from netprov.errors import InputError, PermissionDenied, WorkflowError
 from netprov.monitoring.factory import backends_from_settings
 from netprov.netbox.adapter import NetBoxIpam
 from netprov.pipeline.provision import Provisioner
+from netprov.pipeline.saga import StageFailed
 from netprov.settings import Settings
 from netprov.sop.service import RequestService
 from netprov_lab.demo.scenario import LETTERS
@@ -166,9 +167,22 @@ def test_bandwidth_change_then_two_decommissions_at_once(
     assert register_size(svc) == size
     d2 = walk_change(svc, ipam, prov, svc.submit(change("decommission", other, reason="Digabung")).id)
 
+    built = configs(e2e_settings, DEVICES)
     dry = prov.dry_run(d1)
     assert dry.changes_pending and {d.device for d in dry.diffs} >= {alloc.dist_device, alloc.cpe_device}
-    assert configs(e2e_settings, DEVICES) != baseline  # a dry run changes nothing
+    assert configs(e2e_settings, DEVICES) == built  # a dry run changes nothing
+
+    def fail_after_deregister(stage: str) -> None:
+        if stage == "monitor-deregister":
+            raise RuntimeError("injected: the NetBox release never comes")
+
+    t0 = time.monotonic()
+    with pytest.raises(StageFailed, match="everything was rolled back"):
+        Provisioner(e2e_settings, svc, ipam, fault=fail_after_deregister).run(d1, "staff1")
+    print(f"a decommission failing late, undone: {time.monotonic() - t0:.1f} s")
+    assert configs(e2e_settings, DEVICES) == built  # the lines went back on
+    assert all(b.find(link) is not None for b in backends_from_settings(e2e_settings))  # registered again
+    assert ipam.find_allocation(link) is not None and svc.get(d1).state is State.FORM_COMPLETE
 
     # --- two decommissions at once, two processes, sharing dist-batamkota1 ------------------
     t0 = time.monotonic()
