@@ -106,7 +106,33 @@ def audit_events(record: RequestRecord) -> list[Item]:
     return items
 
 
-_ANNOTATIONS = {"provision-failed", "provision-resumed", "monitor", "drift", "mail"}
+_ANNOTATIONS = {
+    "provision-failed",
+    "provision-resumed",
+    "monitor",
+    "drift",
+    "decommissioned",
+    "bandwidth-changed",
+    "mail",
+}
+
+
+def _live_link(record: RequestRecord) -> tuple[str, bool]:
+    """Whose NetBox objects and monitoring entries the audit looks at, and whether they must
+    exist: a new link's own (gone once decommissioned); a change's, those of the link it
+    changed (a decommission: gone; a bandwidth change: there)."""
+    from netprov.sop.changes import changed_link, decommissioned_by, kind_of
+
+    of = changed_link(record)
+    if of is not None:
+        return of, kind_of(record) != "decommission"
+    return record.id, decommissioned_by(record) is None
+
+
+def _gone(record: RequestRecord, what: str, found: list[str]) -> Item:
+    link, _ = _live_link(record)
+    detail = f"{link}: none left" if not found else f"{link} still has: " + ", ".join(found)[:300]
+    return Item(f"{what} released (decommissioned)", not found, detail)
 
 
 def audit_mail(record: RequestRecord) -> list[Item]:
@@ -212,7 +238,10 @@ def audit_netbox(record: RequestRecord, netbox: TaggedObjects | None) -> list[It
         return []
     if netbox is None:
         return [Item("NetBox objects", False, "NetBox is not configured: cannot prove the allocation")]
-    objs = netbox.tagged_objects(record.id)
+    link, present = _live_link(record)
+    objs = netbox.tagged_objects(link)
+    if not present:
+        return [_gone(record, "NetBox objects", [f"{o['kind']} {o['display']}" for o in objs])]
     if not objs:
         return [Item("NetBox objects tagged with the request", False, "none found")]
     unjournaled = [f"{o['kind']} {o['display']}" for o in objs if not o.get("journaled")]
@@ -242,7 +271,14 @@ def audit_monitoring(record: RequestRecord, monitors: Monitors | None) -> list[I
     if monitors is None:
         items.append(Item("monitoring registration live", False, "no monitoring backend configured"))
         return items
-    for probe in monitors.find_and_probe(record.id):
+    link, present = _live_link(record)
+    probes = monitors.find_and_probe(link)
+    if not present:
+        return [
+            *items,
+            _gone(record, "monitoring entries", [p["backend"] for p in probes if p["registered"]]),
+        ]
+    for probe in probes:
         items.append(
             Item(
                 f"{probe['backend']} registration and last probe",

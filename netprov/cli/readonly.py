@@ -16,7 +16,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netprov.errors import NetprovError, NotFoundError
 from netprov.store.readonly import read_register
@@ -150,3 +150,17 @@ def get_record(settings: ViewSettings, request_id: str, now: dt.datetime | None 
             events = snapshot.events.get(req.id, [])
             return build_record(req, events, settings.timezone, now or dt.datetime.now(dt.UTC))
     raise NotFoundError(f"no request {request_id!r} in the register")
+
+
+def changes_of(settings: ViewSettings, request_id: str) -> list[dict[str, Any]]:
+    """The requests whose letter changes ``request_id``'s link (id, kind, state), oldest first."""
+    from netprov.sop.record import build_record
+
+    snapshot = read_register(settings.effective_database_url)
+    now = dt.datetime.now(dt.UTC)
+    out = []
+    for req in snapshot.requests:
+        if req.letter.get("of") == request_id:
+            rec = build_record(req, snapshot.events.get(req.id, []), settings.timezone, now)
+            out.append({"id": req.id, "kind": str(req.letter.get("kind")), "state": rec.state.value})
+    return out

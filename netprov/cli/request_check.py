@@ -124,4 +124,16 @@ def netbox_feasibility(settings: Settings, record: RequestRecord) -> Feasibility
         )
     from netprov.app import App
 
-    return App(settings).ipam.check(record.id, record.letter)
+    app = App(settings)
+    kind = str(record.request.letter.get("kind") or "new-link")
+    if kind == "decommission":
+        from netprov.pipeline.change_check import decommission_check
+
+        prov = app.provisioner()
+        return decommission_check(settings, prov.svc, prov.ipam, prov.topology, record, prov.monitors)
+    if kind == "bandwidth-change":
+        from netprov.pipeline.change_check import bandwidth_check
+
+        prov = app.provisioner()
+        return bandwidth_check(prov.svc, prov.ipam, record)
+    return app.ipam.check(record.id, record.letter)

@@ -22,11 +22,12 @@ def submit(
     json_out: bool = JSON,
 ) -> None:
     """Step 1: register an incoming request letter; prints its id (a letter already registered,
-    same number and OPD, is refused)."""
-    from netprov.domain.letters import load_letter
+    same number and OPD, is refused). ``kind: decommission`` or ``bandwidth-change`` with
+    ``of: ID`` registers a change of that request's link."""
+    from netprov.domain.letters import load_request_letter
 
     when = _parse_time(received_at) if received_at is not None else None
-    letter = load_letter(letter_file)
+    letter = load_request_letter(letter_file)
     record = service(ctx).submit(letter, invocation(ctx).actor or invocation(ctx).settings.user, when)
     if json_out:
         print_json(record.detail_json())

@@ -98,9 +98,11 @@ def print_table(records: list[RequestRecord]) -> None:
 
 def show(ctx: typer.Context, request_id: str, json_out: bool = JSON) -> None:
     """A request's details and the timeline of every step (actor, role, time, note, SLA)."""
-    record = readonly.get_record(readonly.view_settings(invocation(ctx)), request_id)
+    view = readonly.view_settings(invocation(ctx))
+    record = readonly.get_record(view, request_id)
+    changes = readonly.changes_of(view, request_id)
     if json_out:
-        print_json(record.detail_json())
+        print_json(record.detail_json(changes))
         return
     letter = record.request.letter  # as stored (validated when submitted)
     sent, site = letter["letter"], letter["site"]
@@ -116,6 +118,11 @@ def show(ctx: typer.Context, request_id: str, json_out: bool = JSON) -> None:
     )
     console.print(f"site: {escape(str(site['name']))}, {escape(str(site['address']))}", highlight=False)
     console.print(f"state: [bold]{record.state.value}[/bold]", highlight=False)
+    if letter.get("of"):
+        why = f": {escape(str(letter['reason']))}" if letter.get("reason") else ""
+        console.print(f"{letter['kind']} of the link of {letter['of']}{why}", highlight=False)
+    for c in changes:
+        console.print(f"changed by {c['id']} ({c['kind']}, {c['state']})", highlight=False)
     if record.due_at:
         console.print(
             f"next: step {record.due_step} by {record.next_role}, due "

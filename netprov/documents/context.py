@@ -150,6 +150,9 @@ class ProvisioningEvidence(_Frozen):
     monitoring: list[MonitoringRegistration] = []
     manual: ManualEvidence | None = None
     unreadable: list[str] = []  # step-7 outputs that were malformed (shown, not fatal)
+    removed: dict[str, list[str]] = {}  # a decommission: the link's lines taken off, per device
+    released: list[str] = []  # a decommission: the NetBox objects released
+    bandwidth: dict[str, int] = {}  # a bandwidth change: from_mbps, to_mbps
 
 
 class DocumentContext(_Frozen):

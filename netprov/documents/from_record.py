@@ -106,7 +106,20 @@ def evidence_from_outputs(outputs: Mapping[str, Any]) -> ProvisioningEvidence:
         monitoring=_items(outputs.get("monitoring"), MonitoringRegistration, "monitoring", unreadable),
         manual=manual,
         unreadable=unreadable,
+        **_change(outputs, unreadable),
     )
+
+
+def _change(outputs: Mapping[str, Any], unreadable: list[str]) -> dict[str, Any]:
+    """What a change's step 7 removed or changed (a decommission, a bandwidth change)."""
+    try:
+        removed = {str(d): [str(x) for x in v] for d, v in dict(outputs.get("removed") or {}).items()}
+        released = [str(x) for x in outputs.get("released") or []]
+        bandwidth = {str(k): int(v) for k, v in dict(outputs.get("bandwidth") or {}).items()}
+    except (TypeError, ValueError):
+        unreadable.append("change")
+        return {}
+    return {"removed": removed, "released": released, "bandwidth": bandwidth}
 
 
 def _timeline(events: Sequence[Any], directory: Directory | None) -> list[TimelineEntry]:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -26,6 +26,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from netprov.domain.services import ServiceName
@@ -106,8 +107,20 @@ class Contact(_Strict):
     email: Email
 
 
+#: What a letter asks for: a new link (the default), or a change of a link already built.
+Kind = Literal["new-link", "decommission", "bandwidth-change"]
+CHANGE_KINDS: frozenset[str] = frozenset({"decommission", "bandwidth-change"})
+RequestId = Annotated[str, StringConstraints(max_length=40, pattern=r"^[A-Z]{2,8}-[0-9]{4}-[0-9]{4,6}$")]
+
+
 class Letter(_Strict):
-    """A request letter from a department (OPD)."""
+    """A request letter from a department (OPD).
+
+    ``kind`` is ``new-link`` (the default) or a change of the link of request ``of``: a
+    ``decommission`` (with a ``reason``) or a ``bandwidth-change`` (the new ``bandwidth_mbps``).
+    A change letter as registered carries the changed link's service, hosts, purpose and site
+    (:func:`netprov.sop.changes.resolve_change` fills them in from the original).
+    """
 
     letter: LetterRef
     opd: ShortText
@@ -117,6 +130,52 @@ class Letter(_Strict):
     purpose: Text
     site: SiteRef
     contact: Contact
+    kind: Kind = "new-link"
+    of: RequestId | None = None
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Letter:
+        check_kind_fields(self.kind, self.of, self.reason)
+        return self
+
+
+def check_kind_fields(kind: str, of: str | None, reason: str | None) -> None:
+    """``of`` only on a change, and required there; ``reason`` required on a decommission."""
+    if kind == "new-link":
+        if of is not None:
+            raise ValueError("of: only a change (kind decommission or bandwidth-change) names a link")
+        return
+    if of is None:
+        raise ValueError(f"of: a {kind} letter must name the request of the link it changes")
+    if kind == "decommission" and not reason:
+        raise ValueError("reason: a decommission letter must say why the link ends")
+
+
+class ChangeLetter(_Strict):
+    """A change letter as a department writes it: the link (``of``) and what changes.
+
+    ``bandwidth_mbps`` is the new rate (required for a bandwidth change, refused on a
+    decommission); the rest of the link (service, site, hosts) is the original's.
+    """
+
+    letter: LetterRef
+    opd: ShortText
+    contact: Contact
+    kind: Literal["decommission", "bandwidth-change"]
+    of: RequestId
+    reason: Text | None = None
+    bandwidth_mbps: StrictInt | None = Field(default=None, gt=0, le=10_000)
+    purpose: Text | None = None
+
+    @model_validator(mode="after")
+    def _fields(self) -> ChangeLetter:
+        check_kind_fields(self.kind, self.of, self.reason)
+        if self.kind == "bandwidth-change" and self.bandwidth_mbps is None:
+            raise ValueError("bandwidth_mbps: a bandwidth-change letter must give the new rate")
+        if self.kind == "decommission" and self.bandwidth_mbps is not None:
+            raise ValueError("bandwidth_mbps: a decommission letter changes no rate")
+        return self
 
 
 class Pic(_Strict):
@@ -182,7 +241,9 @@ def _problems(exc: ValidationError) -> list[str]:
             msg = "is not a known field"
         elif msg.startswith("Value error, "):
             msg = msg.removeprefix("Value error, ")
-        line = f"{_where(err['loc'])}: {msg}"
+        where = _where(err["loc"])
+        named = not err["loc"] and re.match(r"^[a-z_]+: ", msg)  # a model check names its field
+        line = msg if named else f"{where}: {msg}"
         out.append(line if len(line) <= 300 else line[:300] + "…")
     return bounded(out)
 
@@ -225,6 +286,24 @@ def parse_letter(data: Any, source: str = "letter", services: Collection[str] | 
         return Letter.model_validate(data, context=context)
     except ValidationError as exc:
         raise InputError(_problems(exc), source=source) from exc
+
+
+def parse_request_letter(
+    data: Any, source: str = "letter", services: Collection[str] | None = None
+) -> Letter | ChangeLetter:
+    """A letter of any kind: a :class:`ChangeLetter` when ``kind`` names a change."""
+    if isinstance(data, dict) and data.get("kind") in CHANGE_KINDS:
+        try:
+            return ChangeLetter.model_validate(data, context={"input": True})
+        except ValidationError as exc:
+            raise InputError(_problems(exc), source=source) from exc
+    return parse_letter(data, source, services)
+
+
+def load_request_letter(path: Path, services: Collection[str] | None = None) -> Letter | ChangeLetter:
+    """Read and validate a letter file of any kind (see :func:`parse_request_letter`)."""
+    source = source_name("letter", path)
+    return parse_request_letter(_load_yaml(path, "letter"), source=source, services=services)
 
 
 def parse_form(data: Any, source: str = "form") -> CompletenessForm:

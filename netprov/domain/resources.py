@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,7 +42,20 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-CheckName = Literal["opd", "site", "specification", "purpose", "prefix", "port", "vlan", "bandwidth"]
+CheckName = Literal[
+    "opd",
+    "site",
+    "specification",
+    "purpose",
+    "prefix",
+    "port",
+    "vlan",
+    "bandwidth",
+    "link",
+    "devices",
+    "netbox",
+    "monitoring",
+]
 
 
 class Finding(_Frozen):
@@ -88,6 +101,8 @@ class Feasibility(_Frozen):
     candidate: Candidate = Candidate()
     uplink: UplinkHeadroom | None = None
     source: Literal["netbox", "manual"] = "netbox"
+    #: A decommission's step 4: what it will remove (device lines per device, NetBox, monitoring).
+    removes: dict[str, Any] = {}
     checked_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property

@@ -107,6 +107,25 @@ class NetBoxAllocator(NetBoxLifecycle):
             self._undo(undo)
             raise
 
+    def change_bandwidth(self, request_id: str, letter: Letter, old_mbps: int, note: str) -> None:
+        """Set the link's committed bandwidth to ``letter.bandwidth_mbps``; an increase first
+        checks the uplink's headroom under the same NetBox lock as :meth:`allocate` (two
+        increases, or an increase and a new link, never both take the last Mbps).
+
+        Raises:
+            NotFeasibleError: the uplink has less headroom than the increase.
+        """
+        delta = letter.bandwidth_mbps - old_mbps
+        lock = f"allocate-{self._rule(letter.service).uplink_service}"
+        with netbox_lock(self._lock_tags, lock, holder_name(request_id)):
+            up = self.headroom(letter) if delta > 0 else None
+            if up is not None and up.headroom_mbps < delta:
+                raise NotFeasibleError(
+                    f"{request_id}: uplink {up.device} {up.interface} has {up.headroom_mbps} Mbps left, "
+                    f"the increase needs {delta} Mbps"
+                )
+            self.set_bandwidth(request_id, letter.bandwidth_mbps, note)
+
     def _allocate(
         self,
         request_id: str,

@@ -21,7 +21,7 @@ from netprov.domain.planning import (
     lan_gateway,
     transfer_addresses,
 )
-from netprov.domain.resources import Allocation, Feasibility
+from netprov.domain.resources import Allocation, Feasibility, UplinkHeadroom
 from netprov.errors import NotFeasibleError
 from netprov.netbox import naming as nm
 from netprov.netbox.reads import NetBoxReads
@@ -93,6 +93,22 @@ class NetBoxSurvey(NetBoxReads):
             uplink_scope=self._rule(letter.service).uplink_scope,
         )
         return survey, {"pools": pools, "transfer_pools": tpools, "vlan_group": vg[0] if vg else None}
+
+    def headroom(self, letter: Letter) -> UplinkHeadroom | None:
+        """The uplink ``letter``'s link counts against, its capacity and committed bandwidth
+        (the letter's own link included); None when NetBox records no such uplink."""
+        site = self._site(letter.site.name)
+        link = self._link(site) if site is not None else None
+        uplinks = self._uplinks(letter.service, link)
+        if not uplinks:
+            return None
+        return UplinkHeadroom(
+            device=uplinks[0].device,
+            interface=uplinks[0].interface,
+            capacity_mbps=sum(u.capacity_mbps for u in uplinks),
+            committed_mbps=self._committed(letter.service, site),
+            requested_mbps=letter.bandwidth_mbps,
+        )
 
     def check(self, request_id: str, letter: Letter) -> Feasibility:
         """Step 4: tenant, site, free prefix, port, VLAN and bandwidth. Writes nothing."""

@@ -98,6 +98,20 @@ class NetBoxLifecycle(NetBoxSurvey):
             self._api.ipam.vlans.update([{"id": i, "status": "active"} for i in ids["vlan"]])
         self._journal_ids(ids, f"{a.request_id} · langkah {step}: aktif · {note}")
 
+    def set_bandwidth(self, request_id: str, mbps: int, note: str) -> None:
+        """The request's committed bandwidth (its prefixes' bandwidth field) set to ``mbps``,
+        with a journal entry on every object of the request (a bandwidth change, step 7)."""
+        objs = self._request_objects(request_id)
+        rows = [p for p in objs["prefix"] if (p.get("custom_fields") or {}).get(nm.CF_BANDWIDTH) is not None]
+        if not rows:
+            raise NetBoxError(f"NetBox holds no prefix with a committed bandwidth for {request_id}")
+        with netbox_errors(f"setting the bandwidth of {request_id}"):
+            self._api.ipam.prefixes.update(
+                [{"id": int(p["id"]), "custom_fields": {nm.CF_BANDWIDTH: int(mbps)}} for p in rows]
+            )
+        ids = {k: [int(o["id"]) for o in v] for k, v in objs.items()}
+        self._journal_ids(ids, f"{request_id} · langkah 7: {note}")
+
     def journal(self, request_id: str, step: int, message: str) -> None:
         """A journal entry naming the request and the step on every object of the request."""
         objs = self._request_objects(request_id)

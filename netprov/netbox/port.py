@@ -6,7 +6,7 @@ import ipaddress
 from typing import Protocol
 
 from netprov.domain.letters import Letter
-from netprov.domain.resources import Allocation, Feasibility
+from netprov.domain.resources import Allocation, Feasibility, UplinkHeadroom
 
 
 class Ipam(Protocol):
@@ -42,6 +42,18 @@ class Ipam(Protocol):
 
     def activate(self, allocation: Allocation, step: int, note: str) -> None:
         """Mark the allocation active, assign addresses to interfaces, journal it."""
+        ...
+
+    def headroom(self, letter: Letter) -> UplinkHeadroom | None:
+        """The uplink the letter's link counts against: capacity and committed bandwidth."""
+        ...
+
+    def change_bandwidth(self, request_id: str, letter: Letter, old_mbps: int, note: str) -> None:
+        """Step 7 of a bandwidth change: headroom checked under the allocation lock, then set."""
+        ...
+
+    def set_bandwidth(self, request_id: str, mbps: int, note: str) -> None:
+        """Set the request's committed bandwidth (a bandwidth change), journaled."""
         ...
 
     def journal(self, request_id: str, step: int, message: str) -> None:

@@ -257,9 +257,12 @@ def provisioned_ids(service: RequestService) -> list[str]:
     """Every request whose link the pipeline provisioned and whose run is still on the devices
     (from the register alone)."""
     from netprov.pipeline.provision import PROVISIONED_STATES
+    from netprov.sop.changes import decommissioned_by, kind_of
 
     out = []
     for rec in service.find():
+        if kind_of(rec) != "new-link" or decommissioned_by(rec):
+            continue  # a change has no link of its own; a decommissioned link is on no device
         live = rec.state in PROVISIONED_STATES and _by_pipeline(rec)
         if live and live_run(service.runs.entries(rec.id)) is not None:
             out.append(rec.id)
@@ -284,8 +287,15 @@ def provisioned_link(service: RequestService, request_id: str) -> tuple[RequestR
         WorkflowError: not provisioned by the pipeline, or its run was rolled back since.
     """
     from netprov.pipeline.provision import PROVISIONED_STATES
+    from netprov.sop.changes import decommissioned_by, kind_of
 
     record = service.get(request_id)
+    if kind_of(record) != "new-link":
+        raise WorkflowError(
+            f"{request_id} is a {kind_of(record)}: it changes {record.request.letter.get('of')}"
+        )
+    if by := decommissioned_by(record):
+        raise WorkflowError(f"{request_id}'s link was decommissioned by {by}: it is on no device")
     if record.state not in PROVISIONED_STATES or not _by_pipeline(record):
         raise WorkflowError(_not_provisioned(record))
     live = live_run(service.runs.entries(request_id))

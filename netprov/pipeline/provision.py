@@ -36,7 +36,7 @@ from netprov.domain.sop import Action, State
 from netprov.domain.topology import Topology, load_topology
 from netprov.errors import NetprovError, WorkflowError
 from netprov.netbox.port import Ipam
-from netprov.pipeline import link_stages
+from netprov.pipeline import change_run, link_stages
 from netprov.pipeline.device_locks import (
     DeviceLocks,
     HeldLocks,
@@ -223,18 +223,24 @@ class Provisioner:
         """The saga's stages, in order (a subclass may wrap one, as the e2e fault tests do)."""
         return LINK_STAGES
 
-    def saga(self, actor: str) -> Saga[LinkRun]:
-        """The engine over the register's journal, reporting to this request's trail as ``actor``."""
+    def saga(self, actor: str, stages: Sequence[Stage[LinkRun]] | None = None) -> Saga[LinkRun]:
+        """The engine over the register's journal, reporting to this request's trail as ``actor``
+        (``stages``: a change kind's, default :meth:`stages`)."""
         return Saga(
             self.svc.runs,
-            self.stages(),
+            stages if stages is not None else self.stages(),
             progress=self.progress,
             listener=_Trail(self.svc, actor),
             completed=lambda rid: self.svc.get(rid).state in _DONE_STATES,
             after_do=self.fault,
         )
 
-    def _deps(self) -> LinkDeps:
+    @property
+    def nornir_factory(self) -> Callable[[bool], Nornir]:
+        return self._nornir_factory
+
+    def deps(self) -> LinkDeps:
+        """What the stages work with (this provisioner's register, IPAM, monitors, locks)."""
         return LinkDeps(
             settings=self.settings,
             service=self.svc,
@@ -252,7 +258,7 @@ class Provisioner:
     def _context(self, request_id: str, run_id: str, actor: str) -> Iterator[LinkRun]:
         record = self.svc.get(request_id)
         run = LinkRun(
-            deps=self._deps(),
+            deps=self.deps(),
             record=record,
             run_id=run_id,
             actor=actor,
@@ -268,15 +274,17 @@ class Provisioner:
     def dry_run(self, request_id: str) -> DryRunResult:
         """Allocations it would make and the diff per device; changes nothing anywhere."""
         record = self.svc.get(request_id)
+        if _is_change(record):
+            return change_run.dry_run_change(self, request_id)
         if record.state is not State.FORM_COMPLETE and record.state not in _DONE_STATES:
-            raise WorkflowError(_not_ready(record))
+            raise WorkflowError(not_ready(record))
         playbook = load_playbook(self.settings, record.letter.service)
         existing = self.ipam.find_allocation(request_id)
         allocation = existing or self.ipam.plan(request_id, record.letter)
         self.progress(
             "allocate", "", f"{'reserved' if existing else 'would reserve'} {allocation.lan_prefix}"
         )
-        configs = render_configs(self._deps(), record, allocation, playbook)
+        configs = render_configs(self.deps(), record, allocation, playbook)
         self.progress("render", "", f"{len(configs)} configs")
         validate_configs(configs)
         self.progress("validate", "", "ok")
@@ -291,10 +299,12 @@ class Provisioner:
     def run(self, request_id: str, actor: str, resume: bool = False) -> RunResult:
         """Provision the request (``resume``: first roll back a run that was killed midway)."""
         record = self.svc.get(request_id)
+        if _is_change(record):  # a decommission or bandwidth change: its kind's playbook
+            return change_run.run_change(self, request_id, actor, resume)
         if record.state in _DONE_STATES:
             return RunResult(request_id, "", "already-provisioned")
         if record.state is not State.FORM_COMPLETE:
-            raise WorkflowError(_not_ready(record))
+            raise WorkflowError(not_ready(record))
         self.svc.ensure_may(Action.PROVISION, request_id, actor)  # role and assigned staff, before any change
         runs: list[LinkRun] = []
 
@@ -356,6 +366,8 @@ class Provisioner:
         self, request_id: str, run_id: str, actor: str, finished_ok: bool = False
     ) -> list[str]:
         """Undo what an interrupted run began, from its journal; the register says so."""
+        if _is_change(self.svc.get(request_id)):
+            return change_run.rollback_change(self, request_id, run_id, actor, finished_ok)
         with self._context(request_id, run_id, actor) as run:
             return self.saga(actor).rollback(request_id, run_id, run, finished_ok=finished_ok)
 
@@ -375,7 +387,11 @@ PROVISIONED_STATES = frozenset(_DONE_STATES)
 """The states of a request past step 7 (its link is built)."""
 
 
-def _not_ready(record: RequestRecord) -> str:
+def _is_change(record: RequestRecord) -> bool:
+    return str(record.request.letter.get("kind") or "new-link") != "new-link"
+
+
+def not_ready(record: RequestRecord) -> str:
     return (
         f"{record.id} is {record.state.value}: provisioning (step 7) needs an accepted request whose "
         "completeness form is complete (state form_complete)"

@@ -113,6 +113,39 @@ def without_own_change(snapshot: str, after: str, current: str, comments: Sequen
     before, mine = _content(parse(snapshot, comments)), _content(parse(after, comments))
     added = set(mine) - set(before)
     removed = [before[p] for p in before if p not in mine]
+    return without_lines(current, added, removed, comments)
+
+
+def without_link(
+    before: str, after: str, intended: str, current: str, comments: Sequence[str] = ("!",)
+) -> tuple[str, list[tuple[str, ...]]]:
+    """``current`` without a link's own lines (a decommission), and the paths taken off.
+
+    The link's lines are those its push added (``before`` → ``after``) and those its intended
+    config has now (a later bandwidth change's rate) that were not there ``before``; lines its
+    push removed go back. An opener that still holds another link's lines stays.
+
+    >>> before = "interface eth2\\nexit\\nrouter ospf\\n network B area 0\\nexit\\n"
+    >>> after = before.replace("eth2\\n", "eth2\\n ip address A\\n bandwidth 50\\n").replace(
+    ...     " network B area 0\\n", " network B area 0\\n network A area 0\\n")
+    >>> now = after.replace("bandwidth 50", "bandwidth 100")
+    >>> intended = "interface eth2\\n ip address A\\n bandwidth 100\\nrouter ospf\\n network A area 0\\n"
+    >>> text, gone = without_link(before, after, intended, now)
+    >>> text == before, len(gone)
+    (True, 3)
+    """
+    had = set(_content(parse(before, comments)))
+    mine = _content(parse(after, comments))
+    added = (set(mine) | set(_content(parse(intended, comments)))) - had
+    removed = [ln for p, ln in _content(parse(before, comments)).items() if p not in mine]
+    present = set(_content(parse(current, comments)))
+    return without_lines(current, added, removed, comments), sorted(added & present)
+
+
+def without_lines(
+    current: str, added: set[tuple[str, ...]], removed: list[Line], comments: Sequence[str] = ("!",)
+) -> str:
+    """``current`` minus the lines at the paths ``added``, plus the ``removed`` lines put back."""
     lines = parse(current, comments)
     keep = _drop(lines, added)
     result = [ln for ln, k in zip(lines, keep, strict=True) if k]

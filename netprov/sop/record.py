@@ -179,9 +179,12 @@ class RequestRecord:
             "overdue": self.overdue,
             "overdue_working_days": self.overdue_days,
             "received_at": self.request.received_at.isoformat(),
+            "kind": str(self.request.letter.get("kind") or "new-link"),
+            "of": self.request.letter.get("of"),
         }
 
-    def detail_json(self) -> dict[str, Any]:
+    def detail_json(self, changes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Everything about the request; ``changes``: the requests that change its link."""
         alloc = self.allocation
         feas = self.feasibility
         form = self.form
@@ -195,6 +198,7 @@ class RequestRecord:
             "allocation": alloc.model_dump(mode="json") if alloc else None,
             "documents": self.documents,
             "timeline": [t.to_json() for t in self.timeline],
+            "changes": changes or [],
         }
 
 

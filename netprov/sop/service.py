@@ -12,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from netprov.domain.assignment import REASSIGN, reassign_refusal
-from netprov.domain.letters import CompletenessForm, Letter
+from netprov.domain.letters import ChangeLetter, CompletenessForm, Letter
 from netprov.domain.resources import Feasibility
 from netprov.domain.sop import Action, Role, State, close_target
 from netprov.domain.text import check_option
@@ -82,13 +83,31 @@ class RequestService(ServiceBase):
 
     # --- the steps -------------------------------------------------------------------------
     def submit(
-        self, letter: Letter, actor: str | None = None, received_at: dt.datetime | None = None, note: str = ""
+        self,
+        letter: Letter | ChangeLetter,
+        actor: str | None = None,
+        received_at: dt.datetime | None = None,
+        note: str = "",
     ) -> RequestRecord:
         """Step 1: register an incoming letter; returns the new request.
 
         Refused: a letter already registered (same number and department, naming its request),
-        a received-at that cannot be, or one before the letter's own date.
+        a received-at that cannot be, or one before the letter's own date; a change letter
+        whose ``of`` cannot be changed (:mod:`netprov.sop.changes`).
         """
+        if isinstance(letter, ChangeLetter):
+            from netprov.sop.changes import resolve_change, take_change_lock
+
+            token = take_change_lock(self, letter.of, f"submit pid {os.getpid()}")
+            try:
+                return self._submit(resolve_change(self, letter), actor, received_at, note)
+            finally:
+                self.runs.release_lock(f"change:{letter.of}", token)
+        return self._submit(letter, actor, received_at, note)
+
+    def _submit(
+        self, letter: Letter, actor: str | None, received_at: dt.datetime | None, note: str
+    ) -> RequestRecord:
         if actor:
             user = self._actor(actor)
         else:

@@ -90,7 +90,7 @@ def test_device_failure_becomes_one_sentence(tmp_path: Path) -> None:
 def test_not_ready_message_names_the_state(tmp_path: Path, settings: Settings) -> None:
     svc = _svc(tmp_path, settings)
     rec = svc.submit(distinct_letter())
-    assert "received" in pp._not_ready(rec) and "form_complete" in pp._not_ready(rec)
+    assert "received" in pp.not_ready(rec) and "form_complete" in pp.not_ready(rec)
 
 
 def test_audit_events_and_documents(tmp_path: Path, settings: Settings) -> None:
