@@ -82,13 +82,24 @@ class RequestService(ServiceBase):
 
     # --- the steps -------------------------------------------------------------------------
     def submit(
-        self, letter: Letter, actor: str | None = None, received_at: dt.datetime | None = None, note: str = ""
+        self,
+        letter: Letter,
+        actor: str | None = None,
+        received_at: dt.datetime | None = None,
+        note: str = "",
+        scan: Path | None = None,
     ) -> RequestRecord:
         """Step 1: register an incoming letter; returns the new request.
 
         Refused: a letter already registered (same number and department, naming its request),
-        a received-at that cannot be, or one before the letter's own date.
+        a received-at that cannot be, or one before the letter's own date, a ``scan`` that is
+        not a PDF/PNG/JPEG within the limits. The scan is stored with the request's evidence,
+        its sha256 in the step-1 event.
         """
+        if scan is not None:
+            from netprov.scan.pages import check_scan
+
+            check_scan(scan)
         if actor:
             user = self._actor(actor)
         else:
@@ -112,13 +123,22 @@ class RequestService(ServiceBase):
             letter_number=letter.letter.number,
         )
         letter_sha = hashlib.sha256(req.letter_json.encode("utf-8")).hexdigest()
-        outputs = {
+        outputs: dict[str, Any] = {
             "letter_number": letter.letter.number,
             "letter_sha256": letter_sha,
             "received_at": received.isoformat(),
         }
         record = self.get(req.id)
-        self._append(self._event(record, Action.SUBMIT, user, note or letter.letter.subject, outputs))
+        stored = None
+        if scan is not None:
+            stored = store_evidence(self.settings.evidence_dir, req.id, scan, "--scan")
+            outputs["scan"] = stored
+        try:
+            self._append(self._event(record, Action.SUBMIT, user, note or letter.letter.subject, outputs))
+        except Exception:
+            if stored is not None:
+                discard_evidence(stored)
+            raise
         return self.get(req.id)
 
     def dispose(self, request_id: str, actor: str, to: str, note: str = "") -> RequestRecord:
