@@ -29,10 +29,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from netprov.scan.fields import FIELDS, Known  # noqa: E402
-from netprov.scan.ocr import TesseractOcr  # noqa: E402
-from netprov.scan.reader import read_letter  # noqa: E402
-from tests.scan_corpus import make  # noqa: E402
+from netprov.scan.fields import FIELDS, Known
+from netprov.scan.ocr import TesseractOcr
+from netprov.scan.reader import read_letter
+from tests.scan_corpus import make
 
 KINDS = ("pdf", "clean", "scan", "phone")
 GOALS = {"clean": 0.95, "phone": 0.85}

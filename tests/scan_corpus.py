@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (letter text and the table of departments read best unbroken)
 """A corpus of request letters the project makes itself, for ``request scan`` tests and the bench.
 
 ``letter_spec(seed)`` draws a letter (department, site, numbers, date style, bandwidth in
@@ -20,15 +21,30 @@ from typing import Any
 from num2words import num2words  # type: ignore[import-untyped]
 from PIL import Image, ImageChops, ImageFilter
 
-BULAN = "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split()
-ROMAN = "I II III IV V VI VII VIII IX X XI XII".split()
+BULAN = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 # (tenant name as in NetBox, letterhead lines, unit code, site, address)
 OPDS = [
-    ("Dinas Pendidikan", ["DINAS PENDIDIKAN"], "DISDIK", "UPT Pendidikan Batam Kota", "Jl. Engku Putri No. 1"),
+    ("Dinas Pendidikan", ["DINAS PENDIDIKAN"], "DISDIK", "UPT Pendidikan Batam Kota",
+     "Jl. Engku Putri No. 1"),
     ("Dinas Kesehatan", ["DINAS KESEHATAN"], "DINKES", "Puskesmas Sekupang", "Jl. Raja Isa No. 12"),
     ("Bappeda", ["BADAN PERENCANAAN PEMBANGUNAN DAERAH", "(BAPPEDA)"], "BAPPEDA", "Kantor Bappeda",
      "Jl. Engku Putri No. 3"),
-    ("Dinas Perhubungan", ["DINAS PERHUBUNGAN"], "DISHUB", "Kantor Dinas Perhubungan", "Jl. Yos Sudarso No. 8"),
+    ("Dinas Perhubungan", ["DINAS PERHUBUNGAN"], "DISHUB", "Kantor Dinas Perhubungan",
+     "Jl. Yos Sudarso No. 8"),
     ("Kecamatan Batam Kota", ["KECAMATAN BATAM KOTA"], "KECBK", "Kantor Camat Batam Kota",
      "Jl. Raja H. Fisabilillah No. 5"),
 ]  # fmt: skip
@@ -153,7 +169,8 @@ def letter_html(s: Spec) -> str:
             f"<p>Untuk koordinasi teknis dapat menghubungi {e(s.contact)}, telepon {s.phone}, "
             f"email {s.email}.</p>"
         )
-    sign = f"<p class='sign'>Kepala {e(s.opd)}<br>Kota Batam<br><br><br>Drs. Ahmad Yani<br>NIP. 19700101 199503 1 001</p>"
+    sign = f"<p class='sign'>Kepala {e(s.opd)}<br>Kota Batam<br><br><br>Drs. Ahmad Yani<br>"
+    sign += "NIP. 19700101 199503 1 001</p>"
     css = _CSS.format(font=s.font, size=11 + s.seed % 2)
     return (
         f"<html><head><style>{css}</style></head><body><div class='kop'>{kop}</div>{date_line}"

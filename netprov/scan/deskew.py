@@ -15,7 +15,7 @@ _WIDTH = 600
 
 def _score(small: Image.Image, angle: float) -> float:
     rotated = small.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
-    rows = list(rotated.resize((1, rotated.height), Image.Resampling.BOX).getdata())
+    rows = list(rotated.resize((1, rotated.height), Image.Resampling.BOX).tobytes())
     mean = sum(rows) / len(rows)
     return float(sum((r - mean) ** 2 for r in rows))
 

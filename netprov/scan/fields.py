@@ -87,7 +87,7 @@ def letter_date(t: Text) -> Field:
 
 
 def number(t: Text, month: int | None) -> Field:
-    m = _first(t, [r"\b(?:N[o0]m[o0]r|Nornor|N[o0]\.)\s*[:;.]?\s*([0-9OIl][\w./\-|]{4,})"])
+    m = _first(t, [r"\b(?:N[o0]m[o0]r|Nornor|N[o0]\.)\s*[:;.]?\s*([0-9OIl][\w./\-|!]{4,})"])
     if not m:
         return Field("letter.number")
     value, factor = idtext.fix_number(m.group(1), month)
@@ -208,8 +208,8 @@ def contact(t: Text) -> tuple[Field, int]:
 
 
 _PHONE = re.compile(
-    r"(?i)\b(?:telepon|telp|tel|HP|WA|ponsel)\b\.?[^\d+“\"]{0,12}"
-    r"([+“\"]?[\dOoIlGb|]{1,4}[\d \n\-().OoIl]{6,20}\d)"
+    r"(?i)\b(?:telepon|telp|tel|HP|WA|ponsel)\b\.?[^\d+“\"]{0,12}?(?:[:;|!1][ \t]+)?"
+    r"((?-i:[+“\"t])?[\dOoIlGb|]{1,4}[\d \n\-().OoIl]{6,20}\d)"
 )
 
 
@@ -217,7 +217,9 @@ def phone(t: Text, start: int) -> Field:
     m = _PHONE.search(t.text, start)
     if not m:
         return Field("contact.phone")
-    raw = idtext.fix_digits(m.group(1).lstrip('“"')).replace("(", "").replace(")", "")
+    raw = m.group(1)
+    raw = "+" + raw[1:] if raw[0] in '“"t' else raw
+    raw = idtext.fix_digits(raw).replace("(", "").replace(")", "")
     raw = re.sub(r"^[1lI|:;]\s+(?=[+0-9])", "", re.sub(r"\s+", " ", raw).strip())
     digits = re.sub(r"\D", "", raw)
     factor = 1.0

@@ -126,31 +126,43 @@ def fix_digits(part: str) -> str:
     return part.translate(_DIGIT_FIX)
 
 
+_TAIL = re.compile(r"^(?P<head>.*?[A-Z]{2,})[/!|](?P<roman>[IVXl1|!]{1,4})[/!|V]?(?P<year>(?:19|20)\d{2})$")
+_AS_I = str.maketrans("l1|!", "IIII")
+
+
 def fix_number(raw: str, month: int | None) -> tuple[str, float]:
     """A letter number rebuilt from its ``/`` parts, and how much of it needed repair (1.0: none).
 
     Digit parts lose OCR's letter-for-digit slips; the roman month part (before the year)
-    must be the letter's month when only one edit away (``X1`` -> ``XI``).
+    must be the letter's month when only one edit away (``X1`` -> ``XI``); slashes read as
+    ``!`` or ``V`` around it are put back.
 
     >>> fix_number("005/123/DISDIK/X1/2026", 11)
     ('005/123/DISDIK/XI/2026', 0.8)
+    >>> fix_number("033/130/DINKES!!I1/2026", 3)
+    ('033/130/DINKES/III/2026', 0.8)
     >>> fix_number("027/45/BAPPEDA/2026", None)
     ('027/45/BAPPEDA/2026', 1.0)
     """
-    parts = [p for p in raw.strip(".,;:").split("/")]
+    raw = raw.strip(".,;:")
     factor = 1.0
+    m = _TAIL.match(raw)
+    if m:
+        roman = m.group("roman").translate(_AS_I)
+        want = roman_month(month) if month is not None else None
+        if want is not None and roman != want and edit_distance(roman, want) <= 1:
+            roman = want
+        rebuilt = f"{m.group('head')}/{roman}/{m.group('year')}"
+        if rebuilt != raw:
+            factor = 0.8
+        if roman not in ROMAN:
+            factor = 0.5
+        raw = rebuilt
+    parts = raw.split("/")
     for i, p in enumerate(parts):
-        digits = sum(c.isdigit() for c in p)
-        if digits and digits >= len(p) - 1 and not p.isdigit() and "." not in p:
-            parts[i], factor = fix_digits(p), 0.8
-    if len(parts) >= 3 and re.fullmatch(r"(?:19|20)\d{2}", parts[-1]):
-        r = parts[-2].replace("1", "I").replace("l", "I").replace("|", "I")
-        if re.fullmatch(r"[IVX]{1,4}", r):
-            if r != parts[-2]:
-                factor = 0.8
-            if month is not None and r != roman_month(month) and edit_distance(r, roman_month(month)) <= 1:
-                r, factor = roman_month(month), 0.8
-            parts[-2] = r
+        fixed = fix_digits(p)
+        if fixed != p and fixed.isdigit() and any(c.isdigit() for c in p):
+            parts[i], factor = fixed, min(factor, 0.8)
     if len(parts) < 3:
         factor = min(factor, 0.5)
     return "/".join(parts), factor
