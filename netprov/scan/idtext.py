@@ -141,6 +141,8 @@ def fix_number(raw: str, month: int | None) -> tuple[str, float]:
     ('005/123/DISDIK/XI/2026', 0.8)
     >>> fix_number("033/130/DINKES!!I1/2026", 3)
     ('033/130/DINKES/III/2026', 0.8)
+    >>> fix_number("049/139/DISHUBIV/2026", 5)
+    ('049/139/DISHUB/V/2026', 0.7)
     >>> fix_number("027/45/BAPPEDA/2026", None)
     ('027/45/BAPPEDA/2026', 1.0)
     """
@@ -158,6 +160,11 @@ def fix_number(raw: str, month: int | None) -> tuple[str, float]:
         if roman not in ROMAN:
             factor = 0.5
         raw = rebuilt
+    elif month is not None:  # the slash before the month lost or read as I: DISHUBIV/2026
+        want = roman_month(month)
+        g = re.match(rf"^(.*?[A-Z]{{2,}}?)[/!|Il]?{want}[/!|]?((?:19|20)\d{{2}})$", raw)
+        if g:
+            raw, factor = f"{g.group(1)}/{want}/{g.group(2)}", 0.7
     parts = raw.split("/")
     for i, p in enumerate(parts):
         fixed = fix_digits(p)

@@ -101,11 +101,12 @@ def check_scan(path: Path) -> ScanFile:
 def _open_image(path: Path) -> object:
     from PIL import Image
 
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(path)
+            if img.width * img.height > MAX_PIXELS:
+                raise Image.DecompressionBombError("too many pixels")
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _bad(path, f"is too large an image (over {MAX_PIXELS} pixels)") from None
