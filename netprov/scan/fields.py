@@ -209,7 +209,7 @@ def contact(t: Text) -> tuple[Field, int]:
 
 _PHONE = re.compile(
     r"(?i)\b(?:telepon|telp|tel|HP|WA|ponsel)\b\.?[^\d+“\"]{0,12}?(?:[:;|!1][ \t]+)?"
-    r"((?-i:[+“\"t])?[\dOoIlGb|]{1,4}[\d \n\-().OoIl]{6,20}\d)"
+    r"((?-i:[+“\"t#*])?[\dOoIlGb|]{1,4}[\d \n\-().OoIl]{6,20}\d)"
 )
 
 
@@ -218,7 +218,7 @@ def phone(t: Text, start: int) -> Field:
     if not m:
         return Field("contact.phone")
     raw = m.group(1)
-    raw = "+" + raw[1:] if raw[0] in '“"t' else raw
+    raw = "+" + raw[1:] if raw[0] in '“"t#*' else raw
     raw = idtext.fix_digits(raw).replace("(", "").replace(")", "")
     raw = re.sub(r"^[1lI|:;]\s+(?=[+0-9])", "", re.sub(r"\s+", " ", raw).strip())
     digits = re.sub(r"\D", "", raw)

@@ -124,3 +124,18 @@ def test_two_processes_scan_and_submit_at_once(run, tmp_path: Path) -> None:  # 
         shown = json.loads(run("request", "show", rid, "--json").stdout)
         hashes.add(shown["timeline"][0]["outputs"]["scan"]["sha256"])
     assert hashes == {hashlib.sha256(p.read_bytes()).hexdigest() for p, _ in letters}
+
+
+def test_the_demo_letter_3_photo_reads_back(tmp_path: Path) -> None:
+    import yaml
+
+    from netprov.domain.letters import load_letter
+    from netprov.scan.fields import Known
+    from netprov_lab.demo.scan import letter_photo, read_back
+
+    root = Path(__file__).parents[2]
+    topo = yaml.safe_load((root / "inventory" / "topology.yaml").read_text())
+    known = Known([t["name"] for t in topo["tenants"]], [s["name"] for s in topo["sites"]])
+    letter = load_letter(root / "netprov_lab" / "demo" / "letters" / "3-internet-dishub.yaml")
+    good, wrong, _ = read_back(letter_photo(letter, tmp_path), letter, known)
+    assert (good, wrong) == (13, [])
