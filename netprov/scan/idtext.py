@@ -126,7 +126,9 @@ def fix_digits(part: str) -> str:
     return part.translate(_DIGIT_FIX)
 
 
-_TAIL = re.compile(r"^(?P<head>.*?[A-Z]{2,})[/!|](?P<roman>[IVXl1|!]{1,4})[/!|V]?(?P<year>(?:19|20)\d{2})$")
+_TAIL = re.compile(
+    r"^(?P<head>.*?[A-Z]{2,})[/!|]{1,2}(?P<roman>[IVXl1|!]{1,4})[/!|V]?(?P<year>(?:19|20)\d{2})$"
+)
 _AS_I = str.maketrans("l1|!", "IIII")
 
 
@@ -140,6 +142,10 @@ def fix_number(raw: str, month: int | None) -> tuple[str, float]:
     >>> fix_number("005/123/DISDIK/X1/2026", 11)
     ('005/123/DISDIK/XI/2026', 0.8)
     >>> fix_number("033/130/DINKES!!I1/2026", 3)
+    ('033/130/DINKES/III/2026', 0.8)
+    >>> fix_number("011/379/BAPPEDA!/!I/2026", 2)
+    ('011/379/BAPPEDA/II/2026', 0.8)
+    >>> fix_number("033/130/DINKES!/111/2026", 3)
     ('033/130/DINKES/III/2026', 0.8)
     >>> fix_number("049/139/DISHUBIV/2026", 5)
     ('049/139/DISHUB/V/2026', 0.7)
