@@ -77,13 +77,12 @@ def scan(
     from netprov.scan.proposal import to_yaml
     from netprov.scan.reader import read_letter
 
+    if out is not None and out.exists() and not force:  # before the OCR, not after
+        raise InputError([f"{out} exists; pass --force to replace it"], source="--out")
     known, note = _known(ctx, match)
     proposal = read_letter(file, TesseractOcr(), known)
-    if note or (not known.opds and match):
-        notes = (note,) if note else proposal.notes
-        proposal = dataclasses.replace(proposal, notes=notes)
-    else:
-        proposal = dataclasses.replace(proposal, notes=())
+    if note:  # why the names were not matched, more precisely than the reader can say
+        proposal = dataclasses.replace(proposal, notes=(note,))
     if json_out:
         print_json(proposal.as_json())
         return

@@ -88,6 +88,11 @@ def test_bad_scans_exit_1_write_nothing_register_nothing(run, tmp_path: Path) ->
         proc = run("request", "scan", str(bad), "--out", str(out), ok=False)
         assert proc.returncode == 1 and says in proc.stderr and "Traceback" not in proc.stderr
         assert not out.exists()
+    kept = tmp_path / "kept.yaml"
+    kept.write_text("# corrected by hand\n")
+    proc = run("request", "scan", str(clean), "--out", str(kept), ok=False)
+    assert proc.returncode == 1 and "exists; pass --force" in proc.stderr
+    assert kept.read_text() == "# corrected by hand\n"
     typed = tmp_path / "typed.pdf"
     typed.write_text("Nomor : 005/123/DISDIK/XI/2026\n")
     letter = str(Path(__file__).parents[1] / "data" / "letter-intranet.yaml")
