@@ -24,8 +24,9 @@ PAGE_TIMEOUT = 120.0
 class Ocr(Protocol):
     """Reads the words of one page image."""
 
-    def read(self, image: Path, page: int) -> list[Word]:
-        """The words of ``image`` (page number ``page``) in reading order."""
+    def read(self, image: Path, page: int, line: bool = False) -> list[Word]:
+        """The words of ``image`` (page number ``page``) in reading order; ``line``: the image
+        is one line of text (a field cut out of the page, read again)."""
         ...
 
 
@@ -44,8 +45,9 @@ class TesseractOcr:
             )
         return found
 
-    def read(self, image: Path, page: int) -> list[Word]:
-        cmd = [self._path(), str(image), "-", "-l", self.lang, "--psm", str(self.psm), "tsv"]
+    def read(self, image: Path, page: int, line: bool = False) -> list[Word]:
+        psm = 7 if line else self.psm
+        cmd = [self._path(), str(image), "-", "-l", self.lang, "--psm", str(psm), "tsv"]
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         try:
             done = subprocess.run(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import subprocess
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Literal
@@ -128,22 +127,33 @@ def _page_image(src: Path, dest: Path, page: int, path: Path) -> Path:
     return dest
 
 
-def read_words(scan: ScanFile, ocr: Ocr) -> list[Word]:
-    """Every word of the first :data:`READ_PAGES` pages, in reading order."""
+def read_words(scan: ScanFile, ocr: Ocr, work: Path) -> tuple[list[Word], dict[int, Path]]:
+    """Every word of the first :data:`READ_PAGES` pages, in reading order, and the page images
+    read (in ``work``; none for a text layer)."""
     path = scan.path
     last = min(scan.pages, READ_PAGES)
     if scan.kind == "pdf":
         html = _run(["pdftotext", "-bbox", "-f", "1", "-l", str(last), str(path), "-"], path, "pdftotext")
         words = parse_bbox_html(html, DPI / 72)
         if len(words) >= MIN_LAYER_WORDS:
-            return words
-    with tempfile.TemporaryDirectory(prefix="netprov-scan-") as tmp:
-        work = Path(tmp)
-        sources = _pdf_pages(path, last, work) if scan.kind == "pdf" else [path]
-        words = []
-        for page, src in enumerate(sources, start=1):
-            words.extend(ocr.read(_page_image(src, work / f"page{page}.pgm", page, path), page))
-    return words
+            return words, {}
+    sources = _pdf_pages(path, last, work) if scan.kind == "pdf" else [path]
+    words, images = [], {}
+    for page, src in enumerate(sources, start=1):
+        images[page] = _page_image(src, work / f"page{page}.pgm", page, path)
+        words.extend(ocr.read(images[page], page))
+    return words, images
+
+
+def crop_line(image: Path, box: tuple[int, int, int, int], dest: Path) -> Path:
+    """The line ``box`` of a page image, with a margin, twice as large (to be read again)."""
+    from PIL import Image
+
+    with Image.open(image) as img:
+        x0, y0, x1, y1 = box
+        part = img.crop((max(0, x0 - 12), max(0, y0 - 10), min(img.width, x1 + 12), min(img.height, y1 + 10)))
+        part.resize((part.width * 2, part.height * 2), Image.Resampling.LANCZOS).save(dest)
+    return dest
 
 
 def _pdf_pages(path: Path, last: int, work: Path) -> list[Path]:

@@ -19,7 +19,7 @@ from netprov.scan.words import Word
 class NoOcr:
     """An OCR that must not be reached: the file is refused before."""
 
-    def read(self, image: Path, page: int) -> list[Word]:
+    def read(self, image: Path, page: int, line: bool = False) -> list[Word]:
         raise AssertionError("OCR reached")
 
 
