@@ -49,14 +49,16 @@ def check_readable(path: Path, words: list[Word]) -> None:
 
 def reread_phone(f: Field, images: dict[int, Path], ocr: Ocr, work: Path) -> Field:
     """The phone number read again from its line alone (page segmentation reads digits of a
-    long line less well: 8368 as 3368); kept when it has as many digits as the first reading."""
+    long line less well: 8368 as 3368); kept when it has as many digits as the first reading
+    and Tesseract is surer of it."""
     if not isinstance(f.value, str) or f.page not in images or f.box is None:
         return f
     line = ocr.read(crop_line(images[f.page], f.box, work / "phone.png"), f.page, line=True)
     label = Word("Telepon", 100.0, f.page, 0, f.box)
     again = phone(build_text([label, *(dataclasses.replace(w, line=0) for w in line)]), 0).value
     digits = [re.sub(r"\D", "", str(v)) for v in (f.value, again)]
-    if again is None or len(digits[0]) != len(digits[1]):
+    sure = sum(w.conf for w in line) / len(line) / 100 if line else 0.0
+    if again is None or len(digits[0]) != len(digits[1]) or sure <= f.confidence:
         return f
     return dataclasses.replace(f, value=again)
 
