@@ -196,9 +196,13 @@ def raster(pdf: Path, dpi: int) -> Image.Image:
     return img.convert("L")
 
 
-def _noise(img: Image.Image, sigma: float) -> Image.Image:
-    n = Image.effect_noise(img.size, sigma)
-    return ImageChops.subtract(ImageChops.add(img, n, offset=-128), Image.new("L", img.size, 0))
+def _noise(img: Image.Image, sigma: float, seed: int = 0) -> Image.Image:
+    """Seeded noise (uniform, standard deviation ``sigma``): PIL's effect_noise is not seeded."""
+    r = random.Random(seed)
+    a = sigma * 3**0.5
+    n = Image.frombytes("L", img.size, r.randbytes(img.width * img.height))
+    n = n.point(lambda v: round(128 - a + v * 2 * a / 255))
+    return ImageChops.add(img, n, offset=-128)
 
 
 def degrade(img: Image.Image, kind: str, seed: int) -> Image.Image:
@@ -207,13 +211,13 @@ def degrade(img: Image.Image, kind: str, seed: int) -> Image.Image:
     sign = r.choice([-1, 1])
     if kind == "scan":
         out = img.rotate(sign * r.uniform(0.5, 2.0), Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-        return _noise(out, 12).filter(ImageFilter.GaussianBlur(0.6))
+        return _noise(out, 12, seed).filter(ImageFilter.GaussianBlur(0.6))
     out = img.rotate(sign * r.uniform(1.0, 3.0), Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     out = out.filter(ImageFilter.GaussianBlur(r.uniform(0.5, 0.8)))
     shade = Image.linear_gradient("L").rotate(r.choice([0, 90, 180, 270])).resize(out.size)
     shade = shade.point(lambda v: 255 - v * 60 // 255)
     out = ImageChops.multiply(out, shade)
-    return _noise(out, 8)
+    return _noise(out, 8, seed)
 
 
 def make(seed: int, kind: str, folder: Path) -> tuple[Path, Spec]:
