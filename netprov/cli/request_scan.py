@@ -28,7 +28,7 @@ def _known(ctx: typer.Context, match: bool) -> tuple[Known, str | None]:
     from netprov.domain.services import known_services
     from netprov.scan.fields import Known
 
-    services = sorted(known_services()) or ["intranet", "internet"]
+    services = sorted(known_services())
     settings = invocation(ctx).settings
     if not match:
         return Known(services=services), "department and site not matched (--no-match)"

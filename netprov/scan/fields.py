@@ -42,7 +42,13 @@ class Known:
 
     opds: Collection[str] = ()
     sites: Collection[str] = ()
-    services: Collection[str] = ("intranet", "internet")
+    services: Collection[str] = dataclasses.field(default_factory=lambda: _playbook_services())
+
+
+def _playbook_services() -> frozenset[str]:
+    from netprov.domain.services import known_services
+
+    return known_services()
 
 
 def _at(name: str, value: Value, words: Sequence[Word], factor: float = 1.0) -> Field:
@@ -256,8 +262,9 @@ def purpose(t: Text) -> Field:
     return _span(t, m, "purpose", value[:1].upper() + value[1:])
 
 
-def extract(words: Sequence[Word], known: Known = Known()) -> dict[str, Field]:
+def extract(words: Sequence[Word], known: Known | None = None) -> dict[str, Field]:
     """Every field of :data:`FIELDS` proposed from ``words`` (unread ones empty)."""
+    known = known or Known()
     t = build_text(words)
     date = letter_date(t)
     month = date.value.month if isinstance(date.value, dt.date) else None

@@ -63,9 +63,10 @@ def reread_phone(f: Field, images: dict[int, Path], ocr: Ocr, work: Path) -> Fie
     return dataclasses.replace(f, value=again)
 
 
-def read_letter(path: Path, ocr: Ocr, known: Known = Known()) -> Proposal:
+def read_letter(path: Path, ocr: Ocr, known: Known | None = None) -> Proposal:
     """The fields proposed from the scan at ``path``; InputError (one sentence) for a bad scan."""
     t0 = time.monotonic()
+    known = known or Known()
     scan = check_scan(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with tempfile.TemporaryDirectory(prefix="netprov-scan-") as tmp:
