@@ -11,6 +11,7 @@ import typer
 from netprov.cli import documents
 from netprov.cli.request_check import check, manual_feasibility, netbox_feasibility
 from netprov.cli.request_common import JSON, done, record_tz, service
+from netprov.cli.request_scan import scan
 from netprov.cli.request_steps import (
     _parse_time,
     accept,
@@ -44,6 +45,7 @@ __all__ = [
 app = typer.Typer(no_args_is_help=True)
 documents.register(app)
 
+app.command("scan")(scan)
 app.command("submit")(submit)
 app.command("dispose")(dispose)
 app.command("assign")(assign)

@@ -19,6 +19,9 @@ def submit(
     received_at: str | None = typer.Option(
         None, "--received-at", help="When the letter arrived (ISO 8601 with offset); default now."
     ),
+    scan: Path | None = typer.Option(
+        None, "--scan", help="The scanned letter (PDF/JPEG/PNG) to store with the request."
+    ),
     json_out: bool = JSON,
 ) -> None:
     """Step 1: register an incoming request letter; prints its id (a letter already registered,
@@ -28,7 +31,8 @@ def submit(
 
     when = _parse_time(received_at) if received_at is not None else None
     letter = load_request_letter(letter_file)
-    record = service(ctx).submit(letter, invocation(ctx).actor or invocation(ctx).settings.user, when)
+    actor = invocation(ctx).actor or invocation(ctx).settings.user
+    record = service(ctx).submit(letter, actor, when, scan=scan)
     if json_out:
         print_json(record.detail_json())
     else:

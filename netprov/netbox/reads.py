@@ -76,6 +76,17 @@ class NetBoxReads(NetBoxBase):
             opd,
         )
 
+    def tenant_names(self) -> list[str]:
+        """Every tenant (department) name, for matching a scanned letter's sender."""
+        rows = self._static_read(
+            ("tenants",), lambda: self._list(self._api.tenancy.tenants, "reading tenants")
+        )
+        return sorted(str(r["name"]) for r in rows)
+
+    def site_names(self) -> list[str]:
+        """Every site name, for matching a scanned letter's site."""
+        return sorted(str(r["name"]) for r in self._list(self._api.dcim.sites, "reading sites"))
+
     def _site(self, name: str) -> SiteRow | None:
         rows = self._list(self._api.dcim.sites, "reading sites", name__ie=name.strip())
         if not rows:

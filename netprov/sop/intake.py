@@ -88,18 +88,20 @@ def check_preferred(preferred: dt.date, received: dt.date, today: dt.date) -> No
         raise InputError([f"{field}: {preferred} is more than two years ahead"], "form")
 
 
-def store_evidence(evidence_dir: Path, request_id: str, evidence: Path) -> dict[str, Any]:
+def store_evidence(
+    evidence_dir: Path, request_id: str, evidence: Path, what: str = "--evidence"
+) -> dict[str, Any]:
     """Copy an evidence file (regular, at most :data:`EVIDENCE_LIMIT`) into the request's folder.
 
     The file is checked before the folder is made; on failure nothing is left behind.
     """
-    check_regular(evidence, "--evidence", EVIDENCE_LIMIT)
+    check_regular(evidence, what, EVIDENCE_LIMIT)
     folder = confined(evidence_dir, request_id)
     made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".incoming-{os.getpid()}"
     try:
-        digest, size = copy_input(evidence, "--evidence", tmp, EVIDENCE_LIMIT)
+        digest, size = copy_input(evidence, what, tmp, EVIDENCE_LIMIT)
         name = evidence.name
         safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)[:80]
         path = confined(folder, f"{digest[:12]}-{safe or 'evidence'}")

@@ -88,25 +88,37 @@ class RequestService(ServiceBase):
         actor: str | None = None,
         received_at: dt.datetime | None = None,
         note: str = "",
+        scan: Path | None = None,
     ) -> RequestRecord:
         """Step 1: register an incoming letter; returns the new request.
 
         Refused: a letter already registered (same number and department, naming its request),
         a received-at that cannot be, or one before the letter's own date; a change letter
-        whose ``of`` cannot be changed (:mod:`netprov.sop.changes`).
+        whose ``of`` cannot be changed (:mod:`netprov.sop.changes`); a ``scan`` that is not a
+        PDF/PNG/JPEG within the limits. The scan is stored with the request's evidence, its
+        sha256 in the step-1 event.
         """
+        if scan is not None:
+            from netprov.scan.pages import check_scan
+
+            check_scan(scan)
         if isinstance(letter, ChangeLetter):
             from netprov.sop.changes import resolve_change, take_change_lock
 
             token = take_change_lock(self, letter.of, f"submit pid {os.getpid()}")
             try:
-                return self._submit(resolve_change(self, letter), actor, received_at, note)
+                return self._submit(resolve_change(self, letter), actor, received_at, note, scan)
             finally:
                 self.runs.release_lock(f"change:{letter.of}", token)
-        return self._submit(letter, actor, received_at, note)
+        return self._submit(letter, actor, received_at, note, scan)
 
     def _submit(
-        self, letter: Letter, actor: str | None, received_at: dt.datetime | None, note: str
+        self,
+        letter: Letter,
+        actor: str | None,
+        received_at: dt.datetime | None,
+        note: str,
+        scan: Path | None,
     ) -> RequestRecord:
         if actor:
             user = self._actor(actor)
@@ -131,13 +143,22 @@ class RequestService(ServiceBase):
             letter_number=letter.letter.number,
         )
         letter_sha = hashlib.sha256(req.letter_json.encode("utf-8")).hexdigest()
-        outputs = {
+        outputs: dict[str, Any] = {
             "letter_number": letter.letter.number,
             "letter_sha256": letter_sha,
             "received_at": received.isoformat(),
         }
         record = self.get(req.id)
-        self._append(self._event(record, Action.SUBMIT, user, note or letter.letter.subject, outputs))
+        stored = None
+        if scan is not None:
+            stored = store_evidence(self.settings.evidence_dir, req.id, scan, "--scan")
+            outputs["scan"] = stored
+        try:
+            self._append(self._event(record, Action.SUBMIT, user, note or letter.letter.subject, outputs))
+        except Exception:
+            if stored is not None:
+                discard_evidence(stored)
+            raise
         return self.get(req.id)
 
     def dispose(self, request_id: str, actor: str, to: str, note: str = "") -> RequestRecord:

@@ -123,6 +123,31 @@ def _old_request_ids(settings: Settings) -> set[str]:
         return set()
 
 
+def scanned_letter(path: Path, folder: Path, ipam: Any, say: Say) -> Path | None:
+    """The third letter arrives as a phone photo: read back with ``request scan``'s reader.
+
+    Without Tesseract (or on any reading problem) the demo says so and goes on without it.
+    """
+    from netprov.errors import NetprovError
+    from netprov.scan.fields import Known
+    from netprov_lab.demo.scan import letter_photo, read_back
+
+    letter = load_letter(path)
+    try:
+        photo = letter_photo(letter, folder)
+        known = Known(ipam.tenant_names(), ipam.site_names()) if hasattr(ipam, "tenant_names") else Known()
+        good, wrong, seconds = read_back(photo, letter, known)
+    except (NetprovError, OSError) as exc:
+        say(f"    the letter's photo could not be read ({str(exc)[:120]}); registered from the YAML")
+        return None
+    tail = f"; to correct by hand: {', '.join(wrong)}" if wrong else ""
+    say(
+        f"    letter arrived as a photo: request scan read {good}/{good + len(wrong)} fields"
+        f" in {seconds:.1f} s{tail}"
+    )
+    return photo
+
+
 def run_scenario(settings: Settings, say: Say, provision_progress: Any = None) -> DemoResult:
     """Walk four requests through the SOP on the (already reset) lab."""
     from netprov.sop.service import RequestService
@@ -137,9 +162,9 @@ def run_scenario(settings: Settings, say: Say, provision_progress: Any = None) -
     )
     result = DemoResult(data_dir=s.data_dir)
 
-    def through_check(name: str, received: dt.datetime | None = None) -> str:
+    def through_check(name: str, received: dt.datetime | None = None, scan: Path | None = None) -> str:
         letter = load_letter(LETTERS / name)
-        rid = svc.submit(letter, received_at=received).id
+        rid = svc.submit(letter, received_at=received, scan=scan).id
         say(
             f"{rid}: letter {letter.letter.number} from {letter.opd} ({letter.service}, "
             f"{letter.bandwidth_mbps} Mbps, {letter.hosts} hosts) registered"
@@ -181,7 +206,8 @@ def run_scenario(settings: Settings, say: Say, provision_progress: Any = None) -
     )
 
     say("— 3. Dinas Perhubungan asks for more internet bandwidth than the uplink has left")
-    result.rejected = through_check("3-internet-dishub.yaml")
+    photo = scanned_letter(LETTERS / "3-internet-dishub.yaml", s.data_dir / "scans", ipam, say)
+    result.rejected = through_check("3-internet-dishub.yaml", scan=photo)
     rec = svc.get(result.rejected)
     reason = "; ".join(rec.feasibility.reasons) if rec.feasibility else "tidak tersedia"
     svc.reject(result.rejected, "staff1", f"Permohonan belum dapat dipenuhi: {reason}")

@@ -119,6 +119,7 @@ def test_request_commands_in_sop_order() -> None:
     assert names == [
         "documents",
         "document",
+        "scan",
         "submit",
         "dispose",
         "assign",
