@@ -3,7 +3,6 @@ it takes is parsed and kept. Ports 19025-19039 belong to these tests."""
 
 from __future__ import annotations
 
-import os
 import socket
 import ssl
 import threading
@@ -15,22 +14,14 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-PORTS = range(19025, 19040)
-
 
 def free_port() -> int:
-    """One of this suite's ports that nothing listens on now (the xdist worker's first)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    start = int(worker) % len(PORTS) if worker.isdigit() else 0
-    for i in range(len(PORTS)):
-        port = PORTS[(start + i) % len(PORTS)]
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 19025-19039")
+    """A loopback port nothing listens on now, chosen by the kernel (a fixed range ran out
+    when earlier tests' connections still sat in TIME_WAIT on it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 class SmtpSink:

@@ -93,8 +93,21 @@ def check_scan(path: Path) -> ScanFile:
         if pages > MAX_PDF_PAGES:
             raise _bad(path, f"has {pages} pages, at most {MAX_PDF_PAGES} are accepted")
         return ScanFile(path, kind, pages, size)
+    _check_complete(path, kind)
     _open_image(path)
     return ScanFile(path, kind, 1, size)
+
+
+def _check_complete(path: Path, kind: str) -> None:
+    """A cut-off PNG or JPEG, judged by its own end marker: Pillow cannot be trusted to notice,
+    since WeasyPrint (loaded once a paper was rendered in this process) turns on Pillow's
+    process-wide ``LOAD_TRUNCATED_IMAGES``."""
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 4096))
+        tail = f.read()
+    ends = {"png": b"IEND\xaeB`\x82", "jpeg": b"\xff\xd9"}.get(kind)
+    if ends is not None and ends not in tail:
+        raise _bad(path, "is not a readable image (damaged or cut off)")
 
 
 def _open_image(path: Path) -> object:
