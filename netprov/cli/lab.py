@@ -83,7 +83,8 @@ def _parts_progress(ctx: typer.Context, names: list[str], title: str) -> Iterato
 @app.command("up")
 def up(
     ctx: typer.Context,
-    parts: list[str] = typer.Argument(None, help="netbox, devices, monitoring, engine (default: all but engine)."
+    parts: list[str] = typer.Argument(
+        None, help="netbox, devices, monitoring, engine (default: all but engine)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the status as JSON."),
 ) -> None:

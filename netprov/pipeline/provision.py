@@ -248,6 +248,12 @@ class Provisioner:
             pending_wait_seconds=float(self.settings.commit_pending_wait_seconds),
         )
 
+    def run_context(
+        self, request_id: str, run_id: str, actor: str
+    ) -> contextlib.AbstractContextManager[LinkRun]:
+        """One run's context, closed (device locks released, connections closed) on exit."""
+        return self._context(request_id, run_id, actor)
+
     @contextlib.contextmanager
     def _context(self, request_id: str, run_id: str, actor: str) -> Iterator[LinkRun]:
         record = self.svc.get(request_id)
@@ -373,6 +379,11 @@ class _Lazy:
 _DONE_STATES = {State.PROVISIONED, State.REPORTED, State.FORWARDED, State.REVIEWED, State.DONE}
 PROVISIONED_STATES = frozenset(_DONE_STATES)
 """The states of a request past step 7 (its link is built)."""
+
+
+def not_ready(record: RequestRecord) -> str:
+    """Why a request may not be provisioned now (it is not at step 7 with a complete form)."""
+    return _not_ready(record)
 
 
 def _not_ready(record: RequestRecord) -> str:
