@@ -11,6 +11,7 @@ a SIGKILL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -105,10 +106,8 @@ class Workers:
         self.loops.append(loop)
         task = loop.create_task(serve(settings, provisioner_for, 2, on_ready=lambda q: self.ready.release()))
         self.tasks.append(task)
-        try:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             loop.run_until_complete(task)
-        except (asyncio.CancelledError, Exception):
-            pass
 
     def stop(self) -> None:
         for loop, task in zip(self.loops, self.tasks, strict=True):
@@ -162,7 +161,7 @@ def test_workflows_journal_like_the_in_process_saga_and_a_fault_undoes_one_reque
     assert results[ok1].status == results[ok2].status == "provisioned", results
     failure = results[bad]
     assert isinstance(failure, StageFailed) and failure.stage == "push" and not failure.undo_errors
-    assert ROUTER == {f"line of {r}" for r in (local_ok, ok1, ok2)}, "the fault undid its own line alone"
+    assert {f"line of {r}" for r in (local_ok, ok1, ok2)} == ROUTER, "the fault undid its own line alone"
     for rid in (ok1, ok2):
         assert svc.get(rid).state is State.PROVISIONED
         assert _phases(svc, rid) == _phases(svc, local_ok), "a worker's journal reads like an in-process one"
