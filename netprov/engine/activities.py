@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from netprov.domain.sop import Action, State
 from netprov.engine.workflow import (
@@ -101,10 +101,7 @@ class Activities:
     # --- shared queue ----------------------------------------------------------------------------
     @activity.defn(name="netprov-begin")
     def begin(self, inp: BeginInput) -> BeginResult:
-        with self._mutex:
-            if len(self._live) >= self._slots:
-                raise ApplicationError(f"all {self._slots} run slots busy", type=BUSY)
-            self._live[inp.run_id] = None
+        self._reserve(inp.run_id)
         try:
             with heartbeating():
                 return self._begin(inp)
@@ -114,6 +111,20 @@ class Activities:
             with self._mutex:
                 if self._live.get(inp.run_id) is None:
                     self._live.pop(inp.run_id, None)
+
+    def _reserve(self, run_id: str, wait_s: float = 1.0) -> None:
+        """Take a run slot, waiting a little; all busy: a benign failure Temporal retries."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            with self._mutex:
+                if len(self._live) < self._slots:
+                    self._live[run_id] = None
+                    return
+            if time.monotonic() > deadline:
+                raise ApplicationError(
+                    f"all {self._slots} run slots busy", type=BUSY, category=ApplicationErrorCategory.BENIGN
+                )
+            time.sleep(0.05)
 
     def _begin(self, inp: BeginInput) -> BeginResult:
         prov = self._provisioner_for(inp.request_id)

@@ -124,7 +124,7 @@ def _sticky(queue: str) -> dict[str, Any]:
 _BEGIN_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=300),
     backoff_coefficient=1.5,
-    maximum_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(seconds=1),
     non_retryable_error_types=["Refused"],
 )
 
