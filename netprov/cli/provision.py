@@ -163,12 +163,7 @@ def register(app: typer.Typer) -> None:
                 result = make_provisioner(root, progress).dry_run(request_id)
             print_dry_run(result, json_out)
             raise typer.Exit(EXIT_CHANGES if result.changes_pending else EXIT_OK)
-        from netprov.engine import Detached
-
-        try:
-            outcome = _logged_run(root, request_id, inv.require_actor(), resume, quiet=json_out or inv.quiet)
-        except Detached as exc:
-            detached(exc)
+        outcome = _logged_run(root, request_id, inv.require_actor(), resume, quiet=json_out or inv.quiet)
         if json_out:
             print_json(
                 {
@@ -196,6 +191,7 @@ def _logged_run(root: App, request_id: str, actor: str, resume: bool, quiet: boo
     if not quiet:
         console.print(f"[dim]log: {log.path}[/dim]", highlight=False)
     log.write(f"provision {request_id} by {actor}{' --resume' if resume else ''}")
+    from netprov.engine import Detached
     from netprov.pipeline.link_stages import STAGES
 
     try:
@@ -203,6 +199,9 @@ def _logged_run(root: App, request_id: str, actor: str, resume: bool, quiet: boo
             outcome = runner(root, _progress(log, quiet, board)).run(request_id, actor, resume=resume)
         log.write(f"finished: {outcome.status} (run {outcome.run_id})")
         return outcome
+    except Detached as exc:  # Ctrl-C while following workflows: they go on
+        log.write(f"detached: {exc}")
+        detached(exc)
     except BaseException as exc:
         log.write(f"failed: {type(exc).__name__}: {exc}")
         raise
