@@ -200,9 +200,11 @@ def test_three_workers_one_killed_mid_push_every_request_once_and_a_fault_undone
         provisioned = [e for e in svc.get(rid).events if e.state == State.PROVISIONED.value]
         assert len(provisioned) == 1, "one provisioned event on the trail"
     lost_runs = _runs(svc, lost)
-    assert len(lost_runs) >= 2 and any(("run", "rolled-back") in items for items in lost_runs.values()), (
+    dead = [items for items in lost_runs.values() if ("run", "finished") not in items]
+    assert len(dead) == 1 and ("run", "rolled-back") in dead[0], (
         f"the killed run of {lost} was rolled back from the journal by another worker: {lost_runs}"
     )
+    assert ("push", "begin") in dead[0] and ("push", "done") not in dead[0], f"killed mid-push: {dead[0]}"
     bad = status[camat]
     assert bad["status"] == "failed" and "injected fault" in bad["error"], bad
     assert svc.get(camat).state is State.FORM_COMPLETE
