@@ -217,3 +217,54 @@ def test_submitting_the_same_request_twice_starts_one_workflow(
     assert result.status == "provisioned"
     starts = [e for e in svc.runs.entries(rid) if (e.stage, e.phase) == ("run", "start")]
     assert len(starts) == 1, "one run"
+
+
+def test_ctrl_c_while_following_leaves_the_workflow_running_and_says_how_to_follow(
+    engine: str, tmp_path: Path, settings: Settings
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from temporalio.client import Client, WorkflowExecutionStatus
+
+    svc = _svc(tmp_path, settings)
+    rid = _ready(svc)
+    env = {
+        **os.environ,
+        "NETPROV_DATA_DIR": str(settings.data_dir),
+        "NETPROV_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}",
+        "NETPROV_TEMPORAL_ADDRESS": engine,
+        "NETPROV_TEMPORAL_TASK_QUEUE": "t-detach",  # no worker: the workflow waits
+    }
+    exe = os.path.join(os.path.dirname(sys.executable), "netprov")
+    proc = subprocess.Popen(
+        [exe, "--as", "staff1", "provision", rid],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    async def status() -> WorkflowExecutionStatus | None:
+        client = await Client.connect(engine)
+        try:
+            return (await client.get_workflow_handle(rid).describe()).status
+        except Exception:
+            return None
+
+    deadline = time.monotonic() + 60
+    while asyncio.run(status()) is None:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, (out, err)
+    assert "keeps running" in err and f"netprov provision {rid}" in err, err
+    assert asyncio.run(status()) == WorkflowExecutionStatus.RUNNING
+
+    async def terminate() -> None:
+        await (await Client.connect(engine)).get_workflow_handle(rid).terminate("test done")
+
+    asyncio.run(terminate())
