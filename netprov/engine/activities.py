@@ -36,7 +36,7 @@ from netprov.engine.workflow import (
     ProvisionOutcome,
     StepInput,
 )
-from netprov.errors import ConcurrencyError, NetprovError, PipelineError, WorkflowError
+from netprov.errors import ConcurrencyError, PipelineError, WorkflowError
 from netprov.pipeline import link_stages
 from netprov.pipeline.link_run import LinkRun
 from netprov.pipeline.provision import PROVISIONED_STATES, Provisioner, not_ready
@@ -105,7 +105,7 @@ class Activities:
         try:
             with heartbeating():
                 return self._begin(inp)
-        except NetprovError as exc:
+        except Exception as exc:  # never retried: a retry would reuse this run id
             raise _refused(exc) from exc
         finally:
             with self._mutex:
