@@ -229,10 +229,12 @@ def test_ctrl_c_while_following_leaves_the_workflow_running_and_says_how_to_foll
 
     from temporalio.client import Client, WorkflowExecutionStatus
 
+    settings = settings.model_copy(update={"id_prefix": "CTL"})  # a workflow id no other test used
     svc = _svc(tmp_path, settings)
     rid = _ready(svc)
     env = {
         **os.environ,
+        "NETPROV_ID_PREFIX": "CTL",
         "NETPROV_DATA_DIR": str(settings.data_dir),
         "NETPROV_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}",
         "NETPROV_TEMPORAL_ADDRESS": engine,
@@ -255,7 +257,7 @@ def test_ctrl_c_while_following_leaves_the_workflow_running_and_says_how_to_foll
             return None
 
     deadline = time.monotonic() + 60
-    while asyncio.run(status()) is None:
+    while asyncio.run(status()) != WorkflowExecutionStatus.RUNNING:
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
         time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
