@@ -38,6 +38,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "drift": ("netprov.cli.drift", "register:register", "Provisioned links against running configs."),
     "audit": ("netprov.cli.audit", "register:register", "Every record the SOP requires: present?"),
     "demo": ("netprov.cli.demo", "register:register", "Bring up the lab and walk the whole SOP."),
+    "web": ("netprov.cli.web", "register:register", "The web pages for the SOP's people."),
+    "user": ("netprov.cli.web", "app:user_app", "Web accounts: netprov user passwd NAME."),
 }
 
 

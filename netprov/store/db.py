@@ -7,6 +7,7 @@ this module composes :class:`Store` and re-exports the names callers import from
 
 from __future__ import annotations
 
+from netprov.store.accounts import AccountStore
 from netprov.store.agenda import AgendaEntry, AgendaStore
 from netprov.store.engine import (
     HEAD_REVISION,
@@ -56,5 +57,5 @@ __all__ = [
 ]
 
 
-class Store(RequestStore, EventStore, JournalStore, LockStore, AgendaStore, IdentityStore):
+class Store(RequestStore, EventStore, JournalStore, LockStore, AgendaStore, IdentityStore, AccountStore):
     """Append-only register storage on SQLite (default) or PostgreSQL (by URL)."""
