@@ -13,6 +13,11 @@ from netprov.errors import InputError
 user_app = typer.Typer(help="Web accounts of the users file's people.", no_args_is_help=True)
 
 
+@user_app.callback()
+def _user() -> None:
+    """Web accounts of the users file's people (a group, so ``user passwd NAME`` stays a subcommand)."""
+
+
 def read_password(stream_is_tty: bool) -> str:
     """The new password: prompted twice on a terminal, else the first line of stdin."""
     if not stream_is_tty:

@@ -38,6 +38,7 @@ class AccountStore(StoreBase):
 
     def set_password_hash(self, username: str, password_hash: str, now: dt.datetime) -> None:
         """Set (or replace) a password hash; clears the lockout and ends the user's sessions."""
+        now = utc(now)  # times are stored in UTC (SQLite keeps no offset)
         with self.session() as s:
             row = s.get(AccountRow, username, with_for_update=True)
             if row is None:
@@ -59,6 +60,7 @@ class AccountStore(StoreBase):
     ) -> dt.datetime | None:
         """Count a failed login; at ``limit`` failures in a row the account locks for ``lock_for``.
         Returns the lock's end when the account is (now) locked."""
+        now = utc(now)
         with self.session() as s:
             row = s.get(AccountRow, username, with_for_update=True)
             if row is None:
@@ -78,6 +80,7 @@ class AccountStore(StoreBase):
     def add_web_session(
         self, token_hash: str, username: str, csrf: str, now: dt.datetime, ttl: dt.timedelta
     ) -> None:
+        now = utc(now)
         with self.session() as s:
             s.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < now))
             s.add(
@@ -88,6 +91,7 @@ class AccountStore(StoreBase):
 
     def web_session(self, token_hash: str, now: dt.datetime) -> WebSession | None:
         """The live session with this token hash (an expired one is removed and not returned)."""
+        now = utc(now)
         with self.session() as s:
             row = s.get(WebSessionRow, token_hash)
             if row is None:
