@@ -79,8 +79,8 @@ def test_lockout_is_shared_between_two_processes(settings: Settings) -> None:
         from netprov.web.auth import Authenticator, AuthPolicy, LoginRefused
         from netprov.sop.ports import now_utc
         s = load_settings(data_dir={str(settings.data_dir)!r})
-        auth = Authenticator(Store(s.effective_database_url), load_directory({str(users_file(settings.data_dir))!r}),
-                             now_utc, AuthPolicy())
+        users = load_directory({str(users_file(settings.data_dir))!r})
+        auth = Authenticator(Store(s.effective_database_url), users, now_utc, AuthPolicy())
         for _ in range(3):
             try:
                 auth.login("staff1", "bukan-sandinya-1")

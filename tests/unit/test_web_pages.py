@@ -177,7 +177,7 @@ def test_a_department_sees_only_its_own_requests_and_fills_the_form(
     }
     assert client.post(f"/requests/{rid}/act/opd-form", data=data).status_code == 303
     assert svc.get(rid).state is State.FORM_REQUESTED  # the staff records it (step 6b is theirs)
-    staff, staff_csrf = signed_in(app, "staff1")
+    staff, _ = signed_in(app, "staff1")
     page = staff.get(f"/requests/{rid}").text
     assert 'value="Gedung UPT Pendidikan"' in page  # the department's answers, pre-filled
     other = svc.users.get("disdik").model_copy(update={"opd": "Bappeda"})
