@@ -63,8 +63,8 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{lang}")
-def switch_language(request: Request, lang: str) -> Response:
-    back = request.headers.get("referer", "/tasks")
+def switch_language(request: Request, lang: str, next: str = "") -> Response:  # noqa: A002
+    back = next or request.headers.get("referer", "/tasks")
     path = urlparse(back).path or "/tasks"  # only a path on this site
     response = RedirectResponse(path if path.startswith("/") and not path.startswith("//") else "/tasks", 303)
     response.set_cookie(LANG_COOKIE, "en" if lang == "en" else "id", samesite="lax", max_age=365 * 86400)
