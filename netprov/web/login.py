@@ -63,7 +63,7 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{lang}")
-def switch_language(request: Request, lang: str, next: str = "") -> Response:  # noqa: A002
+def switch_language(request: Request, lang: str, next: str = "") -> Response:
     back = next or request.headers.get("referer", "/tasks")
     path = urlparse(back).path or "/tasks"  # only a path on this site
     response = RedirectResponse(path if path.startswith("/") and not path.startswith("//") else "/tasks", 303)
