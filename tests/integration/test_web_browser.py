@@ -25,8 +25,11 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
+from netprov.domain.users import load_directory
 from netprov.settings import Settings
+from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store
+from tests.letters import distinct_letter
 from tests.web import FORM, PASSWORD, users_file
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -55,6 +58,10 @@ def server(settings: Settings) -> Iterator[Settings]:
     cheap = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
     for name in ("kadis", "kabid", "kasi", "staff1", "disdik"):
         store.set_password_hash(name, cheap.hash(PASSWORD), dt.datetime.now(dt.UTC))
+    # an older letter, received a week ago and never disposed: overdue (red) in the kadis's tasks
+    service = RequestService(store, load_directory(users), settings, NoPapers())
+    week_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
+    service.submit(distinct_letter(date=week_ago.date()), "disdik", received_at=week_ago)
     env = {**os.environ, "NETPROV_DATA_DIR": str(settings.data_dir), "NETPROV_USERS_FILE": str(users)}
     env.pop("NETPROV_NETBOX_URL", None)
     cmd = [str(Path(sys.executable).parent / "netprov"), "web", "--port", str(PORT)]
@@ -149,6 +156,7 @@ def test_five_people_walk_one_request_in_the_browser(server: Settings, browser: 
 
     kadis.page.goto("/tasks")
     playwright_api.expect(kadis.page.locator(f'tr[data-id="{rid}"]')).to_be_visible()
+    playwright_api.expect(kadis.page.locator("tr.late")).to_have_count(1)  # the week-old letter
     kadis.shot("inbox")
     kadis.act(rid, "dispose")
     kabid.act(rid, "assign")
@@ -183,6 +191,6 @@ def test_five_people_walk_one_request_in_the_browser(server: Settings, browser: 
     kadis.page.goto("/dashboard")
     playwright_api.expect(kadis.page.locator("#per-state")).to_contain_text("Selesai")
     kadis.shot("dashboard")
-    kadis.page.goto("/lang/en")
+    kadis.page.get_by_role("link", name="EN", exact=True).click()
     playwright_api.expect(kadis.page.locator("h1")).to_have_text("Dashboard")
     print(f"walk of {rid} by five people: {time.monotonic() - t0:.1f} s")
