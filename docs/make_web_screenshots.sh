@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 export NETPROV_WEB_SCREENSHOTS=$PWD/docs/images
 .venv/bin/pytest tests/integration/test_web_browser.py -q -p no:cacheprovider
 if [ "${1:-}" = "--lab" ]; then
-  flock /tmp/netprov-lab.lock .venv/bin/pytest tests/e2e/test_6_web.py -q -p no:cacheprovider
+  flock /tmp/netprov-lab.lock .venv/bin/pytest tests/e2e/test_web_provision.py -q -p no:cacheprovider
 fi
 ls -l docs/images/web-*.png
