@@ -86,3 +86,40 @@ def test_every_action_role_state(settings: Settings, evidence: Path) -> None:
                 allowed += 1
     assert allowed == 14  # the SOP's steps, each by its one role (steps 4-8: the assigned staff)
     assert refused == len(STATES) * len(STEP_ACTIONS) * len(PEOPLE) - allowed
+
+
+CLI_CELLS = [
+    ("kasi", "dispose", State.RECEIVED, ["dispose", "--to", "kabid"]),  # wrong role
+    ("kadis", "forward", State.RECEIVED, ["forward"]),  # wrong role, wrong state
+    ("staff2", "check", State.ASSIGNED, ["check", "--manual", "--bandwidth-ok", "--ip-ok"]),  # not assigned
+    ("kadis", "review", State.REPORTED, ["review", "--approve"]),  # wrong state
+]
+
+
+def test_the_cli_refuses_with_the_same_sentence(settings: Settings, evidence: Path) -> None:
+    """A few cells through the real ``netprov`` command on the same register: one sentence."""
+    import os
+    import subprocess
+    import sys
+
+    app = web_app(settings)
+    client_env = {
+        **os.environ,
+        "NETPROV_DATA_DIR": str(settings.data_dir),
+        "NETPROV_USERS_FILE": str(settings.data_dir / "users.yaml"),
+        "COLUMNS": "1000",
+    }
+    web = create_app(app)
+    netprov = str(Path(sys.executable).parent / "netprov")
+    for person, name, state, args in CLI_CELLS:
+        rid = walk_to(app.service, state, evidence)
+        client = TestClient(web, follow_redirects=False)
+        shown = shown_error(post(client, name, rid, sign_in(client, person), evidence).text)
+        cli = subprocess.run(
+            [netprov, "--as", person, "request", args[0], rid, *args[1:]],
+            env=client_env,
+            capture_output=True,
+            text=True,
+        )
+        assert cli.returncode == 1
+        assert cli.stderr.strip() == f"error: {shown}", (person, name)
