@@ -205,3 +205,27 @@ def test_register_filters_tasks_and_dashboard(settings: Settings, evidence: Path
     assert r.headers["location"] == "/dashboard"
     client.cookies.set("lang", "en")
     assert "Requests per state" in client.get("/dashboard").text
+
+
+def test_no_secret_in_any_page(settings: Settings, evidence: Path) -> None:
+    from pydantic import SecretStr
+
+    secret = "tok-SECRET-4f1c9a"
+    settings = settings.model_copy(
+        update={
+            "netbox_url": "http://127.0.0.1:9",
+            "netbox_token": SecretStr(secret),
+            "zabbix_token": SecretStr(secret),
+        }
+    )
+    app = web_app(settings)
+    rid = walk_to(app.service, State.FORM_COMPLETE, evidence)
+    for person in ("kadis", "staff1", "disdik"):
+        client, _ = signed_in(app, person)
+        for url in ("/tasks", "/requests", f"/requests/{rid}", "/dashboard", "/login"):
+            assert secret not in client.get(url).text
+    page = signed_in(app, "staff1")[0].get(f"/requests/{rid}").text
+    assert (
+        'id="act-provision-run"' in page
+        and "http://127.0.0.1:9" not in page.split("act-provision-run")[1][:0]
+    )
