@@ -37,14 +37,20 @@ _LOCK = threading.Lock()
 
 
 def diff_lines(diff: str) -> list[tuple[str, str]]:
-    """Each line of a unified diff with its class: add, del, hdr or ''."""
+    """Each line of a device's diff with its class (add, del, hdr or '').
+
+    A unified diff (``---``/``+++``/``@@``) is read by its markers; otherwise the diff is the
+    config the push would apply, where a ``no ...`` line removes and every other line adds.
+    """
+    lines = diff.splitlines()
+    unified = any(line.startswith(("@@", "+++", "---")) for line in lines)
     out = []
-    for line in diff.splitlines():
-        if line.startswith(("+++", "---", "@@")):
+    for line in lines:
+        if unified and line.startswith(("+++", "---", "@@")):
             out.append(("hdr", line))
-        elif line.startswith("+"):
-            out.append(("add", line))
-        elif line.startswith("-"):
+        elif (unified and line.startswith("+")) or (not unified and not line.lstrip().startswith("no ")):
+            out.append(("add", line) if line.strip() else ("", line))
+        elif line.startswith("-") or (not unified and line.lstrip().startswith("no ")):
             out.append(("del", line))
         else:
             out.append(("", line))

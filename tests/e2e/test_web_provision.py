@@ -81,7 +81,7 @@ def test_staff_provisions_from_the_web(
     page = client.get(f"/requests/{rid}").text
     assert 'id="act-provision-run"' in page and 'id="act-dry-run"' in page
     diff = client.get(f"/requests/{rid}/dry-run")
-    assert diff.status_code == 200 and 'class="add"' in diff.text and "dist-" in diff.text
+    assert diff.status_code == 200 and 'class="add"' in diff.text and 'class="card device"' in diff.text
     shots = os.environ.get("NETPROV_WEB_SCREENSHOTS")
     assert browser_diff(rid, Path(shots) if shots else None) == "rgb(23, 128, 61)"  # added lines green
     assert svc.get(rid).state is State.FORM_COMPLETE  # the dry run changed nothing
