@@ -40,6 +40,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "notify": ("netprov.cli.notify", "register:register", "Send due reminders and queued mail."),
     "audit": ("netprov.cli.audit", "register:register", "Every record the SOP requires: present?"),
     "demo": ("netprov.cli.demo", "register:register", "Bring up the lab and walk the whole SOP."),
+    "web": ("netprov.cli.web", "register:register", "The web pages for the SOP's people."),
+    "user": ("netprov.cli.web", "app:user_app", "Web accounts: netprov user passwd NAME."),
 }
 
 

@@ -7,6 +7,7 @@ this module composes :class:`Store` and re-exports the names callers import from
 
 from __future__ import annotations
 
+from netprov.store.accounts import AccountStore
 from netprov.store.agenda import AgendaEntry, AgendaStore
 from netprov.store.engine import (
     HEAD_REVISION,
@@ -57,5 +58,7 @@ __all__ = [
 ]
 
 
-class Store(RequestStore, EventStore, JournalStore, LockStore, AgendaStore, IdentityStore, OutboxStore):
+class Store(
+    RequestStore, EventStore, JournalStore, LockStore, AgendaStore, IdentityStore, OutboxStore, AccountStore
+):
     """Append-only register storage on SQLite (default) or PostgreSQL (by URL)."""

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from netprov.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0004m"  # the newest migration; tests check it matches Alembic's head
+HEAD_REVISION = "0004w"  # the newest migration; tests check it matches Alembic's head
 # PostgreSQL advisory-lock key that serializes schema migration between processes
 # (the first process creates the tables; the others wait, then find them at head).
 MIGRATION_LOCK_KEY = 0x6E657470726F76  # "netprov"
