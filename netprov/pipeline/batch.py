@@ -166,7 +166,12 @@ def preflight(
                 continue
             register.ensure_may(Action.PROVISION, rid, actor)
             holder = register.runs.lock_holder(rid)
-            if holder and not (resume and holder_dead(holder)):  # a dead run's lock: resume takes it
+            if holder and holder_dead(holder) and not resume:
+                problems.append(
+                    f"{rid}: its run by {holder} was interrupted (that process is gone); use --resume"
+                )
+                continue
+            if holder and not holder_dead(holder):  # a dead run's lock: the resume takes it over
                 problems.append(f"{rid} is being provisioned by {holder}")
                 continue
             interrupted = Saga(register.runs, ()).interrupted_run(rid)

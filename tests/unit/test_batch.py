@@ -243,7 +243,10 @@ def test_preflight_lets_resume_take_a_dead_runs_lock(tmp_path: Path, settings: S
     svc.runs.acquire_lock(rid, f"staff1@{socket.gethostname()}:999999999")  # no such process
     svc.runs.journal(rid, "r1", "run", "start")
     assert preflight(svc, [rid], "staff1", resume=True) == []
-    assert any("being provisioned" in p for p in preflight(svc, [rid], "staff1"))
+    assert preflight(svc, [rid], "staff1") == [
+        f"{rid}: its run by staff1@{socket.gethostname()}:999999999 was interrupted (that process is gone); "
+        "use --resume"
+    ]
 
 
 def test_ready_lists_the_requests_at_step_7_the_actor_may_provision(
