@@ -19,6 +19,7 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -45,6 +46,14 @@ from tests.e2e.test_4_batch import netprov, netprov_popen
 pytestmark = [pytest.mark.e2e, pytest.mark.lab]
 
 MERGED = [d for d in DEVICES if d != "isp-pe1"]  # isp-pe1 takes a whole file (replace)
+
+
+def json_doc(stdout: str) -> dict[str, Any]:
+    """The JSON document of a ``--json`` run (napalm-bird2 prints a line of its own before it)."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("{"))
+    doc: dict[str, Any] = json.loads("\n".join(lines[start:]))
+    return doc
 
 
 def device_lock_tags(settings: Settings) -> list[str]:
@@ -128,10 +137,12 @@ def test_a_batch_killed_mid_push_is_resumed_each_request_provisioned_once(
     t0 = time.monotonic()
     resumed = netprov(e2e_settings, "provision", "--resume", *rids, "--json")
     assert resumed.returncode == 0, resumed.stderr[-3000:] + resumed.stdout[-3000:]
-    out = json.loads(resumed.stdout)
+    out = json_doc(resumed.stdout)
     statuses = {r["request_id"]: r["status"] for r in out["requests"]}
     assert set(statuses.values()) <= {"provisioned", "already-provisioned"}, out
     print(f"resumed in {time.monotonic() - t0:.1f} s: {statuses}")
+    for r in out["requests"]:
+        print(f"  {r['request_id']}: {r['wall_seconds']} s; {r['seconds']}")
     assert any("provision-resumed" in [e.action for e in svc.get(r).events] for r in rids)
     for rid in rids:
         assert_provisioned_once(e2e_settings, svc, rid)
@@ -159,7 +170,7 @@ def test_two_engineers_batches_on_shared_routers_all_provisioned(
     codes = [p.wait(timeout=900) for p in procs]
     wall = time.monotonic() - t0
     assert codes == [0, 0], [p.with_suffix(".err").read_text()[-3000:] + p.read_text()[-3000:] for p in logs]
-    results = [r for p in logs for r in json.loads(p.read_text())["requests"]]
+    results = [r for p in logs for r in json_doc(p.read_text())["requests"]]
     assert {r["request_id"]: r["status"] for r in results} == dict.fromkeys(rids, "provisioned"), results
     run_logs = [p.read_text() for p in (e2e_settings.data_dir / "logs").iterdir()]
     waited = [ln for text in run_logs for ln in text.splitlines() if "waiting for dist-batamkota1" in ln]
