@@ -4,9 +4,10 @@
    dist-sekupang1) is killed with SIGKILL as soon as the journal shows a push begun. Without
    ``--resume`` the batch is refused; ``netprov provision --resume A B C`` then ends with every
    request provisioned exactly once: one finished run each, the NetBox objects of its one
-   allocation and no others, no device lock left in NetBox and no request lock in the register,
-   each request's lines on the routers once and no line of a dead run's allocation, the trail
-   complete and ``netprov audit`` passing.
+   allocation and no others, no lock left in NetBox (device or allocation) nor in the
+   register, each request's lines on the routers once and no line of a dead run's allocation,
+   the trail complete and ``netprov audit`` passing. The resume does not wait out the dead
+   process's locks (their holder's pid is gone: taken over at once).
 2. Two engineer processes, each ``netprov provision`` with a batch of two requests, started at
    the same moment, on links that share dist-batamkota1 (and core-dc1): all four provisioned,
    each router carrying every request's lines once, pings pass.
@@ -56,13 +57,13 @@ def json_doc(stdout: str) -> dict[str, Any]:
     return doc
 
 
-def device_lock_tags(settings: Settings) -> list[str]:
-    """The device locks in NetBox now (their slugs)."""
+def lock_tags(settings: Settings) -> list[str]:
+    """netprov's locks in NetBox now (device and allocation locks), by slug."""
     api, _ = connect(*credentials(settings))
     return sorted(
         str(t.slug)
-        for t in api.extras.tags.filter(q=LOCK_SLUG_PREFIX + "device-")
-        if str(t.slug).startswith(LOCK_SLUG_PREFIX + "device-")
+        for t in api.extras.tags.filter(q=LOCK_SLUG_PREFIX)
+        if str(t.slug).startswith(LOCK_SLUG_PREFIX)
     )
 
 
@@ -131,7 +132,7 @@ def test_a_batch_killed_mid_push_is_resumed_each_request_provisioned_once(
     proc.kill()  # SIGKILL
     proc.wait()
     assert pushing, "no push began before the batch ended: " + log.read_text()[-2000:]
-    print(f"\nkilled while {pushing} was pushing; device locks left: {device_lock_tags(e2e_settings)}")
+    print(f"\nkilled while {pushing} was pushing; locks left: {lock_tags(e2e_settings)}")
     refused = netprov(e2e_settings, "provision", *rids)
     assert refused.returncode != 0 and "--resume" in refused.stderr, refused.stderr[-2000:]
     t0 = time.monotonic()
@@ -146,7 +147,7 @@ def test_a_batch_killed_mid_push_is_resumed_each_request_provisioned_once(
     assert any("provision-resumed" in [e.action for e in svc.get(r).events] for r in rids)
     for rid in rids:
         assert_provisioned_once(e2e_settings, svc, rid)
-    assert device_lock_tags(e2e_settings) == [], "a device lock outlived the resumed batch"
+    assert lock_tags(e2e_settings) == [], "a lock outlived the resumed batch"
     running = configs(e2e_settings, DEVICES)
     for rid in rids:
         assert_carries(svc, rid, running)
@@ -178,7 +179,7 @@ def test_two_engineers_batches_on_shared_routers_all_provisioned(
     assert waited, "the two batches did not meet on dist-batamkota1"
     for rid in rids:
         assert_provisioned_once(e2e_settings, svc, rid)
-    assert device_lock_tags(e2e_settings) == []
+    assert lock_tags(e2e_settings) == []
     running = configs(e2e_settings, DEVICES)
     for rid in rids:
         assert_carries(svc, rid, running)

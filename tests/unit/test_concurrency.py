@@ -236,6 +236,23 @@ def test_a_lock_of_a_dead_process_on_this_host_is_taken_over_at_once() -> None:
     held.release()
 
 
+def test_the_allocation_lock_of_a_killed_process_is_taken_over_at_once() -> None:
+    """A batch killed while one of its requests held the allocation lock: the resume does not
+    wait out the lock's TTL (300 s)."""
+    from netprov.netbox.lock import netbox_lock
+
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    tags = RenewableTags()
+    dead = lock_description(f"PJB-1 on {os.uname().nodename} pid {proc.pid}", time.time() + 300)
+    tags.create(LOCK_SLUG_PREFIX + "allocate-intranet", dead)
+    t0 = time.monotonic()
+    with netbox_lock(tags, "allocate-intranet", "PJB-2 on here pid 1", wait_s=0):
+        assert "PJB-2" in tags.rows[LOCK_SLUG_PREFIX + "allocate-intranet"][1]
+    assert time.monotonic() - t0 < 2
+    assert tags.rows == {}
+
+
 # --- two link runs on one router: serialized, and an undo keeps the other's lines -------------------
 class Multi(list[Any]):
     def __init__(self, items: list[Any], failed: bool = False) -> None:
