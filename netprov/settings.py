@@ -74,8 +74,12 @@ class Settings(BaseSettings):
     device_password_file: Path | None = None
     device_key_file: Path | None = None
     commit_confirm_seconds: int = 300
-    # per-device locks (in NetBox), held by a run from snapshot to confirm: a lock outlives its
-    # holder's last renewal by the TTL; a run waits this long for one device before giving up
+    # per-device locks (in NetBox), held by a run from snapshot until its commits are confirmed
+    # right after the push (``release``); ``device_locks_through_checks``: held on through the
+    # checks and the first probe to the final ``confirm`` (slower: runs on a shared router then
+    # wait for each other's checks). A lock outlives its holder's last renewal by the TTL; a run
+    # waits this long for one device before giving up
+    device_locks_through_checks: bool = False
     device_lock_ttl_seconds: int = Field(default=60, ge=10, le=3600)
     device_lock_wait_seconds: int = Field(default=900, ge=0, le=86400)
     # how long a push waits for another run's (or tool's) pending commit-confirm on a device

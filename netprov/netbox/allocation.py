@@ -90,7 +90,7 @@ class NetBoxAllocator(NetBoxLifecycle):
             if req_tag is None:
                 raise NetBoxError(f"NetBox: the tag of {request_id} is back right after its release")
         undo: Undo = [("tag", req_tag)]
-        from netprov.netbox.device_locks import holder_gone
+        from netprov.netbox.lock import holder_gone
 
         try:
             # Read the committed bandwidth and reserve under one lock per uplink service: NetBox

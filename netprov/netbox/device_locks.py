@@ -14,9 +14,7 @@ not a renewal at each stage, because a single stage (verify, monitor) may outlas
 from __future__ import annotations
 
 import logging
-import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +24,7 @@ from netprov.netbox.lock import (
     LOCK_SLUG_PREFIX,
     LockTags,
     NetBoxLockTags,
+    holder_gone,
     lock_description,
     lock_expiry,
     lock_holder,
@@ -34,8 +33,6 @@ from netprov.netbox.lock import (
 from netprov.settings import Settings
 
 log = logging.getLogger(__name__)
-
-_HOLDER = re.compile(r" on (\S+) pid (\d+)\b")
 
 
 class RenewableLockTags(LockTags, Protocol):
@@ -52,24 +49,6 @@ def device_key(device: str) -> str:
     ('device-dist-batamkota1', 'device-core-dc-1')
     """
     return "device-" + re.sub(r"[^a-z0-9]+", "-", device.lower()).strip("-")
-
-
-def holder_gone(description: str) -> bool:
-    """True when a lock's holder was a process on this host that no longer runs.
-
-    >>> holder_gone("netprov lock held by X on elsewhere pid 1 until 1"), holder_gone("hand-made")
-    (False, False)
-    """
-    m = _HOLDER.search(description)
-    if m is None or m.group(1) != socket.gethostname():
-        return False
-    try:
-        os.kill(int(m.group(2)), 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, ValueError, OverflowError):
-        return False
-    return False
 
 
 class HeldDevices:

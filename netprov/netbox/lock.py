@@ -44,8 +44,29 @@ class LockTags(Protocol):
         """Delete by id; no error when it is already gone."""
 
 
+_HOLDER = re.compile(r" on (\S+) pid (\d+)\b")
+
+
 def holder_name(what: str) -> str:
     return f"{what} on {socket.gethostname()} pid {os.getpid()}"
+
+
+def holder_gone(description: str) -> bool:
+    """True when a lock's holder was a process on this host that no longer runs.
+
+    >>> holder_gone("netprov lock held by X on elsewhere pid 1 until 1"), holder_gone("hand-made")
+    (False, False)
+    """
+    m = _HOLDER.search(description)
+    if m is None or m.group(1) != socket.gethostname():
+        return False
+    try:
+        os.kill(int(m.group(2)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError, OverflowError):
+        return False
+    return False
 
 
 def lock_description(holder: str, until: float) -> str:
@@ -194,7 +215,7 @@ def netbox_lock(
                 max_poll_s=max_poll_s,
                 clock=clock,
                 sleep=sleep,
-                stale=stale,
+                stale=stale or holder_gone,  # a killed run's lock (a batch killed mid-allocation) at once
             )
             local.tag_id, local.until = tag_id, clock() + ttl_s
         try:

@@ -149,7 +149,7 @@ def preflight(
     ``resume``), or when it is provisioned already (the batch then reports it as such).
     ``check_actor`` False (a dry run): only that the request exists and is at that state.
     """
-    from netprov.pipeline.saga import Saga
+    from netprov.pipeline.saga import Saga, holder_dead
 
     problems: list[str] = []
     for rid in ids:
@@ -166,7 +166,12 @@ def preflight(
                 continue
             register.ensure_may(Action.PROVISION, rid, actor)
             holder = register.runs.lock_holder(rid)
-            if holder:
+            if holder and holder_dead(holder) and not resume:
+                problems.append(
+                    f"{rid}: its run by {holder} was interrupted (that process is gone); use --resume"
+                )
+                continue
+            if holder and not holder_dead(holder):  # a dead run's lock: the resume takes it over
                 problems.append(f"{rid} is being provisioned by {holder}")
                 continue
             interrupted = Saga(register.runs, ()).interrupted_run(rid)

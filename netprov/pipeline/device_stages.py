@@ -10,6 +10,15 @@ them too), then, device by device in reverse push order:
 * a device that changed since (another run's change landed on it) gets only the inverse of
   this run's own change (:meth:`netprov.platforms.base.Platform.undo_own_change`): the other
   run's lines stay.
+
+``release`` (right after ``push``) confirms this run's commits and lets the devices go, so the
+checks and the first probe (``verify``, ``monitor``: most of a run's time) no longer keep other
+runs off a shared router. It runs only once ``push``'s done data (each device's ``after``) is in
+the journal, so every undo from then on (a failed check, a resume after a kill) takes off only
+this run's own change where another run's change landed since; the undo takes the locks again.
+The confirm right after the push still proves the device answers with its new config, which is
+what the commit-confirm guards against. ``device_locks_through_checks`` keeps the locks (and the
+pending commit) to the final ``confirm`` instead.
 """
 
 from __future__ import annotations
@@ -58,3 +67,28 @@ def undo_push(run: LinkRun) -> None:
         )
         raise_failures(res, f"undoing this run's change on {name}")
         run.progress("push", name, str(res[name][0].result))
+
+
+def confirm_commits(run: LinkRun) -> list[str]:
+    """Confirm the pending commits of this run not confirmed yet (all devices at once)."""
+    names = [d["name"] for d in run.devices if d["committed_at"] and d["name"] not in run.confirmed]
+    if names:
+        res = only(run.nr, names).run(task=device_ops.confirm)
+        raise_failures(res, "confirming the commits")
+        run.confirmed = sorted({*run.confirmed, *names})
+    return names
+
+
+def release(run: LinkRun) -> JournalData:
+    """Confirm the commits and release the device locks before the checks (module docstring)."""
+    if run.deps.settings.device_locks_through_checks:
+        return {"confirmed": []}
+    confirmed = confirm_commits(run)
+    run.release_devices()
+    if confirmed or run.locked:
+        run.progress("release", "", "confirmed " + (", ".join(confirmed) or "nothing") + "; devices free")
+    return {"confirmed": confirmed}
+
+
+def reload_release(run: LinkRun, data: JournalData) -> None:
+    run.confirmed = list(data.get("confirmed") or [])

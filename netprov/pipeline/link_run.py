@@ -82,6 +82,7 @@ class LinkRun:
     monitoring: list[dict[str, Any]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     locked: list[str] | None = None  # the devices the lock stage locked (None: not run yet)
+    confirmed: list[str] = field(default_factory=list)  # commits confirmed by ``release``
     held: HeldLocks | None = field(default=None, repr=False)
     _nr: Nornir | None = field(default=None, repr=False)
 

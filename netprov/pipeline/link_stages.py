@@ -1,7 +1,7 @@
-"""The 12 stages of provisioning one link (SOP step 7), as saga stages with their undo.
+"""The 14 stages of provisioning one link (SOP step 7), as saga stages with their undo.
 
-allocate → render → validate → lock → snapshot → diff → push → monitor-register → verify →
-monitor → confirm → record-netbox → record. ``monitor-register`` comes before ``verify`` so the
+allocate → render → validate → lock → snapshot → diff → push → release → monitor-register →
+verify → monitor → confirm → record-netbox → record. ``monitor-register`` comes before ``verify`` so the
 monitoring systems warm up (Zabbix loads the new host into its configuration cache, Prometheus
 discovers the target) while the checks run; ``monitor`` then only waits for the first good
 probe. ``monitor-register``'s undo deregisters, so a failed ``verify`` (or a kill anywhere
@@ -12,8 +12,9 @@ data the journal keeps; ``snapshot``'s ``done`` data (``{"snapshots": {device: c
 works from, also from another process after a kill (``reload``).
 
 ``lock`` takes the per-device locks (:mod:`netprov.pipeline.device_locks`) of every device of the
-link, in sorted order, and renders again under them; ``confirm`` releases them (``lock``'s undo
-does after a failed run's undo). ``push``'s undo takes only this run's own change off
+link, in sorted order, and renders again under them; ``release`` confirms the commits and
+releases them right after the push (with ``device_locks_through_checks``, ``confirm`` does; after a
+failed run's undo, ``lock``'s undo does). ``push``'s undo takes only this run's own change off
 (:mod:`netprov.pipeline.device_stages`).
 """
 
@@ -25,7 +26,15 @@ from typing import TYPE_CHECKING, Any
 from netprov.errors import PipelineError
 from netprov.pipeline import device_ops
 from netprov.pipeline.checks import check_label, check_timeout, verify_task
-from netprov.pipeline.device_stages import reload_lock, reload_push, undo_lock, undo_push
+from netprov.pipeline.device_stages import (
+    confirm_commits,
+    release,
+    reload_lock,
+    reload_push,
+    reload_release,
+    undo_lock,
+    undo_push,
+)
 from netprov.pipeline.link_run import DeviceDiff, LinkDeps, LinkRun, raise_failures
 from netprov.pipeline.nornir_setup import only
 from netprov.pipeline.saga import JournalData, Progress, Stage
@@ -330,14 +339,11 @@ def undo_monitor(run: LinkRun) -> None:
 
 
 def confirm(run: LinkRun) -> JournalData:
-    committed = [d["name"] for d in run.devices if d["committed_at"]]
-    if not committed:
-        run.release_devices()
-        return {"confirmed": []}
-    res = only(run.nr, committed).run(task=device_ops.confirm)
-    raise_failures(res, "confirming the commits")
-    run.release_devices()  # the change is final: other runs may now take these devices
-    return {"confirmed": sorted(res)}
+    """Confirm what ``release`` did not (all of it with ``device_locks_through_checks``), then
+    let the devices go: the change is final."""
+    confirmed = confirm_commits(run)
+    run.release_devices()
+    return {"confirmed": sorted(confirmed)}
 
 
 def record_netbox(run: LinkRun) -> JournalData:
@@ -363,6 +369,7 @@ LINK_STAGES: tuple[Stage[LinkRun], ...] = (
     Stage("snapshot", snapshot, reload=reload_snapshot),
     Stage("diff", diff),
     Stage("push", push, undo=undo_push, begin=push_begin, reload=reload_push),
+    Stage("release", release, reload=reload_release),
     Stage("monitor-register", monitor_register, undo=undo_monitor, reload=reload_monitor_register),
     Stage("verify", verify),
     Stage("monitor", monitor),

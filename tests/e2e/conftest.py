@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -91,4 +92,8 @@ def cleanup(e2e_settings: Settings, svc: RequestService) -> Iterator[list[str]]:
         try:
             prov.undo_finished_run(rid, "staff1")
         except Exception:
+            interrupted = prov.saga("staff1").interrupted_run(rid)
+            if interrupted:  # a killed run: its lines off the devices, from its journal
+                with contextlib.suppress(Exception):
+                    prov.rollback_interrupted(rid, interrupted, "staff1")
             prov.ipam.release(rid)

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -46,8 +46,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.lab]
 DEVICES = ["dist-batamkota1", "dist-sekupang1", "cpe-disdik-bk", "cpe-dishub", "cpe-camat-bk"]
 
 
-def netprov(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
+def _env(settings: Settings) -> dict[str, str]:
+    return {
         **os.environ,
         "NETPROV_DATA_DIR": str(settings.data_dir),
         "NETPROV_ID_PREFIX": "UJI",
@@ -55,9 +55,27 @@ def netprov(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
         "NETPROV_COMMIT_CONFIRM_SECONDS": "120",
         "NETPROV_MONITORING_WAIT_SECONDS": "120",
     }
-    exe = os.path.join(os.path.dirname(sys.executable), "netprov")
+
+
+_EXE = os.path.join(os.path.dirname(sys.executable), "netprov")
+
+
+def netprov(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [exe, "--as", "staff1", *args], env=env, capture_output=True, text=True, timeout=900
+        [_EXE, "--as", "staff1", *args], env=_env(settings), capture_output=True, text=True, timeout=900
+    )
+
+
+def netprov_popen(
+    settings: Settings, out: IO[bytes], *args: str, err: IO[bytes] | None = None
+) -> subprocess.Popen[bytes]:
+    """``netprov --as staff1 ARGS`` started in the background: stdout to ``out``, stderr to
+    ``err`` (default: ``out`` too)."""
+    return subprocess.Popen(
+        [_EXE, "--as", "staff1", *args],
+        env=_env(settings),
+        stdout=out,
+        stderr=err if err is not None else subprocess.STDOUT,
     )
 
 

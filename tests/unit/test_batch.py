@@ -233,6 +233,22 @@ def test_preflight_names_every_request_that_cannot_go_and_lets_the_others(
         raise BatchRefused(problems)
 
 
+def test_preflight_lets_resume_take_a_dead_runs_lock(tmp_path: Path, settings: Settings) -> None:
+    """A batch killed with -9 leaves each running request's lock held by a dead pid: the
+    batch ``--resume`` goes (the saga takes the lock over), without it the batch is refused."""
+    import socket
+
+    svc = _svc(tmp_path, settings)
+    rid = _ready(svc)
+    svc.runs.acquire_lock(rid, f"staff1@{socket.gethostname()}:999999999")  # no such process
+    svc.runs.journal(rid, "r1", "run", "start")
+    assert preflight(svc, [rid], "staff1", resume=True) == []
+    assert preflight(svc, [rid], "staff1") == [
+        f"{rid}: its run by staff1@{socket.gethostname()}:999999999 was interrupted (that process is gone); "
+        "use --resume"
+    ]
+
+
 def test_ready_lists_the_requests_at_step_7_the_actor_may_provision(
     tmp_path: Path, settings: Settings
 ) -> None:

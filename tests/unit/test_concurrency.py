@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -235,6 +236,23 @@ def test_a_lock_of_a_dead_process_on_this_host_is_taken_over_at_once() -> None:
     held.release()
 
 
+def test_the_allocation_lock_of_a_killed_process_is_taken_over_at_once() -> None:
+    """A batch killed while one of its requests held the allocation lock: the resume does not
+    wait out the lock's TTL (300 s)."""
+    from netprov.netbox.lock import netbox_lock
+
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    tags = RenewableTags()
+    dead = lock_description(f"PJB-1 on {os.uname().nodename} pid {proc.pid}", time.time() + 300)
+    tags.create(LOCK_SLUG_PREFIX + "allocate-intranet", dead)
+    t0 = time.monotonic()
+    with netbox_lock(tags, "allocate-intranet", "PJB-2 on here pid 1", wait_s=0):
+        assert "PJB-2" in tags.rows[LOCK_SLUG_PREFIX + "allocate-intranet"][1]
+    assert time.monotonic() - t0 < 2
+    assert tags.rows == {}
+
+
 # --- two link runs on one router: serialized, and an undo keeps the other's lines -------------------
 class Multi(list[Any]):
     def __init__(self, items: list[Any], failed: bool = False) -> None:
@@ -272,9 +290,11 @@ def fake_only(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(mod, "only", only)
 
 
-def _run(name: str, locks: Any, drivers: dict[str, Any], text: str, seen: list[Any]) -> LinkRun:
+def _run(
+    name: str, locks: Any, drivers: dict[str, Any], text: str, seen: list[Any], through: bool = False
+) -> LinkRun:
     deps: Any = LinkDeps(
-        settings=Any,  # type: ignore[arg-type]
+        settings=SimpleNamespace(device_locks_through_checks=through),  # type: ignore[arg-type]
         service=Any,  # type: ignore[arg-type]
         ipam=Any,  # type: ignore[arg-type]
         topology=Any,  # type: ignore[arg-type]
@@ -330,6 +350,47 @@ def test_two_runs_on_one_router_are_serialized_and_an_undo_keeps_the_others_line
     device_stages.undo_lock(a)
     assert drv.running == merge(DIST, B)
     assert locks.holders == {}
+
+
+def test_release_frees_the_router_for_the_checks_and_a_failed_check_takes_off_only_its_own(
+    fake_only: None,
+) -> None:
+    """``release`` (right after the push) confirms and lets the router go: B changes it while A
+    still checks; A's check then fails and its undo takes the lock again and only A's lines off."""
+    drv = HierFrr(DIST)
+    locks, seen = LocalDeviceLocks(wait_s=10, poll_s=0.01), []
+    a = _run("PJB-A", locks, {"dist-batamkota1": drv}, A, seen)
+    b = _run("PJB-B", locks, {"dist-batamkota1": drv}, B, seen)
+    a.hold_devices(["dist-batamkota1"])
+    a.locked = ["dist-batamkota1"]
+    link_stages.snapshot(a)
+    link_stages.push(a)
+    assert device_stages.release(a) == {"confirmed": ["dist-batamkota1"]}
+    assert locks.holders == {} and drv.pending_previous is None
+    b.hold_devices(["dist-batamkota1"])  # at once: nobody waits for A's checks
+    link_stages.snapshot(b)
+    link_stages.push(b)
+    device_stages.release(b)
+    assert not any("waiting for" in s[3] for s in seen)
+    device_stages.undo_push(a)  # A's verify failed
+    device_stages.undo_lock(a)
+    assert drv.running == merge(DIST, B)
+    assert locks.holders == {}
+    assert link_stages.confirm(b) == {"confirmed": []}, "release confirmed it already"
+
+
+def test_locks_through_checks_keep_the_router_until_confirm(fake_only: None) -> None:
+    drv = HierFrr(DIST)
+    locks = LocalDeviceLocks(wait_s=10, poll_s=0.01)
+    a = _run("PJB-A", locks, {"dist-batamkota1": drv}, A, [], through=True)
+    a.hold_devices(["dist-batamkota1"])
+    link_stages.snapshot(a)
+    link_stages.push(a)
+    assert device_stages.release(a) == {"confirmed": []}
+    assert list(locks.holders) == ["dist-batamkota1"]
+    assert drv.pending_previous is not None
+    assert link_stages.confirm(a) == {"confirmed": ["dist-batamkota1"]}
+    assert locks.holders == {} and drv.pending_previous is None
 
 
 def test_an_undo_of_a_run_that_changed_nothing_on_a_device_leaves_it_alone(fake_only: None) -> None:

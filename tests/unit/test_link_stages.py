@@ -37,6 +37,7 @@ def test_the_stages_keep_their_names_order_and_undos() -> None:
         "snapshot",
         "diff",
         "push",
+        "release",
         "monitor-register",
         "verify",
         "monitor",
@@ -47,7 +48,13 @@ def test_the_stages_keep_their_names_order_and_undos() -> None:
     undone = {"allocate", "lock", "push", "monitor-register", "record-netbox"}
     assert {s.name for s in ls.LINK_STAGES if s.undo} == undone
     assert [s.name for s in ls.LINK_STAGES if s.begin] == ["push"]
-    assert [s.name for s in ls.LINK_STAGES if s.reload] == ["lock", "snapshot", "push", "monitor-register"]
+    assert [s.name for s in ls.LINK_STAGES if s.reload] == [
+        "lock",
+        "snapshot",
+        "push",
+        "release",
+        "monitor-register",
+    ]
 
 
 def test_check_labels_and_timeouts() -> None:
