@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from netprov.domain.assignment import REASSIGN
+from netprov.domain.id_names import BULAN, HARI
 from netprov.domain.sop import NEXT_ROLE, STEPS, TERMINAL, Action, Role, State
 from netprov.domain.users import Directory, User
 from netprov.sop.record import TRANSITION_ACTIONS, RequestRecord
@@ -23,22 +24,6 @@ _PASSING = frozenset({State.REVIEWED, State.REPLY_SIGNED})
 #: The events that queue mail: the SOP's transitions and a reassignment.
 MAILING_ACTIONS = frozenset(TRANSITION_ACTIONS | {REASSIGN})
 _ASSIGNEE_KEY = {Role.KABID: "disposed_to", Role.STAFF: "assigned_to"}
-# the names as in netprov.documents.dates, kept here so a step's mail does not load the documents package
-_HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_BULAN = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
 _TURN_TITLE = {
     State.CHECKED: ("keputusan: tolak (langkah 5) atau terima (langkah 6)", "decision: reject or accept"),
     State.REJECTED: ("tanda tangan surat balasan penolakan", "sign the reply letter"),
@@ -55,7 +40,7 @@ def when_id(at: dt.datetime, tz: str) -> str:
 
     loc = at.astimezone(ZoneInfo(tz))
     abbr = "WIB" if tz == "Asia/Jakarta" else (loc.tzname() or tz)
-    return f"{_HARI[loc.weekday()]}, {loc.day} {_BULAN[loc.month - 1]} {loc.year} {loc:%H.%M} {abbr}"
+    return f"{HARI[loc.weekday()]}, {loc.day} {BULAN[loc.month - 1]} {loc.year} {loc:%H.%M} {abbr}"
 
 
 def next_people(record: RequestRecord, users: Directory) -> list[User]:
