@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # `provision ID ID ...` / `--ready`: how many requests' sagas run at once in one process
     # (mostly waiting on devices, NetBox and first probes, so more than the 2 cores here)
     batch_workers: int = Field(default=4, ge=1, le=64)
+    # Temporal (optional scale-out): set the address and `provision` submits workflows that
+    # `netprov worker` processes run; unset, the in-process engine runs step 7 itself
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "netprov-provision"
+    lab_engine_port: int = Field(default=7233, ge=1, le=65535)  # `netprov lab up engine`
 
     # --- monitoring -------------------------------------------------------------------------
     zabbix_url: str | None = None

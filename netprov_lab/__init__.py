@@ -32,9 +32,13 @@ PARTS: dict[str, str] = {
     "netbox": "netprov_lab.netbox",
     "devices": "netprov_lab.devices",
     "monitoring": "netprov_lab.monitoring",
+    "engine": "netprov_lab.engine",
 }
 
-__all__ = ["PARTS", "Progress", "clear_state", "part", "require_root", "write_state"]
+#: ``netprov lab up`` with no part: the engine (Temporal) only on request, ``lab up engine``
+DEFAULT_PARTS = ("netbox", "devices", "monitoring")
+
+__all__ = ["DEFAULT_PARTS", "PARTS", "Progress", "clear_state", "part", "require_root", "write_state"]
 
 
 def part(name: str) -> ModuleType:

@@ -51,9 +51,9 @@ def _lab() -> ModuleType:
     return netprov_lab
 
 
-def _parts(names: list[str] | None) -> list[str]:
+def _parts(names: list[str] | None, default: tuple[str, ...] | None = None) -> list[str]:
     labmod = _lab()
-    chosen: list[str] = names or list(labmod.PARTS)
+    chosen: list[str] = names or list(default or labmod.PARTS)
     for n in chosen:
         labmod.part(n)  # validates the name
     return chosen
@@ -83,14 +83,16 @@ def _parts_progress(ctx: typer.Context, names: list[str], title: str) -> Iterato
 @app.command("up")
 def up(
     ctx: typer.Context,
-    parts: list[str] = typer.Argument(None, help="netbox, devices, monitoring (default: all)."),
+    parts: list[str] = typer.Argument(
+        None, help="netbox, devices, monitoring, engine (default: all but engine)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the status as JSON."),
 ) -> None:
     """Start lab parts (idempotent): NetBox, the router network, Zabbix and Prometheus."""
     settings = invocation(ctx).settings
     labmod = _lab()
     result: dict[str, Any] = {}
-    names = _parts(parts)
+    names = _parts(parts, labmod.DEFAULT_PARTS)
     with _parts_progress(ctx, names, "lab up") as progress:
         for name in names:
             t0 = time.monotonic()
@@ -105,7 +107,7 @@ def up(
 @app.command("down")
 def down(
     ctx: typer.Context,
-    parts: list[str] = typer.Argument(None, help="netbox, devices, monitoring (default: all)."),
+    parts: list[str] = typer.Argument(None, help="netbox, devices, monitoring, engine (default: all)."),
 ) -> None:
     """Stop lab parts (idempotent); leaves no namespace, process or port behind."""
     settings = invocation(ctx).settings

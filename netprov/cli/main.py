@@ -34,6 +34,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "templates": ("netprov.cli.render", "app:templates_app", "Device templates."),
     "render": ("netprov.cli.render", "register:register", "Render a request's device configs."),
     "provision": ("netprov.cli.provision", "register:register", "Step 7: provision (or record) a link."),
+    "worker": ("netprov.cli.worker", "register:register", "Run step-7 workflows from Temporal."),
     "sla": ("netprov.cli.request", "register:register_top_level", "Steps past their deadline."),
     "drift": ("netprov.cli.drift", "register:register", "Provisioned links against running configs."),
     "notify": ("netprov.cli.notify", "register:register", "Send due reminders and queued mail."),

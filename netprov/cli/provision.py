@@ -5,21 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import typer
 from rich.markup import escape
 
-from netprov.cli.common import EXIT_CHANGES, EXIT_OK, console, invocation, print_json
+from netprov.cli.common import EXIT_CHANGES, EXIT_OK, console, err_console, invocation, print_json
 from netprov.cli.stage_board import StageBoard, live_wanted
 from netprov.errors import InputError
 
 if TYPE_CHECKING:
     from netprov.app import App
-    from netprov.pipeline.provision import DryRunResult, Progress, Provisioner, RunResult
+    from netprov.engine import Detached
+    from netprov.pipeline.batch import Runner, RunResultLike
+    from netprov.pipeline.provision import DryRunResult, Progress, Provisioner
     from netprov.settings import Settings
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
@@ -87,6 +89,21 @@ def make_provisioner(app: App, progress: Progress | None = None) -> Provisioner:
 
 def _silent(stage: str, device: str, message: str) -> None:
     return None
+
+
+def runner(root: App, progress: Progress, checkpoint: Callable[[str], None] | None = None) -> Runner:
+    """Step 7's runner: Temporal workflows when ``NETPROV_TEMPORAL_ADDRESS`` is set, else in-process."""
+    if root.settings.temporal_address:
+        from netprov.engine.client import TemporalRunner
+
+        return TemporalRunner(root.settings, root.service, progress, checkpoint)
+    return root.provisioner(progress=progress, fault=checkpoint)
+
+
+def detached(exc: Detached) -> NoReturn:
+    """Ctrl-C while following workflows: they go on; say how to follow them (exit 130)."""
+    err_console.print(f"[yellow]{escape(str(exc))}[/yellow]", highlight=False, soft_wrap=True)
+    raise typer.Exit(130)
 
 
 def register(app: typer.Typer) -> None:
@@ -167,21 +184,24 @@ def register(app: typer.Typer) -> None:
         )
 
 
-def _logged_run(root: App, request_id: str, actor: str, resume: bool, quiet: bool) -> RunResult:
+def _logged_run(root: App, request_id: str, actor: str, resume: bool, quiet: bool) -> RunResultLike:
     """``Provisioner.run`` with its progress (and its end) in a per-run log file."""
     root.service.get(request_id)  # an unknown request: refused before any file is written
     log = RunLog(root.settings, request_id)
     if not quiet:
         console.print(f"[dim]log: {log.path}[/dim]", highlight=False)
     log.write(f"provision {request_id} by {actor}{' --resume' if resume else ''}")
+    from netprov.engine import Detached
     from netprov.pipeline.link_stages import STAGES
 
     try:
         with _board(quiet, request_id, STAGES) as board:
-            provisioner = make_provisioner(root, _progress(log, quiet, board))
-            outcome = provisioner.run(request_id, actor, resume=resume)
+            outcome = runner(root, _progress(log, quiet, board)).run(request_id, actor, resume=resume)
         log.write(f"finished: {outcome.status} (run {outcome.run_id})")
         return outcome
+    except Detached as exc:  # Ctrl-C while following workflows: they go on
+        log.write(f"detached: {exc}")
+        detached(exc)
     except BaseException as exc:
         log.write(f"failed: {type(exc).__name__}: {exc}")
         raise

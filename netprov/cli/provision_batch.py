@@ -26,8 +26,8 @@ from netprov.errors import InputError, NetprovError
 if TYPE_CHECKING:
     from netprov.app import App
     from netprov.cli.batch_board import BatchBoard, Report
-    from netprov.pipeline.batch import BatchEntry, Checkpoint
-    from netprov.pipeline.provision import DryRunResult, Provisioner
+    from netprov.pipeline.batch import BatchEntry, Checkpoint, Runner
+    from netprov.pipeline.provision import DryRunResult
 
 # stage → short column label in the table
 _SHORT = {"monitor-register": "mon-reg", "record-netbox": "rec-nb", "allocate": "alloc"}
@@ -133,12 +133,14 @@ def _dry_json(result: DryRunResult) -> dict[str, Any]:
 
 # --- the real runs ----------------------------------------------------------------------------------
 def _real_runs(root: App, ids: list[str], actor: str, *, resume: bool, json_out: bool, quiet: bool) -> None:
-    from netprov.cli.provision import RunLog
+    from netprov.cli.provision import RunLog, runner
     from netprov.pipeline.batch import Batch
     from netprov.pipeline.link_stages import STAGES
 
+    temporal = bool(root.settings.temporal_address)
     base = root.provisioner(progress=_silent)
-    base.for_request(_silent)  # the shared parts now: monitoring not configured fails before any run
+    if not temporal:
+        base.for_request(_silent)  # the shared parts now: monitoring not configured fails before any run
     calls0 = _calls(root)
     t0 = time.monotonic()
     with ExitStack() as stack:
@@ -150,8 +152,11 @@ def _real_runs(root: App, ids: list[str], actor: str, *, resume: bool, json_out:
             console.print(f"[dim]logs: {root.settings.data_dir / 'logs'}[/dim]", highlight=False)
         board = stack.enter_context(_board(quiet, ids, STAGES))
 
-        def runner_for(rid: str, checkpoint: Checkpoint) -> Provisioner:
-            return base.for_request(_reporter(rid, logs[rid], board, quiet, t0), fault=checkpoint)
+        def runner_for(rid: str, checkpoint: Checkpoint) -> Runner:
+            report = _reporter(rid, logs[rid], board, quiet, t0)
+            if temporal:  # workflows: submitted at once, followed here, run by the workers
+                return runner(root, report, checkpoint)
+            return base.for_request(report, fault=checkpoint)
 
         def changed(entry: BatchEntry) -> None:
             if entry.status not in ("waiting", "running"):
@@ -159,8 +164,17 @@ def _real_runs(root: App, ids: list[str], actor: str, *, resume: bool, json_out:
             if board is not None:
                 board.update(entry)
 
-        batch = Batch(runner_for, workers=root.settings.batch_workers, on_change=changed)
-        entries = batch.run(ids, actor, resume=resume)
+        workers = min(64, len(ids)) if temporal else root.settings.batch_workers
+        batch = Batch(runner_for, workers=workers, on_change=changed)
+        try:
+            entries = batch.run(ids, actor, resume=resume)
+        except KeyboardInterrupt:
+            if not temporal:
+                raise
+            from netprov.cli.provision import detached
+            from netprov.engine import Detached
+
+            detached(Detached(ids))
     wall = round(time.monotonic() - t0, 2)
     calls1 = _calls(root)
     calls = calls1 - calls0 if calls0 is not None and calls1 is not None else None

@@ -90,11 +90,14 @@ class NetBoxAllocator(NetBoxLifecycle):
             if req_tag is None:
                 raise NetBoxError(f"NetBox: the tag of {request_id} is back right after its release")
         undo: Undo = [("tag", req_tag)]
+        from netprov.netbox.lock import holder_gone
+
         try:
             # Read the committed bandwidth and reserve under one lock per uplink service: NetBox
             # guards each prefix, address and VLAN, but not the sum of bandwidth on an uplink.
             lock = f"allocate-{self._rule(letter.service).uplink_service}"
-            with netbox_lock(self._lock_tags, lock, holder_name(request_id)):
+            # a holder that died on this host (a SIGKILLed worker) is taken over at once
+            with netbox_lock(self._lock_tags, lock, holder_name(request_id), stale=holder_gone):
                 survey, recs = self._survey(request_id, letter)
                 fe = evaluate(survey, letter)
                 if not fe.feasible:

@@ -172,8 +172,10 @@ def netbox_lock(
     max_poll_s: float = 2.0,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
+    stale: Callable[[str], bool] | None = None,
 ) -> Iterator[None]:
-    """Hold the lock ``key`` for the ``with`` block (:func:`take_lock`, then delete the tag).
+    """Hold the lock ``key`` for the ``with`` block (:func:`take_lock`, then delete the tag;
+    ``stale`` as there: a holder known to be gone is taken over without waiting for its TTL).
 
     The threads of one process (a batch) first queue on a local mutex per ``tags`` and ``key``,
     so only one of them at a time asks NetBox: the others wait without polling it. A holder
@@ -213,7 +215,7 @@ def netbox_lock(
                 max_poll_s=max_poll_s,
                 clock=clock,
                 sleep=sleep,
-                stale=holder_gone,  # a killed run's lock (a batch killed mid-allocation) at once
+                stale=stale or holder_gone,  # a killed run's lock (a batch killed mid-allocation) at once
             )
             local.tag_id, local.until = tag_id, clock() + ttl_s
         try:

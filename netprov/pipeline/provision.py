@@ -34,7 +34,7 @@ from nornir.core import Nornir
 from netprov.domain.resources import Allocation
 from netprov.domain.sop import Action, State
 from netprov.domain.topology import Topology, load_topology
-from netprov.errors import NetprovError, WorkflowError
+from netprov.errors import WorkflowError
 from netprov.netbox.port import Ipam
 from netprov.pipeline import change_run, link_stages
 from netprov.pipeline.device_locks import (
@@ -55,6 +55,7 @@ from netprov.pipeline.link_stages import (
     validate_configs,
 )
 from netprov.pipeline.nornir_setup import build_nornir
+from netprov.pipeline.run_trail import RunTrail
 from netprov.pipeline.saga import NoFinishedRun, Progress, Saga, Stage, StageFailed
 from netprov.render.link import RenderedConfig
 from netprov.render.playbook import load_playbook
@@ -99,39 +100,6 @@ class RunResult:
     status: str  # "provisioned" | "already-provisioned"
     seconds: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
-
-
-class _Trail:
-    """Appends the saga's failures and rollbacks to the request's audit trail."""
-
-    def __init__(self, service: RequestService, actor: str) -> None:
-        self.svc, self.actor = service, actor
-
-    def failed(self, subject_id: str, run_id: str, stage: str, error: str, undo_errors: list[str]) -> None:
-        with contextlib.suppress(NetprovError):
-            self.svc.annotate(
-                subject_id,
-                self.actor,
-                "provision-failed",
-                f"Tahap {stage} gagal: {error}"[:2000],
-                {
-                    "run_id": run_id,
-                    "stage": stage,
-                    "error": error,
-                    "rolled_back": not undo_errors,
-                    "undo_errors": undo_errors,
-                },
-            )
-
-    def rolled_back(self, subject_id: str, run_id: str, undone: list[str], undo_errors: list[str]) -> None:
-        with contextlib.suppress(NetprovError):
-            self.svc.annotate(
-                subject_id,
-                self.actor,
-                "provision-resumed",
-                f"Run {run_id} terputus; dibatalkan " + ("lengkap" if not undo_errors else "SEBAGIAN"),
-                {"run_id": run_id, "undone": undone, "undo_errors": undo_errors},
-            )
 
 
 class Provisioner:
@@ -230,7 +198,7 @@ class Provisioner:
             self.svc.runs,
             stages if stages is not None else self.stages(),
             progress=self.progress,
-            listener=_Trail(self.svc, actor),
+            listener=RunTrail(self.svc, actor),
             completed=lambda rid: self.svc.get(rid).state in _DONE_STATES,
             after_do=self.fault,
         )
@@ -254,6 +222,12 @@ class Provisioner:
             pending_wait_seconds=float(self.settings.commit_pending_wait_seconds),
         )
 
+    def run_context(
+        self, request_id: str, run_id: str, actor: str
+    ) -> contextlib.AbstractContextManager[LinkRun]:
+        """One run's context, closed (device locks released, connections closed) on exit."""
+        return self._context(request_id, run_id, actor)
+
     @contextlib.contextmanager
     def _context(self, request_id: str, run_id: str, actor: str) -> Iterator[LinkRun]:
         record = self.svc.get(request_id)
@@ -274,7 +248,7 @@ class Provisioner:
     def dry_run(self, request_id: str) -> DryRunResult:
         """Allocations it would make and the diff per device; changes nothing anywhere."""
         record = self.svc.get(request_id)
-        if _is_change(record):
+        if is_change(record):
             return change_run.dry_run_change(self, request_id)
         if record.state is not State.FORM_COMPLETE and record.state not in _DONE_STATES:
             raise WorkflowError(not_ready(record))
@@ -299,7 +273,7 @@ class Provisioner:
     def run(self, request_id: str, actor: str, resume: bool = False) -> RunResult:
         """Provision the request (``resume``: first roll back a run that was killed midway)."""
         record = self.svc.get(request_id)
-        if _is_change(record):  # a decommission or bandwidth change: its kind's playbook
+        if is_change(record):  # a decommission or bandwidth change: its kind's playbook
             return change_run.run_change(self, request_id, actor, resume)
         if record.state in _DONE_STATES:
             return RunResult(request_id, "", "already-provisioned")
@@ -366,7 +340,7 @@ class Provisioner:
         self, request_id: str, run_id: str, actor: str, finished_ok: bool = False
     ) -> list[str]:
         """Undo what an interrupted run began, from its journal; the register says so."""
-        if _is_change(self.svc.get(request_id)):
+        if is_change(self.svc.get(request_id)):
             return change_run.rollback_change(self, request_id, run_id, actor, finished_ok)
         with self._context(request_id, run_id, actor) as run:
             return self.saga(actor).rollback(request_id, run_id, run, finished_ok=finished_ok)
@@ -387,8 +361,19 @@ PROVISIONED_STATES = frozenset(_DONE_STATES)
 """The states of a request past step 7 (its link is built)."""
 
 
-def _is_change(record: RequestRecord) -> bool:
+def is_change(record: RequestRecord) -> bool:
+    """A decommission or a bandwidth change (a letter of another kind than ``new-link``)."""
     return str(record.request.letter.get("kind") or "new-link") != "new-link"
+
+
+def refuse_change(record: RequestRecord) -> None:
+    """Temporal workers run a new link's step 7 only: a change of a link runs in-process."""
+    if is_change(record):
+        kind = record.request.letter.get("kind")
+        raise WorkflowError(
+            f"{record.id} is a {kind} request: changes of a link run in the in-process engine for now "
+            "(run provision without NETPROV_TEMPORAL_ADDRESS)"
+        )
 
 
 def not_ready(record: RequestRecord) -> str:

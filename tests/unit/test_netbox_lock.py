@@ -95,6 +95,20 @@ def test_an_expired_lock_left_by_a_dead_process_is_taken_over() -> None:
     assert tags.rows == {}
 
 
+def test_a_lock_of_a_dead_process_on_this_host_is_taken_over_before_its_expiry() -> None:
+    """A SIGKILLed worker mid-allocation (issue 17): the next allocation does not wait its TTL."""
+    import socket
+
+    from netprov.netbox.device_locks import holder_gone
+
+    tags, clock = MemoryTags(), Clock()
+    dead = f"PJB-2026-0004 on {socket.gethostname()} pid {2**22 + 12345}"
+    tags.create(LOCK_SLUG_PREFIX + "k", lock_description(dead, clock() + 300))
+    with netbox_lock(tags, "k", "alive", wait_s=1, clock=clock, sleep=clock.sleep, stale=holder_gone):
+        assert "alive" in tags.rows[LOCK_SLUG_PREFIX + "k"][1]
+    assert clock.now < 1_000_001.0, "taken at once"
+
+
 def test_an_unreadable_lock_tag_counts_as_expired() -> None:
     tags = MemoryTags()
     tags.create(LOCK_SLUG_PREFIX + "k", "someone edited this by hand")

@@ -1,0 +1,272 @@
+"""Step 7 on Temporal (issue 17) with a real Temporal dev server and real workers, fake stages.
+
+The lab part ``engine`` starts the server (its own port, its own dir); workers are the real
+:func:`netprov.engine.worker.serve` over a real register (SQLite); the stages are small fakes
+on one shared "router" (a set of lines), so the journal, the trail and the compensation can be
+compared with the in-process saga's: the same entries, in the same order. The lab e2e
+(``tests/e2e/test_6_workers.py``) does the same with the real stages, three worker processes and
+a SIGKILL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netprov.domain.sop import State
+from netprov.engine.client import TemporalRunner
+from netprov.engine.worker import serve
+from netprov.errors import PipelineError
+from netprov.pipeline.device_locks import LocalDeviceLocks
+from netprov.pipeline.link_run import LinkRun
+from netprov.pipeline.provision import Provisioner
+from netprov.pipeline.saga import JournalData, Stage, StageFailed
+from netprov.settings import Settings, load_settings
+from netprov.sop.service import RequestService
+from tests.unit.test_batch import _ready
+from tests.unit.test_pipeline_units import _svc
+
+ROUTER: set[str] = set()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stages() -> Sequence[Stage[LinkRun]]:
+    def push(run: LinkRun) -> JournalData:
+        ROUTER.add(f"line of {run.record.id}")
+        return {"devices": ["r1"]}
+
+    def undo_push(run: LinkRun) -> None:
+        ROUTER.discard(f"line of {run.record.id}")
+
+    def record(run: LinkRun) -> JournalData:
+        run.deps.service.record_provisioned(run.record.id, run.actor, {"run_id": run.run_id})
+        return {}
+
+    return (
+        Stage("allocate", lambda run: {"allocation": run.record.id}, undo=lambda run: None),
+        Stage("push", push, undo=undo_push),
+        Stage("verify", lambda run: {"ok": True}),
+        Stage("record", record),
+    )
+
+
+class FakeProvisioner(Provisioner):
+    def stages(self) -> Sequence[Stage[LinkRun]]:
+        return _stages()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from netprov_lab import engine as lab_engine
+
+    port = _free_port()
+    lab = load_settings(lab_dir=tmp_path_factory.mktemp("lab"), lab_engine_port=port)
+    lab_engine.up(lab, lambda msg: None)
+    yield f"127.0.0.1:{port}"
+    lab_engine.down(lab, lambda msg: None)
+    assert not lab_engine.status(lab)["running"]
+
+
+class Workers:
+    """``n`` workers in this process (threads with their own event loops) over ``svc``."""
+
+    def __init__(self, settings: Settings, svc: RequestService, faults: dict[str, str], n: int) -> None:
+        self.loops: list[asyncio.AbstractEventLoop] = []
+        self.tasks: list[asyncio.Task[None]] = []
+        self.ready = threading.Semaphore(0)
+        locks = LocalDeviceLocks()
+
+        def provisioner_for(rid: str) -> Provisioner:
+            def fault(stage: str) -> None:
+                if faults.get(rid) == stage:
+                    raise PipelineError(f"injected fault after {stage}")
+
+            return FakeProvisioner(settings, svc, ipam=None, monitors=[], fault=fault, device_locks=locks)  # type: ignore[arg-type]
+
+        for _ in range(n):
+            threading.Thread(target=self._run, args=(settings, provisioner_for), daemon=True).start()
+        for _ in range(n):
+            assert self.ready.acquire(timeout=30)
+
+    def _run(self, settings: Settings, provisioner_for: Any) -> None:
+        loop = asyncio.new_event_loop()
+        self.loops.append(loop)
+        task = loop.create_task(serve(settings, provisioner_for, 2, on_ready=lambda q: self.ready.release()))
+        self.tasks.append(task)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            loop.run_until_complete(task)
+
+    def stop(self) -> None:
+        for loop, task in zip(self.loops, self.tasks, strict=True):
+            loop.call_soon_threadsafe(task.cancel)
+
+
+def _phases(svc: RequestService, rid: str) -> list[tuple[str, str]]:
+    return [(e.stage, e.phase) for e in svc.runs.entries(rid)]
+
+
+def test_workflows_journal_like_the_in_process_saga_and_a_fault_undoes_one_request_alone(
+    engine: str, tmp_path: Path, settings: Settings
+) -> None:
+    settings = settings.model_copy(update={"temporal_address": engine, "temporal_task_queue": "t-journal"})
+    svc = _svc(tmp_path, settings)
+    local_ok, local_bad, ok1, ok2, bad = (_ready(svc) for _ in range(5))
+    ROUTER.clear()
+    # the in-process engine, for comparison
+    FakeProvisioner(settings, svc, ipam=None, monitors=[]).run(local_ok, "staff1")  # type: ignore[arg-type]
+
+    def fail_push(stage: str) -> None:
+        if stage == "push":
+            raise PipelineError("injected fault after push")
+
+    with pytest.raises(StageFailed):
+        FakeProvisioner(settings, svc, ipam=None, monitors=[], fault=fail_push).run(local_bad, "staff1")  # type: ignore[arg-type]
+    workers = Workers(settings, svc, {bad: "push"}, n=2)
+    try:
+        results: dict[str, Any] = {}
+
+        def follow(rid: str) -> None:
+            lines: list[str] = []
+            try:
+                results[rid] = TemporalRunner(settings, svc, lambda s, d, m: lines.append(f"{s} {m}")).run(
+                    rid, "staff1"
+                )
+            except StageFailed as exc:
+                results[rid] = exc
+            results[rid + "/lines"] = lines
+
+        threads = [threading.Thread(target=follow, args=(rid,)) for rid in (ok1, ok2, bad)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        wall = time.monotonic() - t0
+    finally:
+        workers.stop()
+    print(f"\n3 workflows on 2 workers: {wall:.1f} s")
+    assert results[ok1].status == results[ok2].status == "provisioned", results
+    failure = results[bad]
+    assert isinstance(failure, StageFailed) and failure.stage == "push" and not failure.undo_errors
+    assert {f"line of {r}" for r in (local_ok, ok1, ok2)} == ROUTER, "the fault undid its own line alone"
+    for rid in (ok1, ok2):
+        assert svc.get(rid).state is State.PROVISIONED
+        assert _phases(svc, rid) == _phases(svc, local_ok), "a worker's journal reads like an in-process one"
+        assert [(e.action, e.state) for e in svc.get(rid).events] == [
+            (e.action, e.state) for e in svc.get(local_ok).events
+        ]
+    assert svc.get(bad).state is State.FORM_COMPLETE
+    assert _phases(svc, bad) == _phases(svc, local_bad)
+    assert [(e.action, e.state) for e in svc.get(bad).events] == [
+        (e.action, e.state) for e in svc.get(local_bad).events
+    ]
+    assert any("push" in ln for ln in results[ok1 + "/lines"]), "the follower saw the stages"
+    assert svc.runs.lock_holder(ok1) is None and svc.runs.lock_holder(bad) is None
+    again = TemporalRunner(settings, svc, lambda s, d, m: None).run(ok1, "staff1")
+    assert again.status == "already-provisioned"
+
+
+def test_submitting_the_same_request_twice_starts_one_workflow(
+    engine: str, tmp_path: Path, settings: Settings
+) -> None:
+    from temporalio.client import Client
+    from temporalio.common import WorkflowIDConflictPolicy
+
+    from netprov.engine.workflow import WORKFLOW, ProvisionInput
+
+    settings = settings.model_copy(update={"temporal_address": engine, "temporal_task_queue": "t-twice"})
+    svc = _svc(tmp_path, settings)
+    rid = _ready(svc)
+
+    async def twice() -> tuple[str, str]:
+        client = await Client.connect(engine)
+        args = ProvisionInput(rid, "staff1")
+        handles = [
+            await client.start_workflow(
+                WORKFLOW,
+                args,
+                id=rid,
+                task_queue="t-twice",
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+            for _ in range(2)
+        ]
+        a, b = handles
+        return a.result_run_id or "", b.result_run_id or ""
+
+    first, second = asyncio.run(twice())  # no worker yet: both find the workflow waiting
+    assert first == second
+    workers = Workers(settings, svc, {}, n=1)
+    try:
+        result = TemporalRunner(settings, svc, lambda s, d, m: None).run(rid, "staff1")
+    finally:
+        workers.stop()
+    assert result.status == "provisioned"
+    starts = [e for e in svc.runs.entries(rid) if (e.stage, e.phase) == ("run", "start")]
+    assert len(starts) == 1, "one run"
+
+
+def test_ctrl_c_while_following_leaves_the_workflow_running_and_says_how_to_follow(
+    engine: str, tmp_path: Path, settings: Settings
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from temporalio.client import Client, WorkflowExecutionStatus
+
+    settings = settings.model_copy(update={"id_prefix": "CTL"})  # a workflow id no other test used
+    svc = _svc(tmp_path, settings)
+    rid = _ready(svc)
+    env = {
+        **os.environ,
+        "NETPROV_ID_PREFIX": "CTL",
+        "NETPROV_DATA_DIR": str(settings.data_dir),
+        "NETPROV_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}",
+        "NETPROV_TEMPORAL_ADDRESS": engine,
+        "NETPROV_TEMPORAL_TASK_QUEUE": "t-detach",  # no worker: the workflow waits
+    }
+    exe = os.path.join(os.path.dirname(sys.executable), "netprov")
+    proc = subprocess.Popen(
+        [exe, "--as", "staff1", "provision", rid],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    async def status() -> WorkflowExecutionStatus | None:
+        client = await Client.connect(engine)
+        try:
+            return (await client.get_workflow_handle(rid).describe()).status
+        except Exception:
+            return None
+
+    deadline = time.monotonic() + 60
+    while asyncio.run(status()) != WorkflowExecutionStatus.RUNNING:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, (out, err)
+    assert "keeps running" in err and f"netprov provision {rid}" in err, err
+    assert asyncio.run(status()) == WorkflowExecutionStatus.RUNNING
+
+    async def terminate() -> None:
+        await (await Client.connect(engine)).get_workflow_handle(rid).terminate("test done")
+
+    asyncio.run(terminate())
