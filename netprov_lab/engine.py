@@ -22,6 +22,7 @@ from netprov.progress import Progress
 from netprov.settings import Settings
 from netprov_lab import clear_state, write_state
 from netprov_lab.monitoring_proc import alive, start_background, stop_pidfile
+from netprov_lab.proc import pid_alive
 
 _MARKER = "start-dev"
 _START_TIMEOUT_S = 60.0
@@ -59,7 +60,8 @@ def up(settings: Settings, progress: Progress) -> dict[str, Any]:
     d = _dir(settings)
     d.mkdir(parents=True, exist_ok=True)
     pidfile, port = d / "temporal.pid", settings.lab_engine_port
-    if alive(pidfile, _MARKER) is None:
+    pid = alive(pidfile, _MARKER)
+    if pid is None:
         if _answers(port):
             raise LabError(f"lab_engine_port: 127.0.0.1:{port} is taken by another program")
         argv = [
@@ -79,10 +81,12 @@ def up(settings: Settings, progress: Progress) -> dict[str, Any]:
             str(d / "temporal.db"),
         ]
         progress(f"starting Temporal dev server on 127.0.0.1:{port}")
-        start_background(argv, pidfile, d / "temporal.log")
+        pid = start_background(argv, pidfile, d / "temporal.log")
     deadline = time.monotonic() + _START_TIMEOUT_S
     while not _answers(port):
-        if alive(pidfile, _MARKER) is None:
+        # The pid itself, not its command line: right after the exec /proc/PID/cmdline reads
+        # empty for a moment, and a marker check then took a starting server for a dead one.
+        if not pid_alive(pid):
             raise LabError(f"the Temporal dev server did not start (see {d / 'temporal.log'})")
         if time.monotonic() > deadline:
             raise LabError(f"the Temporal dev server did not answer on port {port} within 60 s")
