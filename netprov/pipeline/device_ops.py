@@ -145,23 +145,36 @@ def restore(task: Task, snapshot: str) -> Result:
     return Result(host=task.host, result="restored", changed=True)
 
 
-def undo_change(task: Task, snapshot: str, after: str | None) -> Result:
+def undo_change(task: Task, snapshot: str, after: str | None, reverts_itself: bool = False) -> Result:
     """Take this run's change off the device; the result says which way.
 
-    ``after`` is the device's config right after this run's commit (None: not recorded).
-    Still ``after`` (or never recorded, or back at ``snapshot``): restore the snapshot.
-    Otherwise another change landed since: only this run's own change comes off.
+    ``after`` is the device's config right after this run's commit (None: the run died
+    mid-push before it was recorded). Still ``after`` (or back at ``snapshot``): restore the
+    snapshot. Otherwise another change landed since: only this run's own change comes off.
+
+    Without ``after``, on a device that undoes an unconfirmed commit by itself
+    (``reverts_itself``: the run committed with commit-confirm, and it confirms only after the
+    whole push is recorded) and has no commit pending now, nothing of this run is left: what
+    the device runs beyond ``snapshot`` is other runs' changes, which landed once its own
+    revert timer had run, and it is left alone. With this run's commit still pending, the
+    snapshot comes back (no other run can commit on top of a pending commit).
     """
     if task.is_dry_run():
         return Result(host=task.host, result="dry run", changed=False)
     p = _platform(task)
     conn = p.open(task)
     name = task.host.name
-    current = p.running_config(conn, name) if after is not None else None
+    current = p.running_config(conn, name)
+    if after is None and current != snapshot and reverts_itself and p.pending_commit(conn, name) is False:
+        return Result(
+            host=task.host,
+            result="nothing of this run's is left (the device undid its unconfirmed commit); "
+            "other changes stay",
+            changed=False,
+        )
     if after is None or current in (after, snapshot):
         p.restore(conn, snapshot, name)
         return Result(host=task.host, result="restored to its saved config", changed=True)
-    assert current is not None
     p.undo_own_change(conn, snapshot, after, current, name)
     return Result(
         host=task.host,

@@ -5,8 +5,10 @@ them too), then, device by device in reverse push order:
 
 * a device this run committed nothing to, or did not lock (nothing to change there), is left
   alone;
-* a device whose running config still equals what this run's commit left (``after``), or
-  whose ``after`` was never recorded (the run died mid-push), goes back to its snapshot;
+* a device whose running config still equals what this run's commit left (``after``) goes
+  back to its snapshot; so does one whose ``after`` was never recorded (the run died
+  mid-push), unless its unconfirmed commit was already undone by the device itself and other
+  runs changed it since (:func:`netprov.pipeline.device_ops.undo_change`): then it is left alone;
 * a device that changed since (another run's change landed on it) gets only the inverse of
   this run's own change (:meth:`netprov.platforms.base.Platform.undo_own_change`): the other
   run's lines stay.
@@ -63,6 +65,7 @@ def undo_push(run: LinkRun) -> None:
             task=device_ops.undo_change,
             snapshot=run.snapshots[name],
             after=run.afters.get(name),
+            reverts_itself=bool(run.deps.revert_in),
             on_failed=True,  # a device whose commit failed is marked failed: it is undone too
         )
         raise_failures(res, f"undoing this run's change on {name}")

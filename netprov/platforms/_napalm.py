@@ -100,6 +100,13 @@ class NapalmPlatform(Platform):
         except Exception:
             return False
 
+    def pending_commit(self, conn: Any, device: str) -> bool | None:
+        """NAPALM ``has_pending_commit`` where the driver has it (None where it has not)."""
+        if not self.commit_confirm or not hasattr(conn, "has_pending_commit"):
+            return None
+        with device_errors(device, "ask for a pending commit"):
+            return bool(conn.has_pending_commit())
+
     def confirm(self, conn: Any, device: str) -> bool:
         """NAPALM ``confirm_commit`` when a commit is pending; False when none is."""
         with device_errors(device, "confirm"):

@@ -151,6 +151,10 @@ class Platform(ABC):
         """
         raise self._unsupported("confirm", device)
 
+    def pending_commit(self, conn: Any, device: str) -> bool | None:
+        """Whether a commit awaits confirmation on the device; None when the platform cannot say."""
+        return None
+
     def restore(self, conn: Any, snapshot: str, device: str) -> None:
         """Return the device to ``snapshot`` (cancelling any pending commit) and prove it.
 

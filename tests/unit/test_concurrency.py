@@ -132,6 +132,28 @@ def test_undo_without_a_recorded_after_restores_the_snapshot() -> None:
     assert drv.running == DIST
 
 
+def test_a_run_killed_mid_push_leaves_the_lines_of_runs_that_landed_after_its_revert() -> None:
+    """The e2e failure of test_7_workers: a worker killed between its commit and the journal;
+    the router reverted the unconfirmed commit by itself, another run committed, and the
+    recovery (no ``after``) then put the snapshot back over the other run's lines."""
+    drv = HierFrr(DIST)
+    device_ops.push_config(_task(drv), A, "merge", "killed run", 90)  # pending, never confirmed
+    drv.rollback()  # the router's own revert timer
+    device_ops.push_config(_task(drv), B, "merge", "other run", 90)
+    drv.confirm_commit()
+    res = device_ops.undo_change(_task(drv), DIST, None, reverts_itself=True)
+    assert "nothing of this run's is left" in res.result and not res.changed
+    assert drv.running == merge(DIST, B)
+
+
+def test_a_run_killed_mid_push_with_its_commit_still_pending_goes_back_to_the_snapshot() -> None:
+    drv = HierFrr(DIST)
+    device_ops.push_config(_task(drv), A, "merge", "killed run", 90)
+    res = device_ops.undo_change(_task(drv), DIST, None, reverts_itself=True)
+    assert res.result == "restored to its saved config"
+    assert drv.running == DIST and not drv.has_pending_commit()
+
+
 def test_a_pending_commit_of_another_run_is_refused_as_pending() -> None:
     drv = HierFrr(DIST)
     device_ops.push_config(_task(drv), A, "merge", "other run", 90)  # pending, not confirmed
