@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "netprov-provision"
     lab_engine_port: int = Field(default=7233, ge=1, le=65535)  # `netprov lab up engine`
+    lab_web_port: int = Field(default=8080, ge=1, le=65535)  # `netprov lab up web`, the demo's pages
 
     # --- monitoring -------------------------------------------------------------------------
     zabbix_url: str | None = None

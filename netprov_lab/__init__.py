@@ -33,9 +33,11 @@ PARTS: dict[str, str] = {
     "devices": "netprov_lab.devices",
     "monitoring": "netprov_lab.monitoring",
     "engine": "netprov_lab.engine",
+    "web": "netprov_lab.web",
 }
 
-#: ``netprov lab up`` with no part: the engine (Temporal) only on request, ``lab up engine``
+#: ``netprov lab up`` with no part: the engine (Temporal) and the web pages (the demo starts
+#: them) only on request, ``lab up engine`` / ``lab up web``
 DEFAULT_PARTS = ("netbox", "devices", "monitoring")
 
 __all__ = ["DEFAULT_PARTS", "PARTS", "Progress", "clear_state", "part", "require_root", "write_state"]

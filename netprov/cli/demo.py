@@ -57,6 +57,9 @@ def register(app: typer.Typer) -> None:
                     else "[red]missing: " + escape(", ".join(i.record for i in rep.missing)) + "[/red]"
                 )
             )
+        from netprov_lab import web as lab_web
+
+        web = lab_web.up(base, say)
         state = lab_state(base.lab_dir)
         nb = state.get("netbox", {})
         zbx = state.get("zabbix", {})
@@ -68,6 +71,10 @@ def register(app: typer.Typer) -> None:
             f"{result.intranet}: its prefixes, addresses, VLAN and port carry it)",
             f"Zabbix:      {zbx.get('url')}  (Admin / zabbix; hosts named after the request ids)",
             f"Prometheus:  {prom.get('url')}/graph?g0.expr=probe_success",
+            f"web pages:   {web['url']}  (netprov web over the demo register; stop: netprov lab down web)",
+            "lab users:   "
+            + ", ".join(f"{u} / {pw}" for u, pw in lab_web.lab_passwords(base).items())
+            + "  (lab only)",
             f"timing:      lab ready in {t_lab:.0f}s; provisioning "
             + ", ".join(f"{k} {v:.0f}s" for k, v in result.seconds.items())
             + f"; total {time.monotonic() - t0:.0f}s",

@@ -84,7 +84,7 @@ def _parts_progress(ctx: typer.Context, names: list[str], title: str) -> Iterato
 def up(
     ctx: typer.Context,
     parts: list[str] = typer.Argument(
-        None, help="netbox, devices, monitoring, engine (default: all but engine)."
+        None, help="netbox, devices, monitoring, engine, web (default: all but engine and web)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the status as JSON."),
 ) -> None:
@@ -107,7 +107,7 @@ def up(
 @app.command("down")
 def down(
     ctx: typer.Context,
-    parts: list[str] = typer.Argument(None, help="netbox, devices, monitoring, engine (default: all)."),
+    parts: list[str] = typer.Argument(None, help="netbox, devices, monitoring, engine, web (default: all)."),
 ) -> None:
     """Stop lab parts (idempotent); leaves no namespace, process or port behind."""
     settings = invocation(ctx).settings
