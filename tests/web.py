@@ -19,14 +19,15 @@ from netprov.settings import Settings
 from netprov.sop.ports import Papers
 from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store
-from tests.letters import DATA, distinct_letter
+from tests.form_file import FORM_YAML
+from tests.letters import distinct_letter
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 PASSWORD = "rahasia-lab-123"
 OPD_USER = {"role": "opd", "name": "Kepala Dinas Pendidikan", "opd": "Dinas Pendidikan"}
 PEOPLE = ["kadis", "kabid", "kasi", "staff1", "staff2", "disdik"]
-FORM = yaml.safe_load((DATA / "form.yaml").read_text(encoding="utf-8"))
+FORM = yaml.safe_load(FORM_YAML.read_text(encoding="utf-8"))
 
 
 class Clock:

@@ -30,6 +30,7 @@ from netprov.monitoring import (
 from netprov.settings import Settings
 from netprov_lab import monitoring as mon
 from netprov_lab import monitoring_proc as proc
+from tests.form_file import FORM_YAML
 
 pytestmark = [pytest.mark.lab, pytest.mark.monitoring]
 
@@ -366,7 +367,7 @@ def provisioned_request(settings: Settings, gateway: str, prefix: str) -> str:
         ),
     )
     svc.accept(rid, "staff1")
-    svc.fill_form(rid, "staff1", load_form(data / "form.yaml"))
+    svc.fill_form(rid, "staff1", load_form(FORM_YAML))
     alloc = Allocation(
         request_id=rid,
         service="intranet",

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.form_file import FORM_YAML
+
 DATA = Path(__file__).parent.parent / "data"
 NETPROV = str(Path(sys.executable).parent / "netprov")  # the entry point of the running interpreter's venv
 
@@ -40,7 +42,7 @@ def test_the_whole_manual_walk(run, tmp_path: Path) -> None:  # type: ignore[no-
     out = run("--as", "staff1", "request", "check", rid, "--manual", "--bandwidth-ok", "--ip-ok", "--json")
     assert json.loads(out.stdout)["feasible"] is True
     run("request", "accept", rid, user="staff1")  # actor from NETPROV_USER
-    run("--as", "staff1", "request", "form", rid, "--fill", str(DATA / "form.yaml"))
+    run("--as", "staff1", "request", "form", rid, "--fill", str(FORM_YAML))
     evidence = tmp_path / "foto.txt"
     evidence.write_text("foto perangkat terpasang")
     run("--as", "staff1", "provision", rid, "--manual", "--evidence", str(evidence))

@@ -22,6 +22,7 @@ from netprov.errors import ConfigError
 from netprov.settings import Settings
 from netprov.sop.service import RequestService
 from netprov_lab.document_samples import PEOPLE, accepted_context, rejected_context
+from tests.form_file import FORM_YAML
 from tests.papers import intranet_feasibility, paper_service
 
 DATA = Path(__file__).parent.parent / "data"
@@ -82,7 +83,7 @@ def test_berita_acara_first_party_is_who_reported(svc: RequestService, tmp_path:
     svc.assign(rid, "kabid", "staff1")
     svc.check(rid, "staff1", feasibility(True))
     svc.accept(rid, "staff1")
-    svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
+    svc.fill_form(rid, "staff1", load_form(FORM_YAML))
     ev = tmp_path / "foto.jpg"
     ev.write_bytes(b"\xff\xd8 photo")
     svc.provision_manual(rid, "staff1", ev)

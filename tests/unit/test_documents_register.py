@@ -18,6 +18,7 @@ from netprov.domain.resources import Candidate, Feasibility
 from netprov.domain.users import load_directory
 from netprov.settings import Settings
 from netprov.sop.service import RequestService
+from tests.form_file import FORM_YAML
 from tests.papers import intranet_feasibility, paper_service
 
 DATA = Path(__file__).parent.parent / "data"
@@ -47,7 +48,7 @@ def checked(svc: RequestService, ok: bool) -> str:
 def test_accepted_walk_records_each_paper(svc: RequestService, settings: Settings, tmp_path: Path) -> None:
     rid = checked(svc, ok=True)
     svc.accept(rid, "staff1")
-    svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
+    svc.fill_form(rid, "staff1", load_form(FORM_YAML))
     ev = tmp_path / "foto-rak.jpg"
     ev.write_bytes(b"\xff\xd8 rack photo")
     svc.provision_manual(rid, "staff1", ev)
@@ -90,7 +91,7 @@ def test_rejected_walk_records_the_reply_letter(svc: RequestService) -> None:
 def test_pipeline_outputs_reach_the_berita_acara(svc: RequestService) -> None:
     rid = checked(svc, ok=True)
     svc.accept(rid, "staff1")
-    svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
+    svc.fill_form(rid, "staff1", load_form(FORM_YAML))
     from netprov_lab.document_samples import accepted_context
 
     alloc = accepted_context().allocation

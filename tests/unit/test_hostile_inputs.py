@@ -30,10 +30,11 @@ from netprov.domain.letters import parse_form, parse_letter
 from netprov.errors import InputError, NetprovError
 from netprov.inputs import parse_yaml
 from netprov.sop.intake import check_request_id
+from tests.form_file import FORM_YAML
 
 DATA = Path(__file__).parent.parent / "data"
 LETTER: dict[str, Any] = yaml.safe_load((DATA / "letter-intranet.yaml").read_text())
-FORM: dict[str, Any] = yaml.safe_load((DATA / "form.yaml").read_text())
+FORM: dict[str, Any] = yaml.safe_load(FORM_YAML.read_text())
 BAD = yaml.safe_load((DATA / "bad_inputs.yaml").read_text())
 TODAY = dt.date.today()
 HUGE = 100_000
@@ -394,7 +395,7 @@ def _id_cases() -> Iterator[Case]:
         "provision-dry-run": ("--as", "staff1", "provision", "{id}", "--dry-run"),
         "show": ("request", "show", "{id}"),
         "dispose": ("--as", "kadis", "request", "dispose", "{id}", "--to", "kabid"),
-        "form": ("--as", "staff1", "request", "form", "{id}", "--fill", str(DATA / "form.yaml")),
+        "form": ("--as", "staff1", "request", "form", "{id}", "--fill", str(FORM_YAML)),
         "check": ("--as", "staff1", "request", "check", "{id}", "--manual", "--bandwidth-ok", "--ip-ok"),
         "report": ("--as", "staff1", "request", "report", "{id}"),
     }

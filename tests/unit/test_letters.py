@@ -11,6 +11,7 @@ import yaml
 
 from netprov.domain.letters import load_form, load_letter, parse_form, parse_letter
 from netprov.errors import InputError
+from tests.form_file import FORM_YAML
 
 DATA = Path(__file__).parent.parent / "data"
 CASES = yaml.safe_load((DATA / "bad_inputs.yaml").read_text())
@@ -35,7 +36,7 @@ def _patched(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 def test_contract_letter_and_form_parse() -> None:
     letter = load_letter(DATA / "letter-intranet.yaml")
     assert letter.opd == "Dinas Pendidikan" and letter.service == "intranet" and letter.hosts == 20
-    form = load_form(DATA / "form.yaml")
+    form = load_form(FORM_YAML)
     assert form.request == "PJB-2026-0001" and form.equipment.devices == 12
 
 

@@ -23,6 +23,7 @@ from netprov.render.playbook import ResolvedCheck
 from netprov.settings import Settings
 from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store
+from tests.form_file import FORM_YAML
 
 DATA = Path(__file__).parent.parent / "data"
 NET = ipaddress.ip_network("10.20.0.0/27")
@@ -159,7 +160,7 @@ def _form_complete(svc: RequestService) -> str:
         ),
     )
     svc.accept(rid, "staff1")
-    svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
+    svc.fill_form(rid, "staff1", load_form(FORM_YAML))
     return rid
 
 

@@ -23,6 +23,7 @@ from netprov.mail.notify import notify, send_after_step
 from netprov.settings import Settings
 from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store, verify_chain
+from tests.form_file import FORM_YAML
 from tests.letters import distinct_letter
 from tests.mail import SmtpSink, body, free_port, pdf_attachments
 from tests.papers import intranet_feasibility
@@ -99,7 +100,7 @@ def test_the_whole_walk_mails_each_turn_and_the_department_the_berita_acara(
     evidence.write_bytes(b"\xff\xd8 foto perangkat")
     steps = [
         lambda: svc.accept(rid, "staff1"),
-        lambda: svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml")),
+        lambda: svc.fill_form(rid, "staff1", load_form(FORM_YAML)),
         lambda: svc.provision_manual(rid, "staff1", evidence),
         lambda: svc.report(rid, "staff1"),
         lambda: svc.forward(rid, "kabid"),

@@ -19,6 +19,7 @@ from netprov.errors import ConcurrencyError, InputError, PermissionDenied, Workf
 from netprov.settings import Settings
 from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store, verify_chain
+from tests.form_file import FORM_YAML
 from tests.letters import distinct_letter
 
 DATA = Path(__file__).parent.parent / "data"
@@ -84,7 +85,7 @@ def test_accept_path_to_done(svc: RequestService, clock: FakeClock, tmp_path: Pa
     rid = walk_to_checked(svc)
     assert rid == "PJB-2026-0001"
     svc.accept(rid, "staff1")
-    form = load_form(DATA / "form.yaml")
+    form = load_form(FORM_YAML)
     svc.fill_form(rid, "staff1", form)
     evidence = tmp_path / "foto.jpg"
     evidence.write_bytes(b"\xff\xd8 photo of the rack")
@@ -126,7 +127,7 @@ def test_reject_path_closes(svc: RequestService) -> None:
 def test_return_sends_back_to_staff(svc: RequestService, tmp_path: Path) -> None:
     rid = walk_to_checked(svc)
     svc.accept(rid, "staff1")
-    svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
+    svc.fill_form(rid, "staff1", load_form(FORM_YAML))
     ev = tmp_path / "ev.txt"
     ev.write_text("done by hand")
     svc.provision_manual(rid, "staff1", ev)
@@ -153,7 +154,7 @@ def test_form_for_another_request_is_refused(svc: RequestService) -> None:
     rid = walk_to_checked(svc)
     svc.submit(distinct_letter())
     svc.accept(rid, "staff1")
-    form = load_form(DATA / "form.yaml").model_copy(update={"request": "PJB-2026-0002"})
+    form = load_form(FORM_YAML).model_copy(update={"request": "PJB-2026-0002"})
     with pytest.raises(InputError, match="request"):
         svc.fill_form(rid, "staff1", form)
 

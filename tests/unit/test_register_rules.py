@@ -24,7 +24,8 @@ from netprov.settings import Settings
 from netprov.sop.record import RequestRecord
 from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store
-from tests.letters import DATA, distinct_letter
+from tests.form_file import FORM_YAML
+from tests.letters import distinct_letter
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 
@@ -108,7 +109,7 @@ def test_only_the_assigned_staff_may_do_steps_4_to_8(svc: RequestService, tmp_pa
     with pytest.raises(PermissionDenied, match="staff2"):
         svc.accept(rid, "staff1")
     svc.accept(rid, "staff2")
-    form = load_form(DATA / "form.yaml").model_copy(update={"request": rid})
+    form = load_form(FORM_YAML).model_copy(update={"request": rid})
     with pytest.raises(PermissionDenied, match="staff2"):
         svc.fill_form(rid, "staff1", form)
     svc.fill_form(rid, "staff2", form)
@@ -363,7 +364,7 @@ def test_preferred_date_before_the_request_arrived_is_refused(svc: RequestServic
     rid = assigned(svc, "staff1")
     svc.check(rid, "staff1", feasible())
     svc.accept(rid, "staff1")
-    form = load_form(DATA / "form.yaml").model_copy(update={"request": rid})
+    form = load_form(FORM_YAML).model_copy(update={"request": rid})
     past = form.model_copy(
         update={"schedule": form.schedule.model_copy(update={"preferred_date": dt.date(2026, 1, 5)})}
     )
