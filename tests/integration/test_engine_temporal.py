@@ -270,3 +270,105 @@ def test_ctrl_c_while_following_leaves_the_workflow_running_and_says_how_to_foll
         await (await Client.connect(engine)).get_workflow_handle(rid).terminate("test done")
 
     asyncio.run(terminate())
+
+
+class _Proc:
+    """A worker process of :mod:`tests.integration.engine_worker`; its output lines, collected."""
+
+    def __init__(self, engine: str, queue: str, db: Path, router: Path) -> None:
+        import subprocess
+        import sys
+
+        argv = [sys.executable, "-m", "tests.integration.engine_worker", engine, queue, str(db), str(router)]
+        root = Path(__file__).resolve().parents[2]
+        self.proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        assert self._ready.wait(60), "the worker never got ready"
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.strip())
+            if line.strip() == "ready":
+                self._ready.set()
+
+    def stop(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGCONT)
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def _until(what: str, check: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_a_hung_worker_loses_its_run_and_writes_nothing_on_top_when_continued(
+    engine: str, tmp_path: Path, settings: Settings
+) -> None:
+    """SIGSTOP (not a kill) in the middle of a push: its heartbeats stop, the run moves to
+    another worker, which rolls the lost run back and provisions; SIGCONT: the stopped worker's
+    run is refused at its fence and cancelled, and it writes neither the device nor the journal."""
+    import os
+    import signal
+
+    settings = settings.model_copy(
+        update={
+            "temporal_address": engine,
+            "temporal_task_queue": "t-hung",
+            "temporal_heartbeat_seconds": 3.0,
+        }
+    )
+    svc = _svc(tmp_path, settings)
+    rid, router = _ready(svc), tmp_path / "router.log"
+    router.touch()
+    a = _Proc(engine, "t-hung", tmp_path / "r.sqlite3", router)
+    workers = [a]
+    try:
+        results: dict[str, Any] = {}
+        follower = threading.Thread(
+            target=lambda: results.update(
+                r=TemporalRunner(settings, svc, lambda s, d, m: None).run(rid, "staff1")
+            )
+        )
+        t0 = time.monotonic()
+        follower.start()
+        _until("worker A in the middle of its push", lambda: " push 1" in router.read_text())
+        os.kill(a.proc.pid, signal.SIGSTOP)
+        run_a = router.read_text().split()[0]
+        workers.append(_Proc(engine, "t-hung", tmp_path / "r.sqlite3", router))
+        follower.join(timeout=120)
+        moved = time.monotonic() - t0
+        assert results["r"].status == "provisioned" and results["r"].run_id != run_a, results
+        device, journal = router.read_text(), _phases(svc, rid)
+        os.kill(a.proc.pid, signal.SIGCONT)
+        _until("worker A to drop its stale run", lambda: any("abandoned" in ln for ln in a.lines), timeout=30)
+        time.sleep(1.0)
+        assert router.read_text() == device, "the continued worker wrote on the device"
+        assert _phases(svc, rid) == journal, "the continued worker wrote in the journal"
+        assert a.proc.poll() is None, "the continued worker serves on"
+    finally:
+        for w in workers:
+            w.stop()
+    print(f"\nrun moved off a stopped worker and provisioned in {moved:.1f} s")
+    for e in svc.runs.entries(rid):
+        print(f"  {e.at:%H:%M:%S.%f} {e.run_id} {e.stage}/{e.phase}")
+    run_b = results["r"].run_id
+    assert device.splitlines() == [f"{run_a} push 0", f"{run_a} push 1", f"{run_a} undo"] + [
+        f"{run_b} push {i}" for i in range(6)
+    ], "the lost run rolled back once, the new run pushed once"
+    by_run = [(e.run_id, e.stage, e.phase) for e in svc.runs.entries(rid)]
+    assert (run_a, "run", "rolled-back") in by_run and (run_b, "run", "finished") == by_run[-1]
+    assert [p for r, *p in by_run if r == run_b] == [
+        ["run", "start"],
+        *[[s, ph] for s in ("allocate", "push", "verify", "record") for ph in ("begin", "done")],
+        ["run", "finished"],
+    ]
+    assert svc.get(rid).state is State.PROVISIONED and svc.runs.lock_holder(rid) is None
+    assert [e.action for e in svc.get(rid).events].count("provision") == 1, "provisioned once"

@@ -4,6 +4,7 @@ server in ``tests/integration/test_engine_temporal.py`` and on the lab in ``test
 from __future__ import annotations
 
 import doctest
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -50,3 +51,42 @@ def test_lab_up_leaves_the_engine_out_unless_asked() -> None:
     import netprov_lab
 
     assert "engine" in netprov_lab.PARTS and "engine" not in netprov_lab.DEFAULT_PARTS
+
+
+def test_a_run_whose_lock_was_taken_over_may_write_no_more(tmp_path: Path) -> None:
+    """The fence of a hung worker's run: its journal writes refused once another took the lock."""
+    from netprov.errors import StaleRun
+    from netprov.sop.runs import RunJournal
+    from netprov.store.db import Store
+
+    runs = RunJournal(Store(f"sqlite:///{tmp_path / 'r.sqlite3'}"))
+    old = runs.acquire_lock("R1", "staff1@temporal:R1")
+    runs.journal_if_held(old, "R1", "run-a", "push", "begin")
+    assert runs.holds_lock("R1", old)
+    runs.release_lock("R1")  # another worker's begin takes the lock over
+    new = runs.acquire_lock("R1", "staff1@temporal:R1")
+    with pytest.raises(StaleRun, match="run-a of R1 no longer holds its lock"):
+        runs.journal_if_held(old, "R1", "run-a", "push", "done")
+    runs.journal_if_held(new, "R1", "run-b", "push", "begin")
+    assert not runs.holds_lock("R1", old) and isinstance(StaleRun("x"), ConcurrencyError)
+    assert [(e.run_id, e.phase) for e in runs.entries("R1")] == [("run-a", "begin"), ("run-b", "begin")]
+    runs.release_lock("R1", new)
+    with pytest.raises(StaleRun):  # released: nobody's run writes under a lock it lost
+        runs.journal_if_held(new, "R1", "run-b", "push", "done")
+
+
+def test_the_fence_of_a_worker_run_raises_once_the_lock_is_not_its_own(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from netprov.engine.activities import _fence
+    from netprov.errors import StaleRun
+    from netprov.sop.runs import RunJournal
+    from netprov.store.db import Store
+
+    runs = RunJournal(Store(f"sqlite:///{tmp_path / 'r.sqlite3'}"))
+    token = runs.acquire_lock("R1", "h")
+    fence = _fence(SimpleNamespace(svc=SimpleNamespace(runs=runs)), "R1", "run-a", token)  # type: ignore[arg-type]
+    fence()
+    runs.release_lock("R1", token)
+    with pytest.raises(StaleRun, match="taken over by another worker"):
+        fence()
