@@ -4,7 +4,7 @@ The lab part ``engine`` starts the server (its own port, its own dir); workers a
 :func:`netprov.engine.worker.serve` over a real register (SQLite); the stages are small fakes
 on one shared "router" (a set of lines), so the journal, the trail and the compensation can be
 compared with the in-process saga's: the same entries, in the same order. The lab e2e
-(``tests/e2e/test_6_workers.py``) does the same with the real stages, three worker processes and
+(``tests/e2e/test_7_workers.py``) does the same with the real stages, three worker processes and
 a SIGKILL.
 """
 
@@ -219,9 +219,12 @@ def test_submitting_the_same_request_twice_starts_one_workflow(
     assert len(starts) == 1, "one run"
 
 
+@pytest.mark.parametrize("n", [1, 2], ids=["one-request", "a-batch"])
 def test_ctrl_c_while_following_leaves_the_workflow_running_and_says_how_to_follow(
-    engine: str, tmp_path: Path, settings: Settings
+    engine: str, tmp_path: Path, settings: Settings, n: int
 ) -> None:
+    """``netprov provision ID`` (and ``provision A B``, the batch) with the address set: SIGINT
+    exits 130 saying how to follow, and every workflow keeps running."""
     import os
     import signal
     import subprocess
@@ -229,45 +232,60 @@ def test_ctrl_c_while_following_leaves_the_workflow_running_and_says_how_to_foll
 
     from temporalio.client import Client, WorkflowExecutionStatus
 
-    settings = settings.model_copy(update={"id_prefix": "CTL"})  # a workflow id no other test used
+    prefix = {1: "CTL", 2: "CTB"}[n]  # workflow ids no other test used
+    settings = settings.model_copy(update={"id_prefix": prefix})
     svc = _svc(tmp_path, settings)
-    rid = _ready(svc)
+    rids = [_ready(svc) for _ in range(n)]
     env = {
         **os.environ,
-        "NETPROV_ID_PREFIX": "CTL",
+        "NETPROV_ID_PREFIX": prefix,
         "NETPROV_DATA_DIR": str(settings.data_dir),
         "NETPROV_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}",
         "NETPROV_TEMPORAL_ADDRESS": engine,
         "NETPROV_TEMPORAL_TASK_QUEUE": "t-detach",  # no worker: the workflow waits
+        "PYTHONFAULTHANDLER": "1",
     }
     exe = os.path.join(os.path.dirname(sys.executable), "netprov")
     proc = subprocess.Popen(
-        [exe, "--as", "staff1", "provision", rid],
+        [exe, "--as", "staff1", "provision", *rids],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
 
-    async def status() -> WorkflowExecutionStatus | None:
+    async def statuses() -> set[WorkflowExecutionStatus | None]:
         client = await Client.connect(engine)
-        try:
-            return (await client.get_workflow_handle(rid).describe()).status
-        except Exception:
-            return None
+        found: set[WorkflowExecutionStatus | None] = set()
+        for rid in rids:
+            try:
+                found.add((await client.get_workflow_handle(rid).describe()).status)
+            except Exception:
+                found.add(None)
+        return found
 
+    running = {WorkflowExecutionStatus.RUNNING}
     deadline = time.monotonic() + 60
-    while asyncio.run(status()) != WorkflowExecutionStatus.RUNNING:
+    while asyncio.run(statuses()) != running:
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
         time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    try:
+        out, err = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        out, err = proc.communicate(timeout=15)
+        print("HUNG", err[-6000:])
+        raise
     assert proc.returncode == 130, (out, err)
-    assert "keeps running" in err and f"netprov provision {rid}" in err, err
-    assert asyncio.run(status()) == WorkflowExecutionStatus.RUNNING
+    err = " ".join(err.split())  # the console wraps the sentence
+    assert "keeps running" in err and f"netprov provision {' '.join(rids)}" in err, err
+    assert asyncio.run(statuses()) == running
 
     async def terminate() -> None:
-        await (await Client.connect(engine)).get_workflow_handle(rid).terminate("test done")
+        client = await Client.connect(engine)
+        for rid in rids:
+            await client.get_workflow_handle(rid).terminate("test done")
 
     asyncio.run(terminate())
 

@@ -1,5 +1,5 @@
 """The Temporal engine's pure parts (issue 17); the workflows themselves run on a real Temporal
-server in ``tests/integration/test_engine_temporal.py`` and on the lab in ``tests/e2e/test_6_workers.py``."""
+server in ``tests/integration/test_engine_temporal.py`` and on the lab in ``tests/e2e/test_7_workers.py``."""
 
 from __future__ import annotations
 
