@@ -3,10 +3,13 @@
 A real Temporal dev server (the lab's engine part, on its own port and dir), real
 ``netprov.engine`` workers in separate processes, a real register (SQLite, shared by every
 process), the real follower (:class:`netprov.engine.client.TemporalRunner`, one thread per
-request, as ``netprov provision A B ...`` does). The stages are *modelled*: the lab can carry
-only four links at once, so each of the saga's 13 stages waits ``--wait`` seconds (devices,
-NetBox, first probes: most of a real run) and burns ``--cpu`` seconds of CPU (rendering,
-validating, parsing). Each worker holds ``--concurrency`` runs at once.
+request, as ``netprov provision A B ...`` does). The stages are *modelled*: the lab has five
+department links (the e2e uses four at once; 20 real requests would need 20), so each of the
+saga's stages waits ``--wait`` seconds (devices, NetBox, first probes: most of a real run) and
+burns ``--cpu`` seconds of CPU (rendering, validating, parsing). Each worker holds
+``--concurrency`` runs at once. It uses no part of the lab (its own Temporal dev server on
+``--port``, +1, +2; its own register in a temp dir, removed at the end). "cores busy" is the
+whole machine's CPU during a round, from /proc/stat (other jobs on it included).
 
     .venv/bin/python benchmarks/bench_workers.py                 # 20 requests, 1/2/3 workers
     .venv/bin/python benchmarks/bench_workers.py -n 8 --wait 0.1 # a quick look
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -123,7 +127,14 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _round(args: argparse.Namespace, workers: int) -> float:
+def _busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the whole machine so far (/proc/stat; every process on it)."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _round(args: argparse.Namespace, workers: int) -> tuple[float, float]:
     from netprov.engine.client import TemporalRunner
 
     args.queue = f"bench-{workers}-{os.getpid()}-{int(time.time())}"
@@ -152,19 +163,21 @@ def _round(args: argparse.Namespace, workers: int) -> float:
             results[rid] = TemporalRunner(settings, svc, lambda s, d, m: None).run(rid, "staff1").status
 
         threads = [threading.Thread(target=follow, args=(rid,)) for rid in rids]
+        b0, n0 = _busy()
         t0 = time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.monotonic() - t0
+        b1, n1 = _busy()
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
             p.wait(timeout=60)
     assert set(results.values()) == {"provisioned"}, results
-    return wall
+    return wall, (b1 - b0) / max(n1 - n0, 1.0)
 
 
 def main() -> None:
@@ -189,22 +202,24 @@ def main() -> None:
     engine.up(lab, lambda msg: None)
     try:
         counts = [int(x) for x in args.workers.split(",")]
-        walls = {w: _round(args, w) for w in counts}
+        rounds = {w: _round(args, w) for w in counts}
     finally:
         engine.down(lab, lambda msg: None)
+        shutil.rmtree(args.data, ignore_errors=True)
     per = len(STAGES) * (args.wait + args.cpu)
     print(
         f"{args.requests} requests x {len(STAGES)} modelled stages "
         f"({args.wait}s wait + {args.cpu}s CPU each, "
         f"{per:.1f}s per request), {args.concurrency} runs per worker, {os.cpu_count()} cores"
     )
-    base = walls[counts[0]]
-    for w, wall in walls.items():
+    base = rounds[counts[0]][0]
+    for w, (wall, busy) in rounds.items():
         ideal = per * -(-args.requests // (w * args.concurrency))
         print(
             f"  {w} worker(s): {wall:6.1f} s wall  x{base / wall:4.2f} vs {counts[0]}  "
-            f"(no-overhead floor {ideal:.1f} s)"
+            f"(no-overhead floor {ideal:.1f} s; cores busy {busy:.0%}, every process on the machine)"
         )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

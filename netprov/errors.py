@@ -55,6 +55,10 @@ class ConcurrencyError(NetprovError):
     """Someone else changed or holds the object; retry or wait."""
 
 
+class StaleRun(ConcurrencyError):
+    """A run whose lock was taken over (its worker hung, another resumed it) may write no more."""
+
+
 class LabError(NetprovError):
     """The local lab cannot be brought up or down (names the prerequisite)."""
 

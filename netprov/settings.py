@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     temporal_task_queue: str = "netprov-provision"
+    # a worker silent this long (dead, hung, cut off) loses its run to another worker
+    temporal_heartbeat_seconds: float = Field(default=15.0, ge=1.0, le=3600.0)
     lab_engine_port: int = Field(default=7233, ge=1, le=65535)  # `netprov lab up engine`
     lab_web_port: int = Field(default=8080, ge=1, le=65535)  # `netprov lab up web`, the demo's pages
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -101,9 +103,17 @@ def runner(root: App, progress: Progress, checkpoint: Callable[[str], None] | No
 
 
 def detached(exc: Detached) -> NoReturn:
-    """Ctrl-C while following workflows: they go on; say how to follow them (exit 130)."""
+    """Ctrl-C while following workflows: they go on; say how to follow them (exit 130).
+
+    The process ends here, without the interpreter's shutdown: after an interrupted client
+    call the Temporal SDK's bridge threads can hang it (temporalio/sdk-python#300; seen here
+    as a ``provision`` that never exits). Nothing is lost: the register commits each write,
+    the run logs flush each line and are closed by the callers before this.
+    """
     err_console.print(f"[yellow]{escape(str(exc))}[/yellow]", highlight=False, soft_wrap=True)
-    raise typer.Exit(130)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def register(app: typer.Typer) -> None:
@@ -201,6 +211,7 @@ def _logged_run(root: App, request_id: str, actor: str, resume: bool, quiet: boo
         return outcome
     except Detached as exc:  # Ctrl-C while following workflows: they go on
         log.write(f"detached: {exc}")
+        log.close()
         detached(exc)
     except BaseException as exc:
         log.write(f"failed: {type(exc).__name__}: {exc}")

@@ -137,11 +137,11 @@ def _real_runs(root: App, ids: list[str], actor: str, *, resume: bool, json_out:
     from netprov.pipeline.batch import Batch
     from netprov.pipeline.link_stages import STAGES
 
-    temporal = bool(root.settings.temporal_address)
-    base = root.provisioner(progress=_silent)
-    if not temporal:
+    temporal = bool(root.settings.temporal_address)  # the workers reach NetBox; this machine need not
+    base = None if temporal else root.provisioner(progress=_silent)
+    if base is not None:
         base.for_request(_silent)  # the shared parts now: monitoring not configured fails before any run
-    calls0 = _calls(root)
+    calls0 = None if temporal else _calls(root)
     t0 = time.monotonic()
     with ExitStack() as stack:
         logs = {rid: RunLog(root.settings, rid) for rid in ids}
@@ -154,7 +154,7 @@ def _real_runs(root: App, ids: list[str], actor: str, *, resume: bool, json_out:
 
         def runner_for(rid: str, checkpoint: Checkpoint) -> Runner:
             report = _reporter(rid, logs[rid], board, quiet, t0)
-            if temporal:  # workflows: submitted at once, followed here, run by the workers
+            if base is None:  # workflows: submitted at once, followed here, run by the workers
                 return runner(root, report, checkpoint)
             return base.for_request(report, fault=checkpoint)
 
@@ -167,16 +167,18 @@ def _real_runs(root: App, ids: list[str], actor: str, *, resume: bool, json_out:
         workers = min(64, len(ids)) if temporal else root.settings.batch_workers
         batch = Batch(runner_for, workers=workers, on_change=changed)
         try:
-            entries = batch.run(ids, actor, resume=resume)
+            entries: list[BatchEntry] | None = batch.run(ids, actor, resume=resume)
         except KeyboardInterrupt:
             if not temporal:
                 raise
-            from netprov.cli.provision import detached
-            from netprov.engine import Detached
+            entries = None  # the workflows go on; the board and the logs are closed first
+    if entries is None:
+        from netprov.cli.provision import detached
+        from netprov.engine import Detached
 
-            detached(Detached(ids))
+        detached(Detached(ids))
     wall = round(time.monotonic() - t0, 2)
-    calls1 = _calls(root)
+    calls1 = None if temporal else _calls(root)
     calls = calls1 - calls0 if calls0 is not None and calls1 is not None else None
     _print_result(entries, wall, calls, json_out)
     failed = [e.request_id for e in entries if not e.ok]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory, CancelledError
 
 from netprov.domain.sop import Action, State
 from netprov.engine.workflow import (
@@ -36,7 +36,7 @@ from netprov.engine.workflow import (
     ProvisionOutcome,
     StepInput,
 )
-from netprov.errors import ConcurrencyError, PipelineError, WorkflowError
+from netprov.errors import ConcurrencyError, PipelineError, StaleRun, WorkflowError
 from netprov.pipeline import link_stages
 from netprov.pipeline.link_run import LinkRun
 from netprov.pipeline.provision import PROVISIONED_STATES, Provisioner, not_ready, refuse_change
@@ -64,9 +64,21 @@ def _refused(exc: BaseException) -> ApplicationError:
     return ApplicationError(error_message(exc), type(exc).__name__, type="Refused", non_retryable=True)
 
 
+def _beat_every(most: float = 2.0) -> float:
+    """Seconds between heartbeats: at most ``most``, three per heartbeat timeout."""
+    timeout = activity.info().heartbeat_timeout
+    return min(most, timeout.total_seconds() / 3) if timeout else most
+
+
 @contextlib.contextmanager
-def heartbeating(every: float = 2.0) -> Iterator[None]:
-    """Heartbeat from a side thread while the body (a stage, which never heartbeats) runs."""
+def heartbeating(every: float | None = None) -> Iterator[None]:
+    """Heartbeat from a side thread while the body (a stage, which never heartbeats) runs.
+
+    A worker that was silent too long (hung, stopped, cut off) learns it at its next beat:
+    Temporal has given its run to another worker, and the SDK cancels this activity (a
+    ``CancelledError`` raised in the activity's thread).
+    """
+    every = _beat_every() if every is None else every
     stop = threading.Event()
     copied = contextvars.copy_context()  # the activity's context, for activity.heartbeat()
 
@@ -167,10 +179,18 @@ class Activities:
     def _open(self, prov: Provisioner, saga: Saga[LinkRun], inp: BeginInput, token: str) -> BeginResult:
         stack = ExitStack()
         ctx = stack.enter_context(prov.run_context(inp.request_id, inp.run_id, inp.actor))
+        ctx.fence = _fence(prov, inp.request_id, inp.run_id, token)
         stages = {s.name: s for s in saga.stages}
         with self._mutex:
             self._live[inp.run_id] = _Live(prov, saga, ctx, inp.actor, token, stack, stages)
-        saga.port.journal(inp.request_id, inp.run_id, RUN, "start", {"actor": inp.actor})
+        try:  # refused when this begin hung and another worker's begin took the lock over
+            start = {"actor": inp.actor}
+            prov.svc.runs.journal_if_held(token, inp.request_id, inp.run_id, RUN, "start", start)
+        except BaseException:
+            with self._mutex:
+                self._live.pop(inp.run_id, None)
+            stack.close()
+            raise
         prov.progress(RUN, "", f"run {inp.run_id}")
         return BeginResult(
             "started",
@@ -188,11 +208,28 @@ class Activities:
         return live
 
     def _journal(self, live: _Live, inp: StepInput, phase: str, data: dict[str, Any] | None = None) -> None:
-        live.saga.port.journal(inp.request_id, inp.run_id, inp.stage, phase, data)
+        """One journal entry of the run, refused (``StaleRun``) once its lock was taken over."""
+        runs = live.provisioner.svc.runs
+        runs.journal_if_held(live.token, inp.request_id, inp.run_id, inp.stage, phase, data)
+
+    def _abandon(self, run_id: str, exc: BaseException) -> ApplicationError:
+        """This worker lost the run (it hung; another worker took it over): drop it, write nothing."""
+        with activity.shield_thread_cancel_exception():  # the cancellation must not cut this short
+            with self._mutex:
+                live = self._live.pop(run_id, None)
+            if live is not None:
+                live.provisioner.progress(RUN, "", f"run {run_id} abandoned: {error_message(exc)}")
+                with contextlib.suppress(Exception):
+                    live.stack.close()  # its device locks and connections; not the register lock
+        return ApplicationError(f"run {run_id} is no longer this worker's", type=LOST, non_retryable=True)
 
     @activity.defn(name="netprov-stage")
     def stage(self, inp: StepInput) -> float:
-        """One stage forward: journaled ``begin``, ``do``, ``done`` (or ``failed``)."""
+        """One stage forward: journaled ``begin``, ``do``, ``done`` (or ``failed``).
+
+        A stale run (its worker hung and was replaced) stops at its first refused write, or at
+        the cancellation its next heartbeat brings, before or during ``do``: nothing on top.
+        """
         live = self._run(inp.run_id)
         stage, ctx, progress = live.stages[inp.stage], live.ctx, live.provisioner.progress
         try:
@@ -201,13 +238,18 @@ class Activities:
                 t0 = time.monotonic()
                 data = stage.do(ctx)
                 live.provisioner.fault(stage.name)
+            ctx.seconds[stage.name] = round(time.monotonic() - t0, 2)
+            self._journal(live, inp, "done", data)
+        except (StaleRun, CancelledError) as exc:
+            raise self._abandon(inp.run_id, exc) from exc
         except Exception as exc:
             message = error_message(exc)
-            self._journal(live, inp, "failed", {"error": message})
+            try:
+                self._journal(live, inp, "failed", {"error": message})
+            except StaleRun as stale:
+                raise self._abandon(inp.run_id, stale) from exc
             progress(stage.name, "", f"FAILED: {message}")
             raise ApplicationError(message, type="StageFailed", non_retryable=True) from exc
-        ctx.seconds[stage.name] = round(time.monotonic() - t0, 2)
-        self._journal(live, inp, "done", data)
         progress(stage.name, "", f"done in {ctx.seconds[stage.name]:.1f}s")
         return ctx.seconds[stage.name]
 
@@ -218,14 +260,19 @@ class Activities:
         stage = live.stages[inp.stage]
         if stage.undo is None:
             return ""
-        self._journal(live, inp, "undo-begin", {})
         try:
-            with heartbeating():
-                stage.undo(live.ctx)
-        except Exception as exc:
-            self._journal(live, inp, "undo-failed", {"error": error_message(exc)})
-            return f"{stage.name}: {error_message(exc)}"
-        self._journal(live, inp, "undo-done", {})
+            self._journal(live, inp, "undo-begin", {})
+            try:
+                with heartbeating():
+                    stage.undo(live.ctx)
+            except (StaleRun, CancelledError):
+                raise
+            except Exception as exc:
+                self._journal(live, inp, "undo-failed", {"error": error_message(exc)})
+                return f"{stage.name}: {error_message(exc)}"
+            self._journal(live, inp, "undo-done", {})
+        except (StaleRun, CancelledError) as exc:
+            raise self._abandon(inp.run_id, exc) from exc
         live.provisioner.progress(stage.name, "", "undone")
         return ""
 
@@ -235,7 +282,10 @@ class Activities:
         live = self._run(inp.run_id)
         phase = "rolled-back" if not inp.undo_errors else "rollback-incomplete"
         data = {"stage": inp.stage, "error": inp.error, "undo_errors": inp.undo_errors}
-        live.saga.port.journal(inp.request_id, inp.run_id, RUN, phase, data)
+        try:
+            self._journal(live, StepInput(inp.request_id, inp.run_id, RUN), phase, data)
+        except StaleRun as exc:
+            raise self._abandon(inp.run_id, exc) from exc
         live.saga.listener.failed(inp.request_id, inp.run_id, inp.stage, inp.error, inp.undo_errors)
         seconds = dict(live.ctx.seconds)
         self._close(inp)
@@ -248,7 +298,10 @@ class Activities:
         """The end of a run that did every stage."""
         live = self._run(inp.run_id)
         seconds = dict(live.ctx.seconds)
-        live.saga.port.journal(inp.request_id, inp.run_id, RUN, "finished", {"seconds": seconds})
+        try:
+            self._journal(live, StepInput(inp.request_id, inp.run_id, RUN), "finished", {"seconds": seconds})
+        except StaleRun as exc:
+            raise self._abandon(inp.run_id, exc) from exc
         outputs = link_stages.outputs(live.ctx)
         self._close(inp)
         return ProvisionOutcome("provisioned", inp.run_id, seconds=seconds, outputs=outputs)
@@ -271,6 +324,16 @@ class Activities:
         for live in lives:
             with contextlib.suppress(Exception):
                 live.stack.close()
+
+
+def _fence(prov: Provisioner, request_id: str, run_id: str, token: str) -> Callable[[], None]:
+    """The run's fence: ``StaleRun`` once its register lock is no longer ``token``'s."""
+
+    def check() -> None:
+        if not prov.svc.runs.holds_lock(request_id, token):
+            raise StaleRun(f"run {run_id} of {request_id} was taken over by another worker; it stops here")
+
+    return check
 
 
 def fault_hook(spec: str | None, request_id: str) -> Callable[[str], None] | None:

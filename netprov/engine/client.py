@@ -82,7 +82,7 @@ class TemporalRunner:
         seen = len(self.svc.runs.entries(request_id))
         handle = await client.start_workflow(
             WORKFLOW,
-            ProvisionInput(request_id, actor, resume),
+            ProvisionInput(request_id, actor, resume, self.settings.temporal_heartbeat_seconds),
             id=request_id,
             task_queue=self.settings.temporal_task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -14,11 +14,14 @@ import socket
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from netprov.engine.activities import Activities, ProvisionerFor
 from netprov.engine.workflow import ProvisionWorkflow
 from netprov.errors import ConfigError
 from netprov.settings import Settings
+
+STICKY = timedelta(seconds=3)
 
 
 def own_queue(settings: Settings) -> str:
@@ -54,6 +57,9 @@ async def serve(
             client,
             task_queue=settings.temporal_task_queue,
             workflows=[ProvisionWorkflow],
+            # a workflow task waiting for a lost (dead, hung) worker's cache goes to any worker
+            # after this (a replay from the history) instead of the SDK's 10 s
+            sticky_queue_schedule_to_start_timeout=STICKY,
             activities=[acts.begin],
             activity_executor=pool,
             max_concurrent_activities=concurrency,

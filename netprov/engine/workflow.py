@@ -28,7 +28,7 @@ from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 WORKFLOW = "netprov-provision"
 MAX_RUNS = 4  # runs one workflow may start (a lost worker costs one)
-HEARTBEAT = timedelta(seconds=15)
+HEARTBEAT_S = 15.0  # default of ``temporal_heartbeat_seconds``: silent this long, a worker is lost
 BUSY = "WorkerBusy"  # begin on a worker whose run slots are all taken: retried (maybe elsewhere)
 LOST = "ContextLost"  # a stage reached a worker that does not hold the run (it restarted)
 
@@ -38,6 +38,7 @@ class ProvisionInput:
     request_id: str
     actor: str
     resume: bool = False
+    heartbeat_s: float = HEARTBEAT_S
 
 
 @dataclass
@@ -111,12 +112,12 @@ def _message(exc: ActivityError) -> tuple[str, str]:
     return str(cause or exc), type(cause or exc).__name__
 
 
-def _sticky(queue: str) -> dict[str, Any]:
+def _sticky(queue: str, heartbeat_s: float) -> dict[str, Any]:
     return {
         "task_queue": queue,
         "schedule_to_start_timeout": timedelta(seconds=30),
         "start_to_close_timeout": timedelta(hours=2),
-        "heartbeat_timeout": HEARTBEAT,
+        "heartbeat_timeout": timedelta(seconds=heartbeat_s),
         "retry_policy": RetryPolicy(maximum_attempts=1),
     }
 
@@ -149,7 +150,7 @@ class ProvisionWorkflow:
                     result_type=BeginResult,
                     schedule_to_close_timeout=timedelta(days=1),
                     start_to_close_timeout=timedelta(hours=1),
-                    heartbeat_timeout=HEARTBEAT,
+                    heartbeat_timeout=timedelta(seconds=inp.heartbeat_s),
                     retry_policy=_BEGIN_RETRY,
                 )
             except ActivityError as exc:
@@ -160,7 +161,7 @@ class ProvisionWorkflow:
             if begun.status != "started":
                 return ProvisionOutcome(begun.status, own[-2] if len(own) > 1 else "", runs=attempt)
             try:
-                outcome = await self._forward(inp.request_id, run_id, begun)
+                outcome = await self._forward(inp, run_id, begun)
             except _WorkerLost as lost:
                 workflow.logger.warning("run %s of %s lost its worker", run_id, inp.request_id)
                 failure = lost.failure
@@ -169,8 +170,8 @@ class ProvisionWorkflow:
             return outcome
         return ProvisionOutcome("failed", own[-1], "run", f"lost a worker {MAX_RUNS} times", runs=MAX_RUNS)
 
-    async def _forward(self, request_id: str, run_id: str, begun: BeginResult) -> ProvisionOutcome:
-        opts = _sticky(begun.queue)
+    async def _forward(self, inp: ProvisionInput, run_id: str, begun: BeginResult) -> ProvisionOutcome:
+        request_id, opts = inp.request_id, _sticky(begun.queue, inp.heartbeat_s)
         done: list[str] = []
         for stage in begun.stages:
             done.append(stage)
@@ -181,7 +182,7 @@ class ProvisionWorkflow:
             except ActivityError as exc:
                 if _lost(exc):
                     raise _WorkerLost() from exc
-                return await self._compensate(request_id, run_id, begun, done, _message(exc)[0])
+                return await self._compensate(inp, run_id, begun, done, _message(exc)[0])
         try:
             outcome: ProvisionOutcome = await workflow.execute_activity(
                 "netprov-finish",
@@ -194,10 +195,11 @@ class ProvisionWorkflow:
             raise _WorkerLost() from exc
 
     async def _compensate(
-        self, request_id: str, run_id: str, begun: BeginResult, done: list[str], error: str
+        self, inp: ProvisionInput, run_id: str, begun: BeginResult, done: list[str], error: str
     ) -> ProvisionOutcome:
         """Each begun stage's undo, in reverse (the saga's compensation), then the run's end."""
-        opts, failed, undo_errors = _sticky(begun.queue), done[-1], []
+        request_id, failed, undo_errors = inp.request_id, done[-1], []
+        opts = _sticky(begun.queue, inp.heartbeat_s)
         for stage in reversed(done):
             if stage not in begun.undoable:
                 continue

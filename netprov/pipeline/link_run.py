@@ -84,6 +84,9 @@ class LinkRun:
     locked: list[str] | None = None  # the devices the lock stage locked (None: not run yet)
     confirmed: list[str] = field(default_factory=list)  # commits confirmed by ``release``
     held: HeldLocks | None = field(default=None, repr=False)
+    # raises when this run may write no more (a Temporal worker's run taken over by another
+    # worker after it hung): ``push`` calls it before each device's commit
+    fence: Callable[[], None] = field(default=lambda: None, repr=False)
     _nr: Nornir | None = field(default=None, repr=False)
 
     @property

@@ -234,6 +234,7 @@ def push_begin(run: LinkRun) -> JournalData:
 def push(run: LinkRun) -> JournalData:
     run.devices = []
     for cfg in run.configs:  # in playbook order: each device only after the one before it
+        run.fence()
         res = only(run.nr, [cfg.device]).run(
             task=device_ops.push_config,
             config=cfg.text,

@@ -33,6 +33,22 @@ class RunJournal:
         """Append one entry for request ``subject_id``."""
         self._store.journal(subject_id, run_id, stage, phase, data)
 
+    def journal_if_held(
+        self,
+        token: str,
+        subject_id: str,
+        run_id: str,
+        stage: str,
+        phase: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Append one entry only while ``token`` holds the request's lock (else ``StaleRun``)."""
+        self._store.journal(subject_id, run_id, stage, phase, data, token=token)
+
+    def holds_lock(self, subject_id: str, token: str) -> bool:
+        """Whether ``token`` still holds the request's lock."""
+        return self._store.holds_lock(subject_id, token)
+
     def entries(self, subject_id: str) -> list[JournalEntry]:
         """Every journal entry of the request's runs of this view, oldest first."""
         return [

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from netprov.errors import StaleRun
 from netprov.store.engine import StoreBase
-from netprov.store.models import JournalRow
+from netprov.store.models import JournalRow, LockRow
 from netprov.store.records import JournalEntry, canonical, utc
 
 
@@ -17,10 +18,30 @@ class JournalStore(StoreBase):
     """The journal table of the register."""
 
     def journal(
-        self, request_id: str, run_id: str, stage: str, phase: str, data: dict[str, Any] | None = None
+        self,
+        request_id: str,
+        run_id: str,
+        stage: str,
+        phase: str,
+        data: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
     ) -> None:
-        """Record that ``stage`` of run ``run_id`` reached ``phase`` (now, with ``data``)."""
+        """Record that ``stage`` of run ``run_id`` reached ``phase`` (now, with ``data``).
+
+        ``token``: only while that token holds the request's lock, in the same transaction
+        (``StaleRun`` otherwise): a hung worker's run, taken over by another, writes no more.
+        """
         with self.session() as s:
+            if token is not None:
+                lock = s.scalars(
+                    select(LockRow).where(LockRow.request_id == request_id).with_for_update()
+                ).first()
+                if lock is None or lock.token != token:
+                    raise StaleRun(
+                        f"run {run_id} of {request_id} no longer holds its lock (taken over or "
+                        f"released); its {stage}/{phase} is not written"
+                    )
             s.add(
                 JournalRow(
                     request_id=request_id,

@@ -41,6 +41,12 @@ class LockStore(StoreBase):
             row = s.get(LockRow, request_id)
             return (row.holder, utc(row.acquired_at)) if row else None
 
+    def holds_lock(self, request_id: str, token: str) -> bool:
+        """Whether ``token`` still holds the request's lock (not released, not taken over)."""
+        with self.session() as s:
+            row = s.get(LockRow, request_id)
+            return row is not None and row.token == token
+
     def release_lock(self, request_id: str, token: str | None = None) -> None:
         """Release the lock (only if ``token`` matches, when given; no error when not held)."""
         with self.session() as s:

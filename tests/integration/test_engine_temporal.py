@@ -4,7 +4,7 @@ The lab part ``engine`` starts the server (its own port, its own dir); workers a
 :func:`netprov.engine.worker.serve` over a real register (SQLite); the stages are small fakes
 on one shared "router" (a set of lines), so the journal, the trail and the compensation can be
 compared with the in-process saga's: the same entries, in the same order. The lab e2e
-(``tests/e2e/test_6_workers.py``) does the same with the real stages, three worker processes and
+(``tests/e2e/test_7_workers.py``) does the same with the real stages, three worker processes and
 a SIGKILL.
 """
 
@@ -219,9 +219,12 @@ def test_submitting_the_same_request_twice_starts_one_workflow(
     assert len(starts) == 1, "one run"
 
 
+@pytest.mark.parametrize("n", [1, 2], ids=["one-request", "a-batch"])
 def test_ctrl_c_while_following_leaves_the_workflow_running_and_says_how_to_follow(
-    engine: str, tmp_path: Path, settings: Settings
+    engine: str, tmp_path: Path, settings: Settings, n: int
 ) -> None:
+    """``netprov provision ID`` (and ``provision A B``, the batch) with the address set: SIGINT
+    exits 130 saying how to follow, and every workflow keeps running."""
     import os
     import signal
     import subprocess
@@ -229,44 +232,161 @@ def test_ctrl_c_while_following_leaves_the_workflow_running_and_says_how_to_foll
 
     from temporalio.client import Client, WorkflowExecutionStatus
 
-    settings = settings.model_copy(update={"id_prefix": "CTL"})  # a workflow id no other test used
+    prefix = {1: "CTL", 2: "CTB"}[n]  # workflow ids no other test used
+    settings = settings.model_copy(update={"id_prefix": prefix})
     svc = _svc(tmp_path, settings)
-    rid = _ready(svc)
+    rids = [_ready(svc) for _ in range(n)]
     env = {
         **os.environ,
-        "NETPROV_ID_PREFIX": "CTL",
+        "NETPROV_ID_PREFIX": prefix,
         "NETPROV_DATA_DIR": str(settings.data_dir),
         "NETPROV_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}",
         "NETPROV_TEMPORAL_ADDRESS": engine,
         "NETPROV_TEMPORAL_TASK_QUEUE": "t-detach",  # no worker: the workflow waits
+        "PYTHONFAULTHANDLER": "1",
     }
     exe = os.path.join(os.path.dirname(sys.executable), "netprov")
     proc = subprocess.Popen(
-        [exe, "--as", "staff1", "provision", rid],
+        [exe, "--as", "staff1", "provision", *rids],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
 
-    async def status() -> WorkflowExecutionStatus | None:
+    async def statuses() -> set[WorkflowExecutionStatus | None]:
         client = await Client.connect(engine)
-        try:
-            return (await client.get_workflow_handle(rid).describe()).status
-        except Exception:
-            return None
+        found: set[WorkflowExecutionStatus | None] = set()
+        for rid in rids:
+            try:
+                found.add((await client.get_workflow_handle(rid).describe()).status)
+            except Exception:
+                found.add(None)
+        return found
 
+    running = {WorkflowExecutionStatus.RUNNING}
     deadline = time.monotonic() + 60
-    while asyncio.run(status()) != WorkflowExecutionStatus.RUNNING:
+    while asyncio.run(statuses()) != running:
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
         time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    try:
+        out, err = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        out, err = proc.communicate(timeout=15)
+        print("HUNG", err[-6000:])
+        raise
     assert proc.returncode == 130, (out, err)
-    assert "keeps running" in err and f"netprov provision {rid}" in err, err
-    assert asyncio.run(status()) == WorkflowExecutionStatus.RUNNING
+    err = " ".join(err.split())  # the console wraps the sentence
+    assert "keeps running" in err and f"netprov provision {' '.join(rids)}" in err, err
+    assert asyncio.run(statuses()) == running
 
     async def terminate() -> None:
-        await (await Client.connect(engine)).get_workflow_handle(rid).terminate("test done")
+        client = await Client.connect(engine)
+        for rid in rids:
+            await client.get_workflow_handle(rid).terminate("test done")
 
     asyncio.run(terminate())
+
+
+class _Proc:
+    """A worker process of :mod:`tests.integration.engine_worker`; its output lines, collected."""
+
+    def __init__(self, engine: str, queue: str, db: Path, router: Path) -> None:
+        import subprocess
+        import sys
+
+        argv = [sys.executable, "-m", "tests.integration.engine_worker", engine, queue, str(db), str(router)]
+        root = Path(__file__).resolve().parents[2]
+        self.proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        assert self._ready.wait(60), "the worker never got ready"
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.strip())
+            if line.strip() == "ready":
+                self._ready.set()
+
+    def stop(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGCONT)
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def _until(what: str, check: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_a_hung_worker_loses_its_run_and_writes_nothing_on_top_when_continued(
+    engine: str, tmp_path: Path, settings: Settings
+) -> None:
+    """SIGSTOP (not a kill) in the middle of a push: its heartbeats stop, the run moves to
+    another worker, which rolls the lost run back and provisions; SIGCONT: the stopped worker's
+    run is refused at its fence and cancelled, and it writes neither the device nor the journal."""
+    import os
+    import signal
+
+    settings = settings.model_copy(
+        update={
+            "temporal_address": engine,
+            "temporal_task_queue": "t-hung",
+            "temporal_heartbeat_seconds": 3.0,
+        }
+    )
+    svc = _svc(tmp_path, settings)
+    rid, router = _ready(svc), tmp_path / "router.log"
+    router.touch()
+    a = _Proc(engine, "t-hung", tmp_path / "r.sqlite3", router)
+    workers = [a]
+    try:
+        results: dict[str, Any] = {}
+        follower = threading.Thread(
+            target=lambda: results.update(
+                r=TemporalRunner(settings, svc, lambda s, d, m: None).run(rid, "staff1")
+            )
+        )
+        t0 = time.monotonic()
+        follower.start()
+        _until("worker A in the middle of its push", lambda: " push 1" in router.read_text())
+        os.kill(a.proc.pid, signal.SIGSTOP)
+        run_a = router.read_text().split()[0]
+        workers.append(_Proc(engine, "t-hung", tmp_path / "r.sqlite3", router))
+        follower.join(timeout=120)
+        moved = time.monotonic() - t0
+        assert results["r"].status == "provisioned" and results["r"].run_id != run_a, results
+        device, journal = router.read_text(), _phases(svc, rid)
+        os.kill(a.proc.pid, signal.SIGCONT)
+        _until("worker A to drop its stale run", lambda: any("abandoned" in ln for ln in a.lines), timeout=30)
+        time.sleep(1.0)
+        assert router.read_text() == device, "the continued worker wrote on the device"
+        assert _phases(svc, rid) == journal, "the continued worker wrote in the journal"
+        assert a.proc.poll() is None, "the continued worker serves on"
+    finally:
+        for w in workers:
+            w.stop()
+    print(f"\nrun moved off a stopped worker and provisioned in {moved:.1f} s")
+    for e in svc.runs.entries(rid):
+        print(f"  {e.at:%H:%M:%S.%f} {e.run_id} {e.stage}/{e.phase}")
+    run_b = results["r"].run_id
+    assert device.splitlines() == [f"{run_a} push 0", f"{run_a} push 1", f"{run_a} undo"] + [
+        f"{run_b} push {i}" for i in range(6)
+    ], "the lost run rolled back once, the new run pushed once"
+    by_run = [(e.run_id, e.stage, e.phase) for e in svc.runs.entries(rid)]
+    assert (run_a, "run", "rolled-back") in by_run and (run_b, "run", "finished") == by_run[-1]
+    assert [p for r, *p in by_run if r == run_b] == [
+        ["run", "start"],
+        *[[s, ph] for s in ("allocate", "push", "verify", "record") for ph in ("begin", "done")],
+        ["run", "finished"],
+    ]
+    assert svc.get(rid).state is State.PROVISIONED and svc.runs.lock_holder(rid) is None
+    assert [e.action for e in svc.get(rid).events].count("provision") == 1, "provisioned once"
