@@ -31,6 +31,7 @@ from netprov.pipeline.batch import Batch, Checkpoint
 from netprov.pipeline.provision import Provisioner
 from netprov.settings import Settings
 from netprov.sop.service import RequestService
+from tests.e2e.stage_calls import StageCalls
 from tests.e2e.test_3_concurrency import (
     CAMAT,
     DISDIK,
@@ -121,10 +122,14 @@ def test_a_fault_in_one_request_of_a_batch_undoes_it_alone(
     before = configs(e2e_settings, DEVICES)
     disdik, camat, dishub = rids = [walk(x) for x in (DISDIK, CAMAT, DISHUB)]
     cleanup.extend(rids)
-    base = Provisioner(e2e_settings, svc, NetBoxIpam.from_settings(e2e_settings))
+    ipam = NetBoxIpam.from_settings(e2e_settings)
+    base = Provisioner(e2e_settings, svc, ipam)
     lines: list[str] = []
+    counted = StageCalls(ipam)
 
     def runner_for(rid: str, checkpoint: Checkpoint) -> Provisioner:
+        counted.begin(rid)
+
         def fault(stage: str) -> None:
             checkpoint(stage)
             if rid == camat and stage == "verify":
@@ -132,10 +137,19 @@ def test_a_fault_in_one_request_of_a_batch_undoes_it_alone(
 
         def progress(stage: str, device: str, message: str) -> None:
             lines.append(f"{time.time():.2f} {rid} {stage} {device} {message}")
+            counted.progress(rid, stage, device, message)
 
         return base.for_request(progress, fault=fault)
 
+    calls0 = ipam.api_calls
     entries = {e.request_id: e for e in Batch(runner_for, workers=3).run(rids, "staff1")}
+    calls = ipam.api_calls - calls0
+    good = [disdik, dishub]
+    print(
+        f"\nbatch of 3 (one undone): {calls} NetBox calls ({calls / 3:.1f} per request); "
+        f"per provisioned request by stage: {counted.per_stage(good)}; "
+        f"the undone one: {dict(counted.by_stage.get(camat, {}))}; other threads: {counted.other}"
+    )
     assert entries[disdik].status == entries[dishub].status == "provisioned", (
         entries[disdik].error,
         entries[dishub].error,
