@@ -305,7 +305,11 @@ def monitor_register(run: LinkRun) -> JournalData:
     from netprov.monitoring.base import MonitoredLink
     from netprov.monitoring.factory import register_all
 
-    regs = register_all(run.deps.monitors(), MonitoredLink.from_allocation(_allocation(run)))
+    link, gathered = MonitoredLink.from_allocation(_allocation(run)), run.deps.batch_netbox
+    if gathered is not None and gathered.gathers_monitoring:  # in bulk with the batch's others
+        regs = gathered.register_monitoring(link)
+    else:
+        regs = register_all(run.deps.monitors(), link)
     run.monitoring = [registration_line(reg) for reg in regs]
     run.progress("monitor-register", "", "registered in " + ", ".join(r.backend for r in regs))
     return {"monitoring": run.monitoring}

@@ -171,12 +171,13 @@ class Provisioner:
 
     @property
     def batch_netbox(self) -> BatchNetBox | None:
-        """The batch's gathered NetBox calls (one per base provisioner, shared by every
-        :meth:`for_request`); None when the IPAM cannot reserve many at once. Its ``group``
-        is what :class:`~netprov.pipeline.batch.Batch` joins and leaves."""
+        """The batch's gathered NetBox (and monitoring) calls, shared by every :meth:`for_request`;
+        None when the IPAM cannot reserve many at once. ``Batch`` joins and leaves its ``group``."""
         with self._batch_mutex:
             if self._batch_netbox is None and BatchNetBox.supported(self.ipam):
-                self._batch_netbox = BatchNetBox(self.ipam)  # type: ignore[arg-type]
+                bulk = not self.settings.device_locks_through_checks
+                monitors = (lambda: self.monitors) if bulk else None
+                self._batch_netbox = BatchNetBox(self.ipam, monitors=monitors)  # type: ignore[arg-type]
             return self._batch_netbox
 
     @property

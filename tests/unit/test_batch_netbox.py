@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from netprov.domain.batch_planning import carve, plan_batch
 from netprov.domain.planning import SiteRow
+from netprov.errors import MonitoringError
+from netprov.monitoring.base import MonitoredLink, Registration
+from netprov.monitoring.bulk import register_many
+from netprov.monitoring.prometheus import PrometheusBackend
 from netprov.pipeline.gather import Gather, GatherGroup
 from tests.unit.test_netbox_planning import LINK, N, letter, survey
 
@@ -157,3 +163,47 @@ def test_a_batch_with_a_bounded_pool_never_waits_for_a_request_not_started(worke
     assert [e.status for e in entries] == ["provisioned"] * 3
     assert time.monotonic() - t0 < 5
     assert sum(len(c) for c in calls) == 3 and max(len(c) for c in calls) <= workers
+
+
+def _link(rid: str) -> MonitoredLink:
+    return MonitoredLink(
+        request_id=rid,
+        opd="disdik",
+        opd_name="Dinas Pendidikan",
+        site="S",
+        service="intranet",
+        bandwidth_mbps=5,
+        circuit="a:1 ↔ b:2",
+        address=ipaddress.IPv4Address("10.100.0.1"),
+        device="cpe",
+    )
+
+
+class _FailsFor:
+    """A backend that refuses one request and registers the others (a fake for the error path)."""
+
+    name = "fake"
+
+    def __init__(self, bad: str) -> None:
+        self.bad, self.held = bad, set[str]()
+
+    def register(self, link: MonitoredLink) -> Registration:
+        if link.request_id == self.bad:
+            raise MonitoringError(f"{link.request_id} refused")
+        self.held.add(link.request_id)
+        return Registration(backend=self.name, request_id=link.request_id, created=True)
+
+    def deregister(self, request_id: str) -> bool:
+        self.held.discard(request_id)
+        return True
+
+
+def test_bulk_registration_takes_a_failing_request_off_alone(tmp_path: Path) -> None:
+    prom, fake = PrometheusBackend(tmp_path), _FailsFor("PJB-2026-0002")
+    ids = ["PJB-2026-0001", "PJB-2026-0002", "PJB-2026-0003"]
+    out = register_many([prom, fake], [_link(r) for r in ids])  # type: ignore[list-item]
+    assert isinstance(out["PJB-2026-0002"], MonitoringError)
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["PJB-2026-0001.json", "PJB-2026-0003.json"]
+    assert list(tmp_path.glob(".*.tmp")) == []
+    assert fake.held == {"PJB-2026-0001", "PJB-2026-0003"}
+    assert all(isinstance(out[r], list) and len(out[r]) == 2 for r in ("PJB-2026-0001", "PJB-2026-0003"))
