@@ -51,7 +51,8 @@ class StageCalls:
                 self._open[tid] = 0
 
     def per_stage(self, ids: list[str]) -> dict[str, float]:
-        """Mean calls per request of ``ids`` at each stage."""
+        """Calls per request of ``ids`` at each stage: the stage's calls over all of them, divided
+        by their number (a gathered call is made in one request's thread for the batch)."""
         total: Counter[str] = Counter()
         for rid in ids:
             total.update(self.by_stage.get(rid, Counter()))

@@ -144,12 +144,16 @@ def test_a_fault_in_one_request_of_a_batch_undoes_it_alone(
     calls0 = ipam.api_calls
     entries = {e.request_id: e for e in Batch(runner_for, workers=3).run(rids, "staff1")}
     calls = ipam.api_calls - calls0
-    good = [disdik, dishub]
+    stages = counted.per_stage(rids)
     print(
         f"\nbatch of 3 (one undone): {calls} NetBox calls ({calls / 3:.1f} per request); "
-        f"per provisioned request by stage: {counted.per_stage(good)}; "
-        f"the undone one: {dict(counted.by_stage.get(camat, {}))}; other threads: {counted.other}"
+        f"per request by stage: {stages}; other threads: {counted.other}"
     )
+    # the batch's allocations and records are one call set (issue 13): 29 calls per request
+    # before, of them 21 in allocate and 4 in record-netbox; per request what is left is its
+    # device locks (take, release) and the undo of the one that failed
+    assert stages.get("allocate", 0) <= 9 and stages.get("record-netbox", 0) <= 2.5, stages
+    assert calls / 3 <= 16, calls
     assert entries[disdik].status == entries[dishub].status == "provisioned", (
         entries[disdik].error,
         entries[dishub].error,
