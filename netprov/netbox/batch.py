@@ -66,7 +66,7 @@ class NetBoxBatch(NetBoxAllocator, NetBoxBatchActivate):
         out: dict[str, Result] = {}
         try:
             locks = sorted({f"allocate-{self._rule(lt.service).uplink_service}" for lt in letters.values()})
-            with _nested_locks(self, locks, holder_name("batch of " + ",".join(letters))):
+            with _nested_locks(self, locks, holder_name(_batch_holder(list(letters)))):
                 out = self._reserve_batch(letters, tags, netprov_tag, undo)
         except BaseException as exc:
             log.warning("batch allocation failed (%s): allocating each request alone", exc)
@@ -349,6 +349,15 @@ class NetBoxBatch(NetBoxAllocator, NetBoxBatchActivate):
             vlan_name_=str(vlan.name),
             netbox_ids=ids,
         )
+
+
+def _batch_holder(ids: list[str]) -> str:
+    """Who holds the allocation lock for a batch (short: a NetBox tag description is 200 chars).
+
+    >>> _batch_holder(["PJB-2026-0001", "PJB-2026-0002", "PJB-2026-0009"])
+    'batch of 3 (PJB-2026-0001..PJB-2026-0009)'
+    """
+    return f"batch of {len(ids)} ({ids[0]}..{ids[-1]})"
 
 
 @contextlib.contextmanager
