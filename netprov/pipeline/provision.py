@@ -174,7 +174,7 @@ class Provisioner:
         """The batch's gathered NetBox (and monitoring) calls, shared by every :meth:`for_request`;
         None when the IPAM cannot reserve many at once. ``Batch`` joins and leaves its ``group``."""
         with self._batch_mutex:
-            if self._batch_netbox is None and BatchNetBox.supported(self.ipam):
+            if self._batch_netbox is None and self.settings.batch_gather and BatchNetBox.supported(self.ipam):
                 bulk = not self.settings.device_locks_through_checks
                 monitors = (lambda: self.monitors) if bulk else None
                 self._batch_netbox = BatchNetBox(self.ipam, monitors=monitors)  # type: ignore[arg-type]

@@ -224,3 +224,34 @@ def single_calls_by_stage(
     one.undo_finished_run(rid, "staff1")
     cleanup.remove(rid)
     return calls
+
+
+@pytest.mark.skipif(not os.environ.get("NETPROV_BENCH_BATCH"), reason="a measurement: NETPROV_BENCH_BATCH=1")
+def test_measure_a_batch_gathered_against_each_alone(
+    e2e_settings: Settings, svc: RequestService, walk: Callable[[str], str], cleanup: list[str]
+) -> None:
+    """The same batch of three twice, ``NETPROV_BATCH_GATHER=0`` (each request's NetBox and
+    monitoring calls alone, as before) then gathered: wall time and NetBox calls printed."""
+    undo = Provisioner(e2e_settings, svc, NetBoxIpam.from_settings(e2e_settings))
+    lines = []
+    for gather in ("0", "1"):
+        rids = [walk(x) for x in (DISDIK, CAMAT, DISHUB)]
+        cleanup.extend(rids)
+        os.environ["NETPROV_BATCH_GATHER"] = gather
+        try:
+            t0 = time.monotonic()
+            proc = netprov(e2e_settings, "provision", *rids, "--json")
+            wall = time.monotonic() - t0
+        finally:
+            del os.environ["NETPROV_BATCH_GATHER"]
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        out = json.loads(proc.stdout)
+        slowest = max(out["requests"], key=lambda r: r["wall_seconds"])
+        lines.append(
+            f"gather={gather}: {wall:.1f} s wall, NetBox calls {out['netbox_calls']}; slowest "
+            f"{slowest['wall_seconds']} s: {slowest['seconds']}"
+        )
+        for rid in rids:
+            undo.undo_finished_run(rid, "staff1")
+            cleanup.remove(rid)
+    print("\n" + "\n".join(lines))
