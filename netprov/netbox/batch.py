@@ -52,7 +52,10 @@ __all__ = ["NetBoxBatch"]
 
 
 class NetBoxBatch(NetBoxAllocator, NetBoxBatchActivate):
-    """Allocate and activate many requests with one set of calls."""
+    """Allocate and activate many requests with one set of calls.
+
+    ``batch_fallbacks``: why a combined call fell back to each request alone (for reports).
+    """
 
     def allocate_many(self, letters: dict[str, Letter]) -> dict[str, Result]:
         """Each request's allocation (or its exception), reserved together when possible."""
@@ -61,6 +64,7 @@ class NetBoxBatch(NetBoxAllocator, NetBoxBatchActivate):
         netprov_tag = self._netprov_tag()
         tags = self._new_request_tags(list(letters))
         if tags is None:  # some request holds a tag already (a resume): each alone, as before
+            self.batch_fallbacks.append("allocate: a request tag exists already")
             return self._one_by_one(letters)
         undo: Undo = [("tag", t) for t in tags.values()]
         out: dict[str, Result] = {}
@@ -70,6 +74,7 @@ class NetBoxBatch(NetBoxAllocator, NetBoxBatchActivate):
                 out = self._reserve_batch(letters, tags, netprov_tag, undo)
         except BaseException as exc:
             log.warning("batch allocation failed (%s): allocating each request alone", exc)
+            self.batch_fallbacks.append(f"allocate: {type(exc).__name__}: {exc}"[:300])
             self._undo(undo)
             return self._one_by_one(letters)
         for rid, res in out.items():

@@ -25,6 +25,13 @@ __all__ = ["NetBoxBatchActivate"]
 class NetBoxBatchActivate(NetBoxLifecycle):
     """Activate many requests' allocations at once."""
 
+    @property
+    def batch_fallbacks(self) -> list[str]:
+        found: list[str] | None = self.__dict__.get("_batch_fallbacks")
+        if found is None:
+            found = self.__dict__["_batch_fallbacks"] = []
+        return found
+
     def activate_many(self, items: dict[str, tuple[Allocation, int, str]]) -> dict[str, BaseException | None]:
         """:meth:`activate` for many requests: 3 list-PATCHes and 1 journal POST for all of
         them (each one alone when one lacks its object ids, or a combined write fails)."""
@@ -36,6 +43,7 @@ class NetBoxBatchActivate(NetBoxLifecycle):
                 return dict.fromkeys(items)
             except Exception as exc:
                 log.warning("activating %s together failed (%s): each alone", ", ".join(items), exc)
+                self.batch_fallbacks.append(f"activate: {type(exc).__name__}: {exc}"[:300])
         for rid, (a, step, note) in items.items():
             try:
                 self.activate(a, step, note)
