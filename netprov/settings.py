@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # a batch's allocate, monitor-register and record-netbox as one call set (list-POSTs);
     # NETPROV_BATCH_GATHER=0: each request alone, as before (for measuring, or a way back)
     batch_gather: bool = True
+    # monitor-register in bulk too (off: measured slower on the lab, every request's checks then
+    # start together after the batch's last push)
+    batch_gather_monitoring: bool = False
     # Temporal (optional scale-out): set the address and `provision` submits workflows that
     # `netprov worker` processes run; unset, the in-process engine runs step 7 itself
     temporal_address: str | None = None

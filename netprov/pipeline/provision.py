@@ -175,7 +175,7 @@ class Provisioner:
         None when the IPAM cannot reserve many at once. ``Batch`` joins and leaves its ``group``."""
         with self._batch_mutex:
             if self._batch_netbox is None and self.settings.batch_gather and BatchNetBox.supported(self.ipam):
-                bulk = not self.settings.device_locks_through_checks
+                bulk = self.settings.batch_gather_monitoring and not self.settings.device_locks_through_checks
                 monitors = (lambda: self.monitors) if bulk else None
                 self._batch_netbox = BatchNetBox(self.ipam, monitors=monitors)  # type: ignore[arg-type]
             return self._batch_netbox
