@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # `provision ID ID ...` / `--ready`: how many requests' sagas run at once in one process
     # (mostly waiting on devices, NetBox and first probes, so more than the 2 cores here)
     batch_workers: int = Field(default=4, ge=1, le=64)
+    # a batch's allocate, monitor-register and record-netbox as one call set (list-POSTs);
+    # NETPROV_BATCH_GATHER=0: each request alone, as before (for measuring, or a way back)
+    batch_gather: bool = True
+    # monitor-register in bulk too (off: measured slower on the lab, every request's checks then
+    # start together after the batch's last push)
+    batch_gather_monitoring: bool = False
     # Temporal (optional scale-out): set the address and `provision` submits workflows that
     # `netprov worker` processes run; unset, the in-process engine runs step 7 itself
     temporal_address: str | None = None

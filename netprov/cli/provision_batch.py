@@ -165,7 +165,10 @@ def _real_runs(root: App, ids: list[str], actor: str, *, resume: bool, json_out:
                 board.update(entry)
 
         workers = min(64, len(ids)) if temporal else root.settings.batch_workers
-        batch = Batch(runner_for, workers=workers, on_change=changed)
+        gathered = None if temporal else base.batch_netbox
+        batch = Batch(
+            runner_for, workers=workers, on_change=changed, gathers=gathered.group if gathered else None
+        )
         try:
             entries: list[BatchEntry] | None = batch.run(ids, actor, resume=resume)
         except KeyboardInterrupt:

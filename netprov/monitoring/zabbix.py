@@ -199,22 +199,24 @@ class ZabbixBackend(ZabbixClient):
 
     def _create_host(self, link: MonitoredLink, group_id: str, template_id: str) -> str:
         made = self.call(
-            "host.create",
-            {
-                "host": host_name(link),
-                "name": visible_name(link),
-                "groups": [{"groupid": group_id}],
-                "templates": [{"templateid": template_id}],
-                "interfaces": [agent_interface(link)],
-                "tags": self._tags(link),
-                "macros": host_macros(link),
-                "inventory_mode": 0,
-                "inventory": host_inventory(link),
-                "description": f"netprov: {link.opd_name}, {link.site}; circuit {link.circuit}",
-            },
-            f"create host {link.request_id}",
+            "host.create", self.host_params(link, group_id, template_id), f"create host {link.request_id}"
         )
         return str(made["hostids"][0])
+
+    def host_params(self, link: MonitoredLink, group_id: str, template_id: str) -> dict[str, Any]:
+        """``host.create``'s parameters for the link (one element of a bulk create's array)."""
+        return {
+            "host": host_name(link),
+            "name": visible_name(link),
+            "groups": [{"groupid": group_id}],
+            "templates": [{"templateid": template_id}],
+            "interfaces": [agent_interface(link)],
+            "tags": self._tags(link),
+            "macros": host_macros(link),
+            "inventory_mode": 0,
+            "inventory": host_inventory(link),
+            "description": f"netprov: {link.opd_name}, {link.site}; circuit {link.circuit}",
+        }
 
     def _update_host(
         self, link: MonitoredLink, host: dict[str, Any], group_id: str, template_id: str

@@ -21,7 +21,7 @@ import logging
 from netprov.domain.planning import ServiceRule
 from netprov.domain.topology import Topology, load_topology
 from netprov.errors import ConfigError
-from netprov.netbox.allocation import NetBoxAllocator
+from netprov.netbox.batch import NetBoxBatch
 from netprov.netbox.client import connect, credentials
 from netprov.netbox.records import ACTIVE_STATUSES, PAGE, raw
 from netprov.render.playbook import Playbook, load_playbooks
@@ -57,7 +57,7 @@ def service_rules(playbooks: dict[str, Playbook], topology: Topology | None) -> 
     return out
 
 
-class NetBoxIpam(NetBoxAllocator):
+class NetBoxIpam(NetBoxBatch):
     """The IPAM port (:class:`netprov.netbox.port.Ipam`) implemented with NetBox."""
 
     @classmethod

@@ -54,6 +54,57 @@ def _cpe_lan(cpe_ifs: list[dict[str, Any]]) -> dict[str, Any] | None:
     return lan
 
 
+SITE_IFACE_FIELDS = "id,name,label,device,link_peers,custom_fields"
+DIST_IFACE_FIELDS = "id,name,device,custom_fields"
+
+
+def _uplinks_of(ifaces: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    local_devices = {obj_id(i.get("device")) for i in ifaces}
+    uplinks = [
+        (i, peer)
+        for i in ifaces
+        for peer in i.get("link_peers") or []
+        if isinstance(peer, dict) and obj_id(peer.get("device")) not in local_devices
+    ]
+    uplinks.sort(key=lambda ip: (str(ip[0]["device"]["name"]), interface_sort_key(str(ip[0]["name"]))))
+    return uplinks
+
+
+def uplink_peer(ifaces: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The far end (a distribution port) of the site's cabled uplink, from its interfaces."""
+    uplinks = _uplinks_of(ifaces)
+    return uplinks[0][1] if uplinks else None
+
+
+def link_row(
+    ifaces: list[dict[str, Any]], dist_if: dict[str, Any], dist_dev: dict[str, Any] | None
+) -> LinkRow:
+    """The department link from the site's interfaces, its distribution port and router."""
+    local_devices = {obj_id(i.get("device")) for i in ifaces}
+    cpe_if, _ = _uplinks_of(ifaces)[0]
+    cpe_dev = cpe_if["device"]
+    dist_dev_id = obj_id(dist_if.get("device"))
+    lan = _cpe_lan([i for i in ifaces if obj_id(i.get("device")) == obj_id(cpe_dev)])
+    switch, uplink, ports = _access_behind(lan, ifaces, local_devices)
+    return LinkRow(
+        dist_device=str(dist_if["device"]["name"]),
+        dist_device_id=int(dist_dev_id or 0),
+        dist_site_id=obj_id(dist_dev.get("site")) if dist_dev else None,
+        dist_interface=str(dist_if["name"]),
+        dist_interface_id=int(dist_if["id"]),
+        dist_mark=str(cf(dist_if, nm.CF_REQUEST) or ""),
+        cpe_device=str(cpe_dev["name"]),
+        cpe_device_id=int(cpe_dev["id"]),
+        cpe_interface=str(cpe_if["name"]),
+        cpe_interface_id=int(cpe_if["id"]),
+        cpe_lan_interface=str(lan["name"]) if lan else "lan1",
+        cpe_lan_interface_id=int(lan["id"]) if lan else None,
+        access_switch=switch,
+        access_uplink=uplink,
+        access_ports=tuple(ports),
+    )
+
+
 class NetBoxReads(NetBoxBase):
     """What the adapter reads from NetBox (writes nothing).
 
@@ -112,30 +163,20 @@ class NetBoxReads(NetBoxBase):
             self._api.dcim.interfaces,
             "reading site interfaces",
             site_id=site.id,
-            fields="id,name,label,device,link_peers,custom_fields",
+            fields=SITE_IFACE_FIELDS,
         )
-        local_devices = {obj_id(i.get("device")) for i in ifaces}
-        uplinks = [
-            (i, peer)
-            for i in ifaces
-            for peer in i.get("link_peers") or []
-            if isinstance(peer, dict) and obj_id(peer.get("device")) not in local_devices
-        ]
-        if not uplinks:
+        peer = uplink_peer(ifaces)
+        if peer is None:
             return None
-        uplinks.sort(key=lambda ip: (str(ip[0]["device"]["name"]), interface_sort_key(str(ip[0]["name"]))))
-        cpe_if, peer = uplinks[0]
-        cpe_dev = cpe_if["device"]
         dist_ifs = self._list(
             self._api.dcim.interfaces,
             "reading the distribution port",
             id=int(peer["id"]),
-            fields="id,name,device,custom_fields",
+            fields=DIST_IFACE_FIELDS,
         )
         if not dist_ifs:
             return None
-        dist_if = dist_ifs[0]
-        dist_dev_id = obj_id(dist_if.get("device"))
+        dist_dev_id = obj_id(dist_ifs[0].get("device"))
         dist_devs = self._static_read(
             ("device", dist_dev_id),
             lambda: self._list(
@@ -145,25 +186,7 @@ class NetBoxReads(NetBoxBase):
                 fields="id,name,site",
             ),
         )
-        lan = _cpe_lan([i for i in ifaces if obj_id(i.get("device")) == obj_id(cpe_dev)])
-        switch, uplink, ports = _access_behind(lan, ifaces, local_devices)
-        return LinkRow(
-            dist_device=str(dist_if["device"]["name"]),
-            dist_device_id=int(dist_dev_id or 0),
-            dist_site_id=obj_id(dist_devs[0].get("site")) if dist_devs else None,
-            dist_interface=str(dist_if["name"]),
-            dist_interface_id=int(dist_if["id"]),
-            dist_mark=str(cf(dist_if, nm.CF_REQUEST) or ""),
-            cpe_device=str(cpe_dev["name"]),
-            cpe_device_id=int(cpe_dev["id"]),
-            cpe_interface=str(cpe_if["name"]),
-            cpe_interface_id=int(cpe_if["id"]),
-            cpe_lan_interface=str(lan["name"]) if lan else "lan1",
-            cpe_lan_interface_id=int(lan["id"]) if lan else None,
-            access_switch=switch,
-            access_uplink=uplink,
-            access_ports=tuple(ports),
-        )
+        return link_row(ifaces, dist_ifs[0], dist_devs[0] if dist_devs else None)
 
     def _pools(self, service: str) -> tuple[list[Any], list[Any]]:
         """Container prefixes of the service's pool and of the transfer pool (records)."""

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from netprov.domain.sop import Action, State
 from netprov.errors import NetprovError, PipelineError, WorkflowError
+from netprov.pipeline.gather import GatherGroup
 from netprov.pipeline.saga import StageFailed, error_message
 
 __all__ = [
@@ -205,6 +206,9 @@ class Batch:
             each stage (the provisioner's ``fault`` hook).
         workers: at most this many sagas at once.
         on_change: told each entry when its status changes (a display).
+        gathers: the batch's gathered calls (:mod:`netprov.pipeline.batch_netbox`): a request
+            joins them when its saga starts and leaves when it ends, so the others wait for it
+            at a gathered stage only while it runs (the first ``workers`` join before any starts).
     """
 
     def __init__(
@@ -212,6 +216,7 @@ class Batch:
         runner_for: Callable[[str, Checkpoint], Runner],
         workers: int = 4,
         on_change: Callable[[BatchEntry], None] | None = None,
+        gathers: GatherGroup | None = None,
     ) -> None:
         if workers < 1:
             raise PipelineError(f"batch_workers must be at least 1, not {workers}")
@@ -219,6 +224,7 @@ class Batch:
         self._workers = workers
         self._on_change = on_change or (lambda entry: None)
         self._cancel = threading.Event()
+        self._gathers = gathers or GatherGroup()
 
     def cancel(self) -> None:
         """Start no more requests; stop each running one after its stage (it is undone)."""
@@ -241,6 +247,8 @@ class Batch:
         entries = [BatchEntry(rid) for rid in unique(ids)]
         pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="netprov-batch")
         futures: list[Future[None]] = []
+        for entry in entries[: self._workers]:  # these start at once: the first gathers wait for them
+            self._gathers.join(entry.request_id)
         try:
             futures = [pool.submit(self._one, entry, actor, resume) for entry in entries]
             for fut in futures:
@@ -255,6 +263,13 @@ class Batch:
         return entries
 
     def _one(self, entry: BatchEntry, actor: str, resume: bool) -> None:
+        self._gathers.join(entry.request_id)
+        try:
+            self._one_joined(entry, actor, resume)
+        finally:
+            self._gathers.leave(entry.request_id)
+
+    def _one_joined(self, entry: BatchEntry, actor: str, resume: bool) -> None:
         if self._cancel.is_set():
             self._set(entry, CANCELLED, error="batch cancelled before it started")
             return

@@ -57,6 +57,7 @@ class LinkDeps:
     converge_seconds: float
     device_locks: DeviceLocks = field(default_factory=LocalDeviceLocks)
     pending_wait_seconds: float = 330.0
+    batch_netbox: Any = None  # a batch's gathered NetBox calls (netprov.pipeline.batch_netbox)
 
 
 @dataclass

@@ -169,7 +169,10 @@ def _allocation(run: LinkRun) -> Allocation:
 
 # --- the stages ----------------------------------------------------------------------------------
 def allocate(run: LinkRun) -> JournalData:
-    a = run.allocation = run.deps.ipam.allocate(run.record.id, run.record.letter)
+    gathered = run.deps.batch_netbox  # in a batch: one call set with the batch's other requests
+    rid, letter = run.record.id, run.record.letter
+    a = gathered.allocate(rid, letter) if gathered is not None else run.deps.ipam.allocate(rid, letter)
+    run.allocation = a
     run.progress("allocate", "", f"LAN {a.lan_prefix}, transfer {a.transfer_prefix}, VLAN {a.vlan_id}")
     return {"allocation": a.model_dump(mode="json")}
 
@@ -303,7 +306,11 @@ def monitor_register(run: LinkRun) -> JournalData:
     from netprov.monitoring.base import MonitoredLink
     from netprov.monitoring.factory import register_all
 
-    regs = register_all(run.deps.monitors(), MonitoredLink.from_allocation(_allocation(run)))
+    link, gathered = MonitoredLink.from_allocation(_allocation(run)), run.deps.batch_netbox
+    if gathered is not None and gathered.gathers_monitoring:  # in bulk with the batch's others
+        regs = gathered.register_monitoring(link)
+    else:
+        regs = register_all(run.deps.monitors(), link)
     run.monitoring = [registration_line(reg) for reg in regs]
     run.progress("monitor-register", "", "registered in " + ", ".join(r.backend for r in regs))
     return {"monitoring": run.monitoring}
@@ -349,7 +356,11 @@ def confirm(run: LinkRun) -> JournalData:
 
 def record_netbox(run: LinkRun) -> JournalData:
     note = f"Dibangun oleh netprov (run {run.run_id}) oleh {run.actor}"
-    run.deps.ipam.activate(_allocation(run), 7, note)
+    gathered = run.deps.batch_netbox
+    if gathered is not None:
+        gathered.activate(_allocation(run), 7, note)
+    else:
+        run.deps.ipam.activate(_allocation(run), 7, note)
     return {}
 
 

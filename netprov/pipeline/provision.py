@@ -37,6 +37,7 @@ from netprov.domain.topology import Topology, load_topology
 from netprov.errors import WorkflowError
 from netprov.netbox.port import Ipam
 from netprov.pipeline import change_run, link_stages
+from netprov.pipeline.batch_netbox import BatchNetBox
 from netprov.pipeline.device_locks import (
     DeviceLocks,
     HeldLocks,
@@ -117,6 +118,7 @@ class Provisioner:
         revert_in: int | None = None,
         fault: Callable[[str], None] | None = None,
         device_locks: DeviceLocks | None = None,
+        batch_netbox: BatchNetBox | None = None,
     ) -> None:
         self.settings = settings
         self.svc = service
@@ -128,7 +130,9 @@ class Provisioner:
         self.revert_in = revert_in or settings.commit_confirm_seconds
         self.fault = fault or (lambda stage: None)  # test hook: raise to inject a fault at a stage
         self._device_locks = device_locks
+        self._batch_netbox = batch_netbox
         self._mutex = threading.Lock()
+        self._batch_mutex = threading.Lock()
 
     def for_request(self, progress: Progress, fault: Callable[[str], None] | None = None) -> Provisioner:
         """A provisioner for one request of a batch (:mod:`netprov.pipeline.batch`): its own
@@ -162,7 +166,19 @@ class Provisioner:
             revert_in=self.revert_in,
             fault=fault,
             device_locks=locks,
+            batch_netbox=self.batch_netbox,
         )
+
+    @property
+    def batch_netbox(self) -> BatchNetBox | None:
+        """The batch's gathered NetBox (and monitoring) calls, shared by every :meth:`for_request`;
+        None when the IPAM cannot reserve many at once. ``Batch`` joins and leaves its ``group``."""
+        with self._batch_mutex:
+            if self._batch_netbox is None and self.settings.batch_gather and BatchNetBox.supported(self.ipam):
+                bulk = self.settings.batch_gather_monitoring and not self.settings.device_locks_through_checks
+                monitors = (lambda: self.monitors) if bulk else None
+                self._batch_netbox = BatchNetBox(self.ipam, monitors=monitors)  # type: ignore[arg-type]
+            return self._batch_netbox
 
     @property
     def device_locks(self) -> DeviceLocks:
@@ -220,6 +236,7 @@ class Provisioner:
             converge_seconds=CONVERGE_SECONDS,
             device_locks=_Lazy(lambda: self.device_locks),
             pending_wait_seconds=float(self.settings.commit_pending_wait_seconds),
+            batch_netbox=self._batch_netbox,
         )
 
     def run_context(
