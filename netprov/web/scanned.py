@@ -63,7 +63,7 @@ class Row:
 
     @property
     def check(self) -> bool:
-        return self.confidence is not None and self.confidence < REVIEW_BELOW
+        return not self.readonly and self.confidence is not None and self.confidence < REVIEW_BELOW
 
     @property
     def percent(self) -> str:
