@@ -66,8 +66,21 @@ def _form_page(
 ) -> HTMLResponse:
     proposal = held.proposal_of(pending)
     shown = values.pop("sent", None)
-    rows = scanned.rows(proposal, shown, _own_opd(viewer))
-    return _page(request, site, viewer, status, rows=rows, proposal=proposal, token=pending.token, **values)
+    own = _own_opd(viewer)
+    rows = scanned.rows(proposal, shown, own)
+    named = scanned.named_opd(proposal)
+    other = named if own is not None and named and named != own else None
+    return _page(
+        request,
+        site,
+        viewer,
+        status,
+        rows=rows,
+        proposal=proposal,
+        token=pending.token,
+        other_opd=other,
+        **values,
+    )
 
 
 @router.get("/submit/scan", response_class=HTMLResponse)

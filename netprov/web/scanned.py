@@ -45,6 +45,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "scan_submit": ("Daftarkan surat ini", "Register this letter"),
     "scan_own_opd": ("OPD Anda", "your department"),
     "scan_preview": ("Pindaian", "The scan"),
+    "scan_other_opd": (
+        "Surat ini menyebut {opd}; surat Anda didaftarkan atas nama OPD Anda.",
+        "The letter names {opd}; yours is registered under your own department.",
+    ),
 }
 
 
@@ -98,3 +102,11 @@ def rows(
         fixed = own_opd is not None and name == "opd"
         out.append(Row(name, label, kind, own_opd if fixed and own_opd else shown, sure, fixed))
     return out
+
+
+def named_opd(proposal: dict[str, Any]) -> str | None:
+    """The department the scan names, if it was read."""
+    fields = proposal.get("fields")
+    f = fields.get("opd") if isinstance(fields, dict) else None
+    value = f.get("value") if isinstance(f, dict) else None
+    return value if isinstance(value, str) and value else None

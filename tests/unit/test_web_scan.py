@@ -182,11 +182,17 @@ def _png(color: int, size: tuple[int, int] = (800, 1100)) -> bytes:
         ("big.pdf", b"%PDF-" + b"0" * LIMIT, "larger than 10 MB"),
         ("cut.pdf", b"%PDF-1.4\n" + b"0" * 100, "is not a readable PDF"),
         ("empty.png", b"", "the file is empty"),
+        ("book.pdf", "pages", "has 201 pages, at most 200 are accepted"),
     ],
 )
 def test_bad_scans_get_the_sentence_and_nothing_is_written(
-    settings: Settings, name: str, data: bytes, problem: str
+    settings: Settings, name: str, data: Any, problem: str
 ) -> None:
+    if data == "pages":
+        buf = io.BytesIO()
+        pages = [Image.new("L", (20, 20), 255) for _ in range(201)]
+        pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:])
+        data = buf.getvalue()
     app = web_app(settings)
     client, csrf = signed_in(app, "disdik")
     r = client.post("/submit/scan", data={"csrf_token": csrf}, files={"scan": (name, data)})
@@ -264,3 +270,57 @@ def test_two_sessions_at_once_get_two_requests_each_with_its_own_scan(
         assert record.events[0].outputs["scan"]["sha256"] == hashlib.sha256(letter.read_bytes()).hexdigest()
         assert people[0][0].get(f"/requests/{rid}/scan/0").content == letter.read_bytes()
     assert held_scans(settings) == []
+
+
+def test_ocr_runs_off_the_event_loop(
+    settings: Settings, corpus: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from netprov.web import scanform
+
+    seen: list[bool] = []
+    real = scanform._read
+
+    def spy(site: Any, path: Path) -> Any:
+        try:
+            asyncio.get_running_loop()
+            seen.append(True)
+        except RuntimeError:  # a worker thread: no event loop here
+            seen.append(False)
+        return real(site, path)
+
+    monkeypatch.setattr(scanform, "_read", spy)
+    app = web_app(settings)
+    client, csrf = signed_in(app, "disdik")
+    assert upload(client, csrf, corpus["a"][0]).status_code == 200
+    assert seen == [False]
+
+
+def second_app(settings: Settings) -> App:
+    """Another App over the same register and data folder (passwords, sessions as they are)."""
+    from netprov.domain.users import load_directory
+    from netprov.sop.service import NoPapers, RequestService
+    from netprov.store.db import Store
+    from tests.web import Clock
+
+    settings = settings.model_copy(update={"users_file": settings.data_dir / "users.yaml"})
+    users = load_directory(settings.data_dir / "users.yaml")
+    service = RequestService(Store(settings.effective_database_url), users, settings, NoPapers(), Clock())
+    return App(settings, service=service)
+
+
+def test_read_by_one_web_process_submitted_through_another(settings: Settings, corpus: Any) -> None:
+    """Two web processes over one register: the held scan and the session are in the data
+    folder and the register, so the form read by one is submitted through the other."""
+    one, csrf = signed_in(web_app(settings), "disdik")
+    r = upload(one, csrf, corpus["b"][0])
+    other_app = second_app(settings)
+    other = TestClient(create_app(other_app), follow_redirects=False)
+    other.cookies.update(one.cookies)
+    r = other.post("/submit/scanned", data={**form_values(r.text), "csrf_token": csrf})
+    assert r.status_code == 303, r.text
+    (record,) = other_app.service.find()
+    assert (
+        record.events[0].outputs["scan"]["sha256"] == hashlib.sha256(corpus["b"][0].read_bytes()).hexdigest()
+    )
