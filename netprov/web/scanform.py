@@ -27,6 +27,7 @@ from netprov.web.actions import too_big
 from netprov.web.auth import Viewer
 from netprov.web.csrf import require_same, sent_token
 from netprov.web.i18n import pick, translator
+from netprov.web.scans import SCAN_CSP
 from netprov.web.site import LANG_COOKIE, Site, site_of
 from netprov.web.uploads import received_file
 
@@ -94,8 +95,10 @@ async def read_scan(request: Request) -> Response:
     """Read the uploaded scan and show the letter form filled with what was read."""
     site = site_of(request)
     viewer = site.viewer(request)
-    if too_big(request):
-        raise InputError(["scan: the request is larger than 10 MB"], source="upload")
+    if too_big(request):  # refused unread
+        return _page(
+            request, site, viewer, 400, error="upload is invalid: scan: the file is larger than 10 MB"
+        )
     require_same(await sent_token(request), viewer.csrf)
     form = await request.form()
     upload = form.get("scan")
@@ -110,6 +113,9 @@ async def read_scan(request: Request) -> Response:
     except NetprovError as exc:
         held.drop(pending)
         return _page(request, site, viewer, 400, error=_sentence(exc))
+    except BaseException:
+        held.drop(pending)
+        raise
     data = proposal.as_json()
     data["source"] = pending.path.name  # not the server's folder
     held.save_proposal(pending, data)
@@ -123,7 +129,8 @@ def held_scan(request: Request, token: str) -> Response:
     viewer = site.viewer(request)
     pending = held.get(site.app.settings.data_dir, token, viewer.user.username)
     media = _MEDIA.get(pending.path.suffix, "application/octet-stream")
-    return FileResponse(pending.path, media_type=media, content_disposition_type="inline")
+    headers = {"Content-Security-Policy": SCAN_CSP}
+    return FileResponse(pending.path, media_type=media, content_disposition_type="inline", headers=headers)
 
 
 def _sent(form: FormData) -> dict[str, str]:

@@ -180,6 +180,7 @@ def _png(color: int, size: tuple[int, int] = (800, 1100)) -> bytes:
             "only PDF, JPEG or PNG files are accepted",
         ),
         ("big.pdf", b"%PDF-" + b"0" * LIMIT, "larger than 10 MB"),
+        ("huge.pdf", b"%PDF-" + b"0" * (LIMIT + 300 * 1024), "larger than 10 MB"),  # refused unread
         ("cut.pdf", b"%PDF-1.4\n" + b"0" * 100, "is not a readable PDF"),
         ("empty.png", b"", "the file is empty"),
         ("book.pdf", "pages", "has 201 pages, at most 200 are accepted"),
