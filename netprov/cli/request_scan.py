@@ -6,7 +6,6 @@ with a comment header naming each field's confidence and place and the fields no
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -15,36 +14,17 @@ from typing import TYPE_CHECKING
 import typer
 
 from netprov.cli.common import console, invocation, print_json
-from netprov.errors import InputError, NetprovError
+from netprov.errors import InputError
 
 if TYPE_CHECKING:
     from netprov.scan.fields import Known
 
-log = logging.getLogger(__name__)
-
 
 def _known(ctx: typer.Context, match: bool) -> tuple[Known, str | None]:
     """The department and site names of NetBox (none, with the reason, when it cannot be read)."""
-    from netprov.domain.services import known_services
-    from netprov.scan.fields import Known
+    from netprov.scan.known import known_names
 
-    services = sorted(known_services())
-    settings = invocation(ctx).settings
-    if not match:
-        return Known(services=services), "department and site not matched (--no-match)"
-    if not settings.netbox_url or settings.netbox_token is None:
-        return Known(services=services), None
-    try:
-        from netprov.netbox.adapter import NetBoxIpam
-
-        ipam = NetBoxIpam.from_settings(settings)
-        try:
-            return Known(ipam.tenant_names(), ipam.site_names(), services), None
-        finally:
-            ipam.close()
-    except NetprovError as exc:
-        log.warning("NetBox not read: %s", exc)
-        return Known(services=services), f"department and site not matched: {str(exc)[:150]}"
+    return known_names(invocation(ctx).settings, match)
 
 
 def _write(out: Path, text: str, force: bool) -> None:

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 
 from netprov.app import App
 from netprov.errors import InputError, NetprovError, NotFoundError, PermissionDenied
-from netprov.web import actions, login, pages, provisioning, submit
+from netprov.web import actions, login, pages, provisioning, scanform, scans, submit
 from netprov.web.auth import Authenticator, AuthPolicy
 from netprov.web.site import HERE, NotSignedIn, Site, site_of
 
@@ -53,7 +53,7 @@ def create_app(
     web = FastAPI(title="netprov", docs_url=None, redoc_url=None, openapi_url=None)
     web.state.site = Site(app, auth, secure_cookie, netbox_public_url or app.settings.netbox_url)
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (login, pages, submit, actions, provisioning):
+    for module in (login, pages, submit, actions, provisioning, scanform, scans):
         web.include_router(module.router)
 
     @web.exception_handler(NotSignedIn)

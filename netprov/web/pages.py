@@ -12,6 +12,7 @@ from netprov.errors import DocumentError, NotFoundError, PermissionDenied
 from netprov.sop.intake import check_request_id, confined
 from netprov.sop.record import RequestRecord
 from netprov.web import views
+from netprov.web.scans import recorded_scans
 from netprov.web.site import Site, site_of
 
 router = APIRouter()
@@ -81,7 +82,7 @@ def request_page(request: Request, request_id: str) -> HTMLResponse:
         staff=users.with_role(Role.STAFF),
         draft=views.opd_draft(record),
         documents=record.documents,
-        scans=[e.outputs["scan"] for e in record.events if e.action == "letter-scan" and "scan" in e.outputs],
+        scans=recorded_scans(record),
         netbox_url=site.netbox_public_url,
     )
 
@@ -124,26 +125,6 @@ def paper(request: Request, request_id: str, index: int, fmt: str) -> Response:
         filename=path.name,
         content_disposition_type="inline" if inline else "attachment",
         headers={"Content-Security-Policy": PAPER_CSP},
-    )
-
-
-@router.get("/requests/{request_id}/scan/{index}")
-def scan(request: Request, request_id: str, index: int) -> Response:
-    """The department's scanned letter (stored in the request's evidence folder)."""
-    from netprov.documents.store import sha256_file
-
-    site = site_of(request)
-    viewer = site.viewer(request)
-    record = visible_record(site, check_request_id(request_id, site.app.settings.id_prefix), viewer.user)
-    scans = [e.outputs["scan"] for e in record.events if e.action == "letter-scan" and "scan" in e.outputs]
-    if not 0 <= index < len(scans):
-        raise NotFoundError(f"{request_id}: no scanned letter {index}")
-    stored = scans[index]
-    path = _inside(Path(str(stored["file"])), site.app.settings.evidence_dir, request_id)
-    if not path.is_file() or sha256_file(path) != stored.get("sha256"):
-        raise DocumentError(f"{path.name}: changed or missing since it was recorded; not handing it out")
-    return FileResponse(
-        path, media_type=str(stored.get("media_type", "application/octet-stream")), filename=path.name
     )
 
 

@@ -52,3 +52,25 @@ def test_scan_cli_matches_department_and_site(netbox_lab: dict[str, Any], tmp_pa
     assert "not matched" not in text
     letter = parse_letter(parse_yaml_text(text, "scan"), services={"intranet", "internet"})
     assert (letter.opd, letter.site.name) == (spec.opd, spec.site)
+
+
+def test_the_web_form_matches_them_too(
+    netbox_lab: dict[str, Any], lab_settings: Settings, tmp_path: Path
+) -> None:
+    """The web's scanned-letter form asks the same NetBox: the names come matched, nothing noted."""
+    from fastapi.testclient import TestClient
+
+    from netprov.web.app import create_app
+    from tests.unit.test_web_scan import form_values, mark
+    from tests.web import sign_in, web_app
+
+    pdf, spec = make(3, "pdf", tmp_path)  # Dinas Perhubungan, born-digital
+    app = web_app(lab_settings)
+    client = TestClient(create_app(app), follow_redirects=False)
+    csrf = sign_in(client, "staff1")
+    r = client.post("/submit/scan", data={"csrf_token": csrf}, files={"scan": (pdf.name, pdf.read_bytes())})
+    assert r.status_code == 200, r.text
+    values = form_values(r.text)
+    assert (values["opd"], values["site.name"]) == (spec.opd, spec.site)
+    assert "not matched" not in r.text and "periksa" not in mark(r.text, "site.name")
+    assert app.service.find() == []
