@@ -18,6 +18,7 @@ what differs is what is pushed:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,8 @@ from netprov.pipeline.link_stages import changes_nothing, render_intended
 from netprov.pipeline.nornir_setup import only
 from netprov.pipeline.saga import JournalData
 from netprov.platforms import get_platform
-from netprov.platforms.config_undo import parse, without_link
+from netprov.platforms.config_undo import link_lines, parse, without_link
+from netprov.platforms.shared_lines import kept_lines, needed_by_others, paths
 from netprov.render.link import RenderedConfig
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ class ChangeRun(LinkRun):
     link: RequestRecord | None = None
     live: LiveRun | None = None
     removed: dict[str, list[str]] = field(default_factory=dict)
+    kept: dict[str, list[list[str]]] = field(default_factory=dict)
     released: list[str] = field(default_factory=list)
     old_bandwidth: int = 0
 
@@ -116,11 +119,18 @@ def lock(run: LinkRun) -> JournalData:
 
 # --- decommission ---------------------------------------------------------------------------------
 def remove_lines(run: LinkRun) -> JournalData:
-    """Per device: its config (the snapshot, read under the lock) without the link's lines."""
+    """Per device: its config (the snapshot, read under the lock) without the link's lines, and
+    never a line another live link needs (:mod:`netprov.platforms.shared_lines`: kept)."""
+    from netprov.pipeline.shared_devices import kept_by_decommissions, other_live_runs, others_on
+
     r = _as_change(run)
     if r.live is None:
         raise PipelineError(f"{r.record.id}: the plan stage did not run")
+    others = other_live_runs(r.deps.service, r.link_id)
+    inherited = kept_by_decommissions(r.deps.service)
+    whole = _whole_without_link(r)
     targets: list[RenderedConfig] = []
+    r.removed, r.kept = {}, {}
     for cfg in r.configs:
         if cfg.device not in r.locked_or_all():
             continue
@@ -129,15 +139,61 @@ def remove_lines(run: LinkRun) -> JournalData:
         after = r.live.afters.get(cfg.device)
         if before is None or after is None:
             raise PipelineError(f"{r.link_id}'s run journaled no config of {cfg.device}: lines unknown")
-        intended = cfg.text if cfg.mode == "merge" else ""  # a whole config lists other links too
-        text, gone = without_link(before, after, intended, r.snapshots[cfg.device], comments)
+        current, mine = r.snapshots[cfg.device], inherited.get(cfg.device, set())
+        if cfg.mode == "replace":  # a whole config lists every link: rendered again without this one
+            text = whole[cfg.device]
+            gone = sorted(paths(current, comments) - paths(text, comments))
+        else:
+            keep = needed_by_others(others_on(others, cfg.device), cfg.mode, comments)
+            text, gone = without_link(before, after, cfg.text, current, comments, keep=keep, inherited=mine)
+            kept = kept_lines(link_lines(before, after, cfg.text, comments, mine), keep, current, comments)
+            if kept:
+                r.kept[cfg.device] = [list(p) for p in kept]
+                r.progress("remove-lines", cfg.device, f"{len(kept)} lines kept: other links need them")
         if not gone:
             continue
         r.removed[cfg.device] = [" > ".join(p) for p in gone]
         targets.append(cfg.model_copy(update={"mode": "replace", "text": text, "template": "decommission"}))
         r.progress("remove-lines", cfg.device, f"{len(gone)} lines of {r.link_id} to take off")
     r.configs = targets
-    return {"configs": {c.device: c.text for c in targets}, "removed": r.removed}
+    return {"configs": {c.device: c.text for c in targets}, "removed": r.removed, "kept": r.kept}
+
+
+def _whole_without_link(r: ChangeRun) -> dict[str, str]:
+    """The link's whole (``replace``) configs rendered without it: the provider's BIRD accepts
+    the other live links' prefixes, each only if the device still carries it (a prefix whose own
+    decommission took it off already, its NetBox release still to come, is not put back)."""
+    from netprov.render.link import render_link
+
+    if not any(c.mode == "replace" for c in r.configs):
+        return {}
+    link, alloc = r.the_link(), r.the_allocation()
+    carried = "\n".join(r.snapshots.get(c.device, "") for c in r.configs if c.mode == "replace")
+    prefixes = [
+        n
+        for n in (r.deps.ipam.active_prefixes(r.playbook.service) if r.playbook.announced else [])
+        if n != alloc.lan_prefix and carries(carried, str(n))
+    ]
+    rendered = render_link(
+        link.id,
+        link.letter,
+        alloc,
+        r.deps.topology,
+        r.playbook,
+        form=link.form,
+        internet_prefixes=prefixes,
+        templates_dir=r.deps.settings.templates_dir / "devices",
+    )
+    return {c.device: c.text for c in rendered if c.mode == "replace"}
+
+
+def carries(config: str, prefix: str) -> bool:
+    """``prefix`` (``a.b.c.d/n``) is written in ``config`` as a whole word.
+
+    >>> carries("    203.0.113.16/28,\\n", "203.0.113.16/28"), carries("203.0.113.16/280", "203.0.113.16/28")
+    (True, False)
+    """
+    return re.search(rf"(?<![\d.]){re.escape(prefix)}(?!\d)", config) is not None
 
 
 def verify_removed(run: LinkRun) -> JournalData:
@@ -239,6 +295,8 @@ def record(run: LinkRun) -> JournalData:
     r = _as_change(run)
     kind = str(r.record.request.letter.get("kind"))
     out = {**outputs(r), "playbook": kind, "of": r.link_id, "removed": r.removed, "released": r.released}
+    if r.kept:
+        out["kept"] = r.kept  # lines other live links need: the last of them to go takes them off
     svc = r.deps.service
     if kind == "decommission":
         svc.record_provisioned(r.record.id, r.actor, out, note=f"Jaringan {r.link_id} dibongkar (netprov)")
