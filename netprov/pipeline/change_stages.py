@@ -18,6 +18,7 @@ what differs is what is pushed:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -140,9 +141,11 @@ def remove_lines(run: LinkRun) -> JournalData:
         if before is None or after is None:
             raise PipelineError(f"{r.link_id}'s run journaled no config of {cfg.device}: lines unknown")
         current, mine = r.snapshots[cfg.device], inherited.get(cfg.device, set())
-        if cfg.mode == "replace":  # a whole config lists every link: rendered again without this one
-            text = whole[cfg.device]
+        if cfg.mode == "replace" and whole.get(cfg.device) is not None:  # rendered without the link
+            text = whole[cfg.device] or ""
             gone = sorted(paths(current, comments) - paths(text, comments))
+        elif cfg.mode == "replace":  # the last link on a whole config: back to before the link
+            text, gone = without_link(before, after, "", current, comments)
         else:
             keep = needed_by_others(others_on(others, cfg.device), cfg.mode, comments)
             text, gone = without_link(before, after, cfg.text, current, comments, keep=keep, inherited=mine)
@@ -159,10 +162,12 @@ def remove_lines(run: LinkRun) -> JournalData:
     return {"configs": {c.device: c.text for c in targets}, "removed": r.removed, "kept": r.kept}
 
 
-def _whole_without_link(r: ChangeRun) -> dict[str, str]:
+def _whole_without_link(r: ChangeRun) -> dict[str, str | None]:
     """The link's whole (``replace``) configs rendered without it: the provider's BIRD accepts
     the other live links' prefixes, each only if the device still carries it (a prefix whose own
-    decommission took it off already, its NetBox release still to come, is not put back)."""
+    decommission took it off already, its NetBox release still to come, is not put back).
+    None for a device where no other link's prefix is left and the config before the link
+    carried none either: it goes back to that config (the lab's baseline), not to a render."""
     from netprov.render.link import render_link
 
     if not any(c.mode == "replace" for c in r.configs):
@@ -174,17 +179,39 @@ def _whole_without_link(r: ChangeRun) -> dict[str, str]:
         for n in (r.deps.ipam.active_prefixes(r.playbook.service) if r.playbook.announced else [])
         if n != alloc.lan_prefix and carries(carried, str(n))
     ]
-    rendered = render_link(
+    pool = r.deps.topology.pools[r.playbook.lan_pool].prefix
+    wholes = [c.device for c in r.configs if c.mode == "replace"]
+    befores = [r.live.snapshots.get(d, "") for d in wholes] if r.live else []
+    if not prefixes and not any(customers_in(b, pool) for b in befores):
+        return dict.fromkeys(wholes, None)
+    rendered = render_link(  # announce "none": the render adds no LAN of its own
         link.id,
         link.letter,
         alloc,
         r.deps.topology,
-        r.playbook,
+        r.playbook.model_copy(update={"announce": "none"}),
         form=link.form,
         internet_prefixes=prefixes,
         templates_dir=r.deps.settings.templates_dir / "devices",
     )
     return {c.device: c.text for c in rendered if c.mode == "replace"}
+
+
+def customers_in(config: str, pool: ipaddress.IPv4Network) -> bool:
+    """``config`` names a prefix inside ``pool`` smaller than it (a department's LAN).
+
+    >>> pool = ipaddress.ip_network("203.0.113.0/24")
+    >>> customers_in("if net ~ [ 203.0.113.0/24{24,32} ]", pool), customers_in("  203.0.113.0/28,", pool)
+    (False, True)
+    """
+    for m in re.finditer(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d])", config):
+        try:
+            net = ipaddress.ip_network(m.group(1), strict=False)
+        except ValueError:
+            continue
+        if isinstance(net, ipaddress.IPv4Network) and net != pool and net.subnet_of(pool):
+            return True
+    return False
 
 
 def carries(config: str, prefix: str) -> bool:

@@ -179,9 +179,71 @@ def test_a_whole_config_keeps_only_what_the_other_links_push_added() -> None:
     # one prefix per line, the way the provider template writes them
     base = "protocol static lans {\n  route 198.51.100.0/24 blackhole;\n}\n"
     with_l = base.replace("blackhole;\n", "blackhole;\n  route 203.0.113.0/28 blackhole;\n", 1)
-    with_lm = with_l.replace("203.0.113.0/28 blackhole;\n", "203.0.113.0/28 blackhole;\n  route 203.0.113.16/28 blackhole;\n")
+    with_lm = with_l.replace(
+        "203.0.113.0/28 blackhole;\n", "203.0.113.0/28 blackhole;\n  route 203.0.113.16/28 blackhole;\n"
+    )
     m = OtherLink("M", with_lm, with_l, with_lm)  # pushed = the whole config, L's prefix in it
     keep = needed_by_others([m], "replace", ("#",))
-    text, gone = without_link(base, with_l, "", with_lm, ("#",), keep=keep)
+    text, _ = without_link(base, with_l, "", with_lm, ("#",), keep=keep)
     assert "203.0.113.0/28" not in text and "203.0.113.16/28" in text
-    assert needed_by_others([m], "merge", ("#",)) >= {("protocol static lans {", "route 203.0.113.0/28 blackhole;")}
+    assert needed_by_others([m], "merge", ("#",)) >= {
+        ("protocol static lans {", "route 203.0.113.0/28 blackhole;")
+    }
+
+
+def test_a_decommission_renders_the_providers_whole_config_without_the_link() -> None:
+    """The provider's BIRD (replace) config lists every internet link's prefix, with commas
+    between them: it is rendered again without the link, the other live prefixes kept, a prefix
+    already taken off the device (its own decommission's NetBox release still to come) not put
+    back; with no other prefix and a baseline before the link, it goes back to that baseline."""
+    import ipaddress
+    from types import SimpleNamespace
+    from typing import cast
+
+    from netprov.domain.topology import load_topology
+    from netprov.pipeline.change_stages import ChangeRun, _whole_without_link
+    from netprov.render.link import render_link
+    from netprov.render.playbook import load_playbook
+    from netprov_lab.samples import DEFAULT_SAMPLES_DIR, load_sample
+
+    settings = load_settings()
+    s = load_sample(DEFAULT_SAMPLES_DIR / "dinkes-internet-small.yaml")
+    topo, pb = load_topology(settings.topology_file), load_playbook(settings, "internet")
+    lan, other, gone = (
+        ipaddress.ip_network(n) for n in ("203.0.113.0/28", "203.0.113.64/28", "203.0.113.96/28")
+    )
+    alloc = s.allocation.model_copy(update={"lan_prefix": lan})
+
+    def render(prefixes: list[ipaddress.IPv4Network]) -> str:  # the provider listing ``prefixes``
+        quiet = pb.model_copy(update={"announce": "none"})
+        configs = render_link(s.request_id, s.letter, alloc, topo, quiet, internet_prefixes=prefixes)
+        return next(c.text for c in configs if c.mode == "replace")
+
+    configs = render_link(s.request_id, s.letter, alloc, topo, pb, internet_prefixes=[lan, other])
+    provider = next(c.device for c in configs if c.mode == "replace")
+
+    def whole(active: list[ipaddress.IPv4Network], running: str, before: str) -> str | None:
+        run = SimpleNamespace(
+            configs=configs,
+            the_link=lambda: SimpleNamespace(id=s.request_id, letter=s.letter, form=None),
+            the_allocation=lambda: alloc,
+            snapshots={provider: running},
+            live=SimpleNamespace(snapshots={provider: before}),
+            deps=SimpleNamespace(
+                ipam=SimpleNamespace(active_prefixes=lambda _s: active), topology=topo, settings=settings
+            ),
+            playbook=pb,
+        )
+        return _whole_without_link(cast(ChangeRun, run))[provider]
+
+    text = whole([lan, other, gone], render([lan, other]), before=render([other]))
+    assert text == render([other]) and str(lan) not in (text or "") and str(other) in (text or "")
+    assert (
+        whole(
+            [lan],
+            render([lan]),
+            before="filter netprov_customers_in {\n  if net ~ [ 203.0.113.0/24{24,32} ] then accept;\n}\n",
+        )
+        is None
+    )
+    assert whole([lan], render([lan]), before=render([other])) == render([])  # the other went before
