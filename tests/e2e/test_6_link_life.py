@@ -141,11 +141,13 @@ def popen(settings: Settings, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def kill_mid_push(svc: RequestService, proc: subprocess.Popen[str], rid: str) -> str:
-    """SIGKILL ``proc`` as soon as ``rid``'s journal shows its push begun; what it said."""
+def kill_mid_push(svc: RequestService, proc: subprocess.Popen[str], rid: str, old: set[str]) -> str:
+    """SIGKILL ``proc`` as soon as ``rid``'s journal shows its push begun in a run not in ``old``
+    (the runs before ``proc`` started: an earlier, rolled-back run's push does not count)."""
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
-        if any(e.stage == "push" and e.phase == "begin" for e in svc.store.journal_entries(rid)):
+        entries = svc.store.journal_entries(rid)
+        if any(e.stage == "push" and e.phase == "begin" and e.run_id not in old for e in entries):
             break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
@@ -166,6 +168,8 @@ def resume(settings: Settings, svc: RequestService, rid: str) -> None:
     kinds = [e.action for e in svc.get(rid).events]
     assert "provision-resumed" in kinds and kinds.count("provision") == 1, kinds
     assert svc.runs.lock_holder(rid) is None
+    ends = [e.phase for e in svc.store.journal_entries(rid) if e.stage == "run" and e.phase != "start"]
+    assert ends.count("finished") == 1, ends  # the killed run rolled back, one run finished
 
 
 def test_bandwidth_change_then_two_decommissions_at_once(
@@ -193,7 +197,7 @@ def test_bandwidth_change_then_two_decommissions_at_once(
     assert dry.changes_pending and any("bandwidth 100" in d.diff for d in dry.diffs), dry.diffs
     killed = popen(e2e_settings, "provision", bw2)
     assert prov.run(bw, "staff1").status == "provisioned"
-    kill_mid_push(svc, killed, bw2)
+    kill_mid_push(svc, killed, bw2, set())
     resume(e2e_settings, svc, bw2)
     print(f"two bandwidth changes (one killed, resumed): {time.monotonic() - t0:.1f} s")
     for a, rate in ((alloc, 100), (alloc2, 30)):
@@ -269,8 +273,9 @@ def test_bandwidth_change_then_two_decommissions_at_once(
 
     # --- two decommissions at once, two processes sharing dist-batamkota1; d1 killed, resumed ---
     t0 = time.monotonic()
+    old = {e.run_id for e in svc.store.journal_entries(d1)}  # the late failure's run, rolled back
     procs = [popen(e2e_settings, "provision", rid, "--json") for rid in (d1, d2)]
-    kill_mid_push(svc, procs[0], d1)
+    kill_mid_push(svc, procs[0], d1, old)
     out, err = procs[1].communicate(timeout=600)
     assert procs[1].returncode == 0, out + err
     resume(e2e_settings, svc, d1)
