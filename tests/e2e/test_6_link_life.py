@@ -164,6 +164,8 @@ def resume(settings: Settings, svc: RequestService, rid: str) -> None:
     t0 = time.monotonic()
     res = netprov(settings, "provision", rid, "--resume")
     print(f"{rid} resumed: {time.monotonic() - t0:.1f} s")
+    shown = ("done in", "resume", "wait", "undo")
+    print("\n".join(ln for ln in res.stdout.splitlines() if any(w in ln for w in shown)))
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     kinds = [e.action for e in svc.get(rid).events]
     assert "provision-resumed" in kinds and kinds.count("provision") == 1, kinds
