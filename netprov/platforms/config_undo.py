@@ -145,11 +145,11 @@ def without_link(
     The link's lines are :func:`link_lines`, minus ``keep`` (lines other live links need);
     lines its push removed go back. An opener that still holds another link's lines stays.
 
-    >>> before = "interface eth2\nexit\nrouter ospf\n network B area 0\nexit\n"
-    >>> after = before.replace("eth2\n", "eth2\n ip address A\n bandwidth 50\n").replace(
-    ...     " network B area 0\n", " network B area 0\n network A area 0\n")
+    >>> before = "interface eth2\\nexit\\nrouter ospf\\n network B area 0\\nexit\\n"
+    >>> after = before.replace("eth2\\n", "eth2\\n ip address A\\n bandwidth 50\\n").replace(
+    ...     " network B area 0\\n", " network B area 0\\n network A area 0\\n")
     >>> now = after.replace("bandwidth 50", "bandwidth 100")
-    >>> intended = "interface eth2\n ip address A\n bandwidth 100\nrouter ospf\n network A area 0\n"
+    >>> intended = "interface eth2\\n ip address A\\n bandwidth 100\\nrouter ospf\\n network A area 0\\n"
     >>> text, gone = without_link(before, after, intended, now)
     >>> text == before, len(gone)
     (True, 3)
