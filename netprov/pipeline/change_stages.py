@@ -164,7 +164,8 @@ def remove_lines(run: LinkRun) -> JournalData:
 
 def _whole_without_link(r: ChangeRun) -> dict[str, str | None]:
     """The link's whole (``replace``) configs rendered without it: the provider's BIRD accepts
-    the other live links' prefixes, each only if the device still carries it (a prefix whose own
+    the LANs of the other live links of the register (NetBox's other active prefixes, e.g. the
+    seed's, are not links netprov built), each only if the device still carries it (a prefix whose own
     decommission took it off already, its NetBox release still to come, is not put back).
     None for a device where no other link's prefix is left and the config before the link
     carried none either: it goes back to that config (the lab's baseline), not to a render."""
@@ -174,11 +175,7 @@ def _whole_without_link(r: ChangeRun) -> dict[str, str | None]:
         return {}
     link, alloc = r.the_link(), r.the_allocation()
     carried = "\n".join(r.snapshots.get(c.device, "") for c in r.configs if c.mode == "replace")
-    prefixes = [
-        n
-        for n in (r.deps.ipam.active_prefixes(r.playbook.service) if r.playbook.announced else [])
-        if n != alloc.lan_prefix and carries(carried, str(n))
-    ]
+    prefixes = [n for n in _other_live_lans(r) if n != alloc.lan_prefix and carries(carried, str(n))]
     pool = r.deps.topology.pools[r.playbook.lan_pool].prefix
     wholes = [c.device for c in r.configs if c.mode == "replace"]
     befores = [r.live.snapshots.get(d, "") for d in wholes] if r.live else []
@@ -195,6 +192,21 @@ def _whole_without_link(r: ChangeRun) -> dict[str, str | None]:
         templates_dir=r.deps.settings.templates_dir / "devices",
     )
     return {c.device: c.text for c in rendered if c.mode == "replace"}
+
+
+def _other_live_lans(r: ChangeRun) -> list[ipaddress.IPv4Network]:
+    """The LAN prefixes of the register's other live links of the service (announced ones)."""
+    from netprov.pipeline.shared_devices import other_live_runs
+
+    if not r.playbook.announced:
+        return []
+    svc = r.deps.service
+    out = []
+    for rid in other_live_runs(svc, r.link_id):
+        rec = svc.get(rid)
+        if rec.allocation is not None and rec.letter.service == r.playbook.service:
+            out.append(rec.allocation.lan_prefix)
+    return out
 
 
 def customers_in(config: str, pool: ipaddress.IPv4Network) -> bool:

@@ -191,7 +191,9 @@ def test_a_whole_config_keeps_only_what_the_other_links_push_added() -> None:
     }
 
 
-def test_a_decommission_renders_the_providers_whole_config_without_the_link() -> None:
+def test_a_decommission_renders_the_providers_whole_config_without_the_link(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The provider's BIRD (replace) config lists every internet link's prefix, with commas
     between them: it is rendered again without the link, the other live prefixes kept, a prefix
     already taken off the device (its own decommission's NetBox release still to come) not put
@@ -201,6 +203,7 @@ def test_a_decommission_renders_the_providers_whole_config_without_the_link() ->
     from typing import cast
 
     from netprov.domain.topology import load_topology
+    from netprov.pipeline import change_stages
     from netprov.pipeline.change_stages import ChangeRun, _whole_without_link
     from netprov.render.link import render_link
     from netprov.render.playbook import load_playbook
@@ -223,6 +226,7 @@ def test_a_decommission_renders_the_providers_whole_config_without_the_link() ->
     provider = next(c.device for c in configs if c.mode == "replace")
 
     def whole(active: list[ipaddress.IPv4Network], running: str, before: str) -> str | None:
+        monkeypatch.setattr(change_stages, "_other_live_lans", lambda _r: active)  # the register's live LANs
         run = SimpleNamespace(
             configs=configs,
             the_link=lambda: SimpleNamespace(id=s.request_id, letter=s.letter, form=None),
