@@ -22,6 +22,8 @@ MODULES = [
     "netprov.platforms.ios_display",
     "netprov.render.data",
     "netprov.render.link",
+    "netprov.platforms.shared_lines",
+    "netprov.pipeline.change_stages",
 ]
 
 
