@@ -165,7 +165,7 @@ def _real_runs(root: App, ids: list[str], actor: str, *, resume: bool, json_out:
                 board.update(entry)
 
         workers = min(64, len(ids)) if temporal else root.settings.batch_workers
-        gathered = None if temporal else base.batch_netbox
+        gathered = None if base is None else base.batch_netbox
         batch = Batch(
             runner_for, workers=workers, on_change=changed, gathers=gathered.group if gathered else None
         )
