@@ -148,12 +148,14 @@ def mails_of(sink: SmtpSink, rid: str) -> list[tuple[str, str, str]]:
 
 
 def assert_each_turn_mailed_once(sink: SmtpSink, rid: str) -> None:
-    """kadis on the letter, kabid on the disposition, staff on the assignment, kabid on the
-    report, kadis on the forward, the department with the Berita Acara: each once."""
+    """kadis on the letter, kabid on the disposition, staff on the assignment, the department
+    with the completeness form, kabid on the report, kadis on the forward, the department with
+    the Berita Acara: each once."""
     expected = [
         ("kadis@diskominfo.batam.test", "turn"),
         ("kabid@diskominfo.batam.test", "turn"),
         ("staff1@diskominfo.batam.test", "turn"),
+        (OPD_CONTACT, "form"),
         ("kabid@diskominfo.batam.test", "turn"),
         ("kadis@diskominfo.batam.test", "turn"),
         (OPD_CONTACT, "done"),
@@ -167,7 +169,8 @@ def assert_each_turn_mailed_once(sink: SmtpSink, rid: str) -> None:
     assert len({subject for _, _, subject in got}) == len(got)  # each step's mail once
     mails = [m for m in sink.mails() if str(m["Subject"]).startswith(f"[netprov] {rid}:")]
     for m in mails[:-1]:
-        assert f"Buka: {BASE}/requests/{rid}" in body(m)  # the link to this web app
+        assert f"{BASE}/requests/{rid}" in body(m)  # the link to this web app
+    assert list(pdf_attachments(mails[3])) == [f"{rid}-formulir-kelengkapan-v1.pdf"]
     assert list(pdf_attachments(mails[-1])) == [f"{rid}-berita-acara-v1.pdf"]
 
 
