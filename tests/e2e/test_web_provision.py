@@ -178,4 +178,5 @@ def test_staff_provisions_from_the_browser_while_a_second_press_is_refused(
     Provisioner(e2e_settings, svc, NetBoxIpam.from_settings(e2e_settings)).undo_finished_run(rid, "staff1")
     cleanup.remove(rid)
     assert_untouched(e2e_settings, rid, before)
-    print(f"web provisioning of {rid} (browser, two processes): {seconds:.1f} s")
+    loser = "browser (this process)" if refused[0] else "second session (netprov web process)"
+    print(f"web provisioning of {rid}: {seconds:.1f} s; refused: {loser}")
