@@ -3,8 +3,9 @@
 The recipient of a step's mail is whoever's turn it now is (the SOP's next role, narrowed to
 the kabid the letter was disposed to and the staff assigned, as ``request list --mine`` does),
 never the person who just acted. The kasi hears of a rejection; the department (the letter's
-contact) hears when its request is closed after a rejection (the signed reply letter attached)
-or done (the Berita Acara attached). Text is Indonesian first, with an English line.
+contact) hears when step 6 issues the completeness form (attached, with the page to fill it in),
+and when its request is closed after a rejection (the signed reply letter attached) or done
+(the Berita Acara attached). Text is Indonesian first, with an English line.
 """
 
 from __future__ import annotations
@@ -160,6 +161,26 @@ def _to_opd(record: RequestRecord, seq: int) -> MailDraft:
     )
 
 
+def _form_to_opd(record: RequestRecord, url: str, seq: int) -> MailDraft:
+    """To the letter's contact when step 6 issues the completeness form: the form attached and
+    the page where the department fills it in."""
+    contact, ref = record.letter.contact, record.letter.letter
+    attach = latest_pdf(record, "formulir-kelengkapan")
+    body = (
+        f"Yth. {contact.name} ({record.letter.opd}),\n\n"
+        f"Permohonan jaringan Anda (surat {ref.number}, terdaftar sebagai {record.id}) kami terima.\n"
+        "Mohon lengkapi Formulir Isian Kelengkapan "
+        + ("terlampir, " if attach else "")
+        + f"atau isi langsung di: {url}\n\n"
+        f"(English) Your network request {record.id} (letter {ref.number}) is accepted; please fill "
+        f"in the completeness form{' (attached)' if attach else ''} or online at {url}\n"
+    )
+    subject = f"[netprov] {record.id}: formulir kelengkapan"
+    return MailDraft(
+        "form", f"{record.id}:{seq}:form:opd", 6, "opd", str(contact.email), subject, body, attach
+    )
+
+
 def step_mails(record: RequestRecord, actor: str, users: Directory, web_url: str) -> list[MailDraft]:
     """The mail to queue with the event that just landed: ``record`` already holds it last."""
     event = record.events[-1]
@@ -175,6 +196,8 @@ def step_mails(record: RequestRecord, actor: str, users: Directory, web_url: str
             for u in next_people(record, users)
             if u.username != actor
         ]
+    if event.action == Action.ACCEPT.value and record.state is State.FORM_REQUESTED:
+        out.append(_form_to_opd(record, url, event.seq))
     if event.action == Action.REJECT.value:
         out += [_rejection_report(record, u, url, event.seq) for u in users.with_role(Role.KASI)]
     return [m for m in out if m.address]

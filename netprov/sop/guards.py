@@ -7,10 +7,10 @@ a refusal into the error the CLI shows: :class:`PermissionDenied` for who may no
 
 from __future__ import annotations
 
-from netprov.domain.assignment import assignment_refusal
-from netprov.domain.sop import TRANSITIONS, Action, refusal
+from netprov.domain.assignment import assignment_refusal, reassign_refusal
+from netprov.domain.sop import TRANSITIONS, Action, Role, refusal
 from netprov.domain.users import User
-from netprov.errors import PermissionDenied, WorkflowError
+from netprov.errors import InputError, PermissionDenied, WorkflowError
 from netprov.sop.record import RequestRecord
 
 
@@ -27,3 +27,19 @@ def guard(action: Action, record: RequestRecord | None, user: User) -> None:
     why = assignment_refusal(action, user.username, record.assigned_to)
     if why is not None:
         raise PermissionDenied(f"{user.username} may not {action.value} {record.id}: {why}")
+
+
+def reassign_guard(record: RequestRecord, user: User, target: User | None) -> None:
+    """Raise unless ``user`` may hand ``record`` to ``target`` now (None: to some other staff,
+    as a page asks before it shows the form)."""
+    if user.role is not Role.KABID:
+        raise PermissionDenied(
+            f"{user.username} may not reassign: reassigning is done by kabid, "
+            f"not by a user with role {user.role.value}"
+        )
+    if target is not None and target.role is not Role.STAFF:
+        role = target.role.value
+        raise InputError([f"--to: {target.username} has role {role}; only staff can be assigned"])
+    why = reassign_refusal(record.state, record.assigned_to, target.username if target else "")
+    if why is not None:
+        raise WorkflowError(f"{record.id}: {why}")

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from netprov.domain.assignment import REASSIGN, reassign_refusal
+from netprov.domain.assignment import REASSIGN
 from netprov.domain.letters import ChangeLetter, CompletenessForm, Letter
 from netprov.domain.resources import Feasibility
 from netprov.domain.sop import Action, Role, State, close_target
 from netprov.domain.text import check_option
 from netprov.domain.users import User
-from netprov.errors import InputError, PermissionDenied, WorkflowError
+from netprov.errors import InputError, WorkflowError
 from netprov.sop.base import ServiceBase
-from netprov.sop.guards import guard
+from netprov.sop.guards import guard, reassign_guard
 from netprov.sop.intake import (
     check_letter_received,
     check_preferred,
@@ -180,18 +180,9 @@ class RequestService(ServiceBase):
         check_request_id(request_id, self.settings.id_prefix)
         note = check_option(note, "--note")
         user = self._actor(actor)
-        if user.role is not Role.KABID:
-            raise PermissionDenied(
-                f"{user.username} may not reassign: reassigning is done by kabid, "
-                f"not by a user with role {user.role.value}"
-            )
         target = self._target(to)
-        if target.role is not Role.STAFF:
-            raise InputError([f"--to: {to} has role {target.role.value}; only staff can be assigned"])
         record = self.get(request_id)
-        why = reassign_refusal(record.state, record.assigned_to, target.username)
-        if why is not None:
-            raise WorkflowError(f"{request_id}: {why}")
+        reassign_guard(record, user, target)  # the web's button asks the same guard
         outputs = {"assigned_to": target.username, "previous": record.assigned_to}
         note = note or f"Dialihkan dari {record.assigned_to} kepada {target.username}"
         self._append(self._event(record, REASSIGN, user, note, outputs, step=3))

@@ -66,6 +66,7 @@ def _opd_form(app: App, actor: str, rid: str, form: FormData) -> object:
 HANDLERS: dict[str, Handler] = {
     "dispose": lambda a, u, r, f: a.service.dispose(r, u, fields.text(f, "to", 100), _note(f)),
     "assign": lambda a, u, r, f: a.service.assign(r, u, fields.text(f, "to", 100), _note(f)),
+    "reassign": lambda a, u, r, f: a.service.reassign(r, u, fields.text(f, "to", 100), _note(f)),
     "check": _check,
     "check-netbox": _check_netbox,
     "reject": lambda a, u, r, f: a.service.reject(r, u, fields.text(f, "reason")),

@@ -67,6 +67,7 @@ WORDS: dict[str, tuple[str, str]] = {
 ACTIONS: dict[str, tuple[str, str]] = {
     "dispose": ("Disposisikan", "Dispose"),
     "assign": ("Tunjuk staf", "Assign staff"),
+    "reassign": ("Alihkan ke staf lain", "Reassign to other staff"),
     "check": ("Periksa (manual)", "Check (manual)"),
     "check-netbox": ("Periksa di NetBox", "Check in NetBox"),
     "reject": ("Tolak", "Reject"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from netprov.app import App
 from netprov.domain.sop import Action, State
@@ -30,23 +31,40 @@ class Live:
     lines: list[tuple[str, str, str]] = field(default_factory=list)
     done: bool = False
     error: str = ""
+    refused: NetprovError | None = None  # the service's refusal, before the run changed anything
+    started: threading.Event = field(default_factory=threading.Event)  # lock held, or ended
+
+
+#: How long a press of the button waits to learn whether its run took the request's lock.
+START_WAIT_S = 30.0
 
 
 _LIVE: dict[str, Live] = {}
 _LOCK = threading.Lock()
 
 
+_FRR_SECTIONS = {"lines to add": "add", "lines to delete": "del"}
+
+
 def diff_lines(diff: str) -> list[tuple[str, str]]:
     """Each line of a device's diff with its class (add, del, hdr or '').
 
-    A unified diff (``---``/``+++``/``@@``) is read by its markers; otherwise the diff is the
-    config the push would apply, where a ``no ...`` line removes and every other line adds.
+    A unified diff (``---``/``+++``/``@@``) is read by its markers; frr-reload's output by its
+    "Lines To Delete/Add" sections; otherwise the diff is the config the push would apply,
+    where a ``no ...`` line removes and every other line adds.
     """
     lines = diff.splitlines()
     unified = any(line.startswith(("@@", "+++", "---")) for line in lines)
+    section = ""
     out = []
     for line in lines:
-        if unified and line.startswith(("+++", "---", "@@")):
+        low = line.strip().lower()
+        if not unified and (low in _FRR_SECTIONS or (section and low and set(low) == {"="})):
+            section = _FRR_SECTIONS.get(low, section)
+            out.append(("hdr", line))
+        elif section:
+            out.append((section, line) if line.strip() else ("", line))
+        elif unified and line.startswith(("+++", "---", "@@")):
             out.append(("hdr", line))
         elif (unified and line.startswith("+")) or (not unified and not line.lstrip().startswith("no ")):
             out.append(("add", line) if line.strip() else ("", line))
@@ -78,15 +96,19 @@ def _run(app: App, rid: str, actor: str, live: Live) -> None:
     def progress(stage: str, device: str, message: str) -> None:
         with _LOCK:
             live.lines.append((stage, device, message[:300]))
+        live.started.set()  # the saga reports only once it holds the request's lock
 
     try:
         root.provisioner(progress=progress).run(rid, actor)
     except NetprovError as exc:
         live.error = str(exc)
+        if not live.started.is_set():  # refused (another run holds the lock, a guard): no change made
+            live.refused = exc
     except Exception as exc:  # a thread must not die silently; the trail has the rollback
         live.error = f"{type(exc).__name__}: {exc}"
     finally:
         live.done = True
+        live.started.set()
         root.close()
 
 
@@ -98,19 +120,21 @@ async def provision_run(request: Request, request_id: str) -> Response:
     rid = check_request_id(request_id, site.app.settings.id_prefix)
     site.app.service.ensure_may(Action.PROVISION, rid, viewer.user.username)  # refused here, as the CLI
     live = Live()
+    threading.Thread(target=_run, args=(site.app, rid, viewer.user.username, live), daemon=True).start()
+    # Wait until the run holds the register's lock for the request or was refused: a second
+    # press (this process or another) gets the service's sentence, the first run goes on.
+    await run_in_threadpool(live.started.wait, START_WAIT_S)
+    if live.refused is not None:
+        raise live.refused
     with _LOCK:
-        running = _LIVE.get(rid)
-        if running is None or running.done:
-            _LIVE[rid] = live
-            threading.Thread(
-                target=_run, args=(site.app, rid, viewer.user.username, live), daemon=True
-            ).start()
+        _LIVE[rid] = live
     return RedirectResponse(f"/requests/{rid}", status_code=303)
 
 
 @router.get("/requests/{request_id}/progress", response_class=HTMLResponse)
 def progress(request: Request, request_id: str) -> HTMLResponse:
-    """The run's progress as a fragment; it keeps polling itself until the run has ended."""
+    """The run's progress as a fragment; it keeps polling itself until the run has ended
+    (whichever process runs it: the journal is the register's)."""
     site = site_of(request)
     viewer = site.viewer(request)
     rid = check_request_id(request_id, site.app.settings.id_prefix)
@@ -119,7 +143,11 @@ def progress(request: Request, request_id: str) -> HTMLResponse:
     last_run = entries[-1].run_id if entries else ""
     journal = [e for e in entries if e.run_id == last_run]
     live = _LIVE.get(rid)
-    running = live is not None and not live.done and record.state is State.FORM_COMPLETE
+    ours = live is not None and not live.done
+    # a run of this process, or of another (its lock is in the register): keep polling
+    running = record.state is State.FORM_COMPLETE and (
+        ours or site.app.service.store.lock_holder(rid) is not None
+    )
     return site.render(
         request, "_progress.html", viewer, r=record, journal=journal, live=live, running=running
     )

@@ -13,7 +13,7 @@ from netprov.cli.request_views import waits_on
 from netprov.domain.sop import Action, Role, State
 from netprov.domain.users import User
 from netprov.errors import PermissionDenied, WorkflowError
-from netprov.sop.guards import guard
+from netprov.sop.guards import guard, reassign_guard
 from netprov.sop.record import TRANSITION_ACTIONS, RequestRecord
 
 #: The web's step actions: form name -> the SOP action the service's guard checks.
@@ -33,12 +33,23 @@ STEP_ACTIONS: dict[str, Action] = {
 }
 #: The annotation a department's web form leaves (the staff then records it as step 6b).
 OPD_FORM = "opd-form"
+#: A kabid hands the staff's steps to other staff (step 3 again; ``RequestService.reassign``).
+REASSIGN = "reassign"
 
 
 def may(action: Action, record: RequestRecord, user: User) -> bool:
     """Whether the service would let ``user`` do ``action`` on ``record`` now."""
     try:
         guard(action, record, user)
+    except (PermissionDenied, WorkflowError):
+        return False
+    return True
+
+
+def may_reassign(record: RequestRecord, user: User) -> bool:
+    """Whether the service would let ``user`` hand ``record`` to some other staff now."""
+    try:
+        reassign_guard(record, user, None)
     except (PermissionDenied, WorkflowError):
         return False
     return True
@@ -53,6 +64,8 @@ def open_actions(record: RequestRecord, user: User) -> list[str]:
     names = [name for name, action in STEP_ACTIONS.items() if may(action, record, user)]
     if may_fill_opd_form(record, user):
         names.append(OPD_FORM)
+    if may_reassign(record, user):
+        names.append(REASSIGN)
     return names
 
 

@@ -5,8 +5,9 @@ register with real papers (PDF + HTML).
 Letter (department, with its scan), dispose (kadis), assign (kabid), check, accept (staff),
 the completeness form (filled by the department, recorded by the staff), provision (recorded
 by hand with evidence), report (staff), forward (kabid), review (kadis): done. The section head
-(kasi) follows it read-only. With NETPROV_WEB_SCREENSHOTS=DIR the pages are saved as PNGs there
-(``docs/make_web_screenshots.sh`` makes docs/images/web-*.png this way).
+(kasi) follows it read-only. Each person gets the mail for their turn (a local SMTP server,
+aiosmtpd, catches it), once, linking to NETPROV_WEB_URL. With NETPROV_WEB_SCREENSHOTS=DIR the
+pages are saved as PNGs there (``docs/make_web_screenshots.sh`` makes docs/images/web-*.png this way).
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from netprov.settings import Settings
 from netprov.sop.service import NoPapers, RequestService
 from netprov.store.db import Store
 from tests.letters import distinct_letter
+from tests.mail import SmtpSink, body, free_port, pdf_attachments
 from tests.web import FORM, PASSWORD, users_file
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
-PORT = 18081
+PORT = free_port()  # kernel-chosen: helpers and CI runs on one machine never collide
 BASE = f"http://127.0.0.1:{PORT}"
+OPD_CONTACT = "budi.santoso@disdik.batam.go.id"  # the letter's contact: the department's mail
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (./run setup)")
 
 
@@ -52,7 +55,13 @@ def _wait_for_port(proc: subprocess.Popen[bytes], port: int) -> None:
 
 
 @pytest.fixture
-def server(settings: Settings) -> Iterator[Settings]:
+def sink() -> Iterator[SmtpSink]:
+    with SmtpSink(free_port()) as s:
+        yield s
+
+
+@pytest.fixture
+def server(settings: Settings, sink: SmtpSink) -> Iterator[Settings]:
     users = users_file(settings.data_dir)
     store = Store(settings.effective_database_url)
     cheap = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
@@ -62,7 +71,15 @@ def server(settings: Settings) -> Iterator[Settings]:
     service = RequestService(store, load_directory(users), settings, NoPapers())
     week_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
     service.submit(distinct_letter(date=week_ago.date()), "disdik", received_at=week_ago)
-    env = {**os.environ, "NETPROV_DATA_DIR": str(settings.data_dir), "NETPROV_USERS_FILE": str(users)}
+    env = {
+        **os.environ,
+        "NETPROV_DATA_DIR": str(settings.data_dir),
+        "NETPROV_USERS_FILE": str(users),
+        "NETPROV_WEB_URL": BASE,
+        "NETPROV_SMTP_HOST": "127.0.0.1",
+        "NETPROV_SMTP_PORT": str(sink.port),
+        "NETPROV_SMTP_STARTTLS": "false",
+    }
     env.pop("NETPROV_NETBOX_URL", None)
     cmd = [str(Path(sys.executable).parent / "netprov"), "web", "--port", str(PORT)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
@@ -121,7 +138,45 @@ def form_fields() -> dict[str, str]:
     return out
 
 
-def test_five_people_walk_one_request_in_the_browser(server: Settings, browser: Any, tmp_path: Path) -> None:
+def mails_of(sink: SmtpSink, rid: str) -> list[tuple[str, str, str]]:
+    """(to, kind, subject) of each mail about ``rid``, in the order the sink took them."""
+    return [
+        (str(m["To"]), str(m["X-Netprov-Mail"]).split()[1], str(m["Subject"]))
+        for m in sink.mails()
+        if str(m["Subject"]).startswith(f"[netprov] {rid}:")
+    ]
+
+
+def assert_each_turn_mailed_once(sink: SmtpSink, rid: str) -> None:
+    """kadis on the letter, kabid on the disposition, staff on the assignment, the department
+    with the completeness form, kabid on the report, kadis on the forward, the department with
+    the Berita Acara: each once."""
+    expected = [
+        ("kadis@diskominfo.batam.test", "turn"),
+        ("kabid@diskominfo.batam.test", "turn"),
+        ("staff1@diskominfo.batam.test", "turn"),
+        (OPD_CONTACT, "form"),
+        ("kabid@diskominfo.batam.test", "turn"),
+        ("kadis@diskominfo.batam.test", "turn"),
+        (OPD_CONTACT, "done"),
+    ]
+    deadline = time.monotonic() + 10
+    while len(mails_of(sink, rid)) < len(expected) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # a mail sent twice would arrive now
+    got = mails_of(sink, rid)
+    assert [(to, kind) for to, kind, _ in got] == expected, got
+    assert len({subject for _, _, subject in got}) == len(got)  # each step's mail once
+    mails = [m for m in sink.mails() if str(m["Subject"]).startswith(f"[netprov] {rid}:")]
+    for m in mails[:-1]:
+        assert f"{BASE}/requests/{rid}" in body(m)  # the link to this web app
+    assert list(pdf_attachments(mails[3])) == [f"{rid}-formulir-kelengkapan-v1.pdf"]
+    assert list(pdf_attachments(mails[-1])) == [f"{rid}-berita-acara-v1.pdf"]
+
+
+def test_five_people_walk_one_request_in_the_browser(
+    server: Settings, browser: Any, tmp_path: Path, sink: SmtpSink
+) -> None:
     shots_env = os.environ.get("NETPROV_WEB_SCREENSHOTS")
     shots = Path(shots_env) if shots_env else None
     t0 = time.monotonic()
@@ -193,4 +248,5 @@ def test_five_people_walk_one_request_in_the_browser(server: Settings, browser: 
     kadis.shot("dashboard")
     kadis.page.get_by_role("link", name="EN", exact=True).click()
     playwright_api.expect(kadis.page.locator("h1")).to_have_text("Dashboard")
+    assert_each_turn_mailed_once(sink, rid)
     print(f"walk of {rid} by five people: {time.monotonic() - t0:.1f} s")

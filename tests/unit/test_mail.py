@@ -109,11 +109,12 @@ def test_the_whole_walk_mails_each_turn_and_the_department_the_berita_acara(
     for step in steps:
         clock.advance(minutes=30)
         step()
-    mails = sink.wait_for(6)
+    mails = sink.wait_for(7)
     assert who(sink) == [
         ("kadis@diskominfo.batam.test", "turn"),  # step 2: dispose
         ("kabid@diskominfo.batam.test", "turn"),  # step 3: assign (to the kabid it was disposed to)
         ("staff1@diskominfo.batam.test", "turn"),  # steps 4-8: staff1 then acts itself, no mail
+        (OPD, "form"),  # step 6: the department gets the completeness form to fill in
         ("kabid@diskominfo.batam.test", "turn"),  # step 9: forward
         ("kadis@diskominfo.batam.test", "turn"),  # step 10: review
         (OPD, "done"),  # the department (the letter's contact): done, Berita Acara attached
@@ -122,7 +123,7 @@ def test_the_whole_walk_mails_each_turn_and_the_department_the_berita_acara(
     assert first.startswith("Yth. Drs. Hendra Saputra") and "(English)" in first
     assert "Batas waktu: Rabu, 25 November 2026 09.00 WIB" in first  # one working day
     assert f"http://127.0.0.1:8080/requests/{rid}" in first
-    assert "langkah 9" in str(mails[3]["Subject"]) and "Kepala Bidang menerima laporan" in body(mails[3])
+    assert "langkah 9" in str(mails[4]["Subject"]) and "Kepala Bidang menerima laporan" in body(mails[4])
 
     rec = svc.get(rid)
     ba = [d for d in rec.documents if d["kind"] == "berita-acara"][-1]
@@ -130,14 +131,19 @@ def test_the_whole_walk_mails_each_turn_and_the_department_the_berita_acara(
     assert list(attached) == [f"{rid}-berita-acara-v1.pdf"]
     assert hashlib.sha256(attached[f"{rid}-berita-acara-v1.pdf"]).hexdigest() == ba["sha256_pdf"]
     assert "telah selesai" in body(mails[-1])
+    form = [d for d in rec.documents if d["kind"] == "formulir-kelengkapan"][-1]
+    attached = pdf_attachments(mails[3])
+    assert list(attached) == [f"{rid}-formulir-kelengkapan-v1.pdf"]
+    assert hashlib.sha256(attached[f"{rid}-formulir-kelengkapan-v1.pdf"]).hexdigest() == form["sha256_pdf"]
+    assert f"atau isi langsung di: http://127.0.0.1:8080/requests/{rid}" in body(mails[3])
 
     trail = [e for e in rec.events if e.action == "mail"]
-    assert [e.outputs["mail"]["kind"] for e in trail] == ["turn"] * 5 + ["done"]
+    assert [e.outputs["mail"]["kind"] for e in trail] == ["turn"] * 3 + ["form", "turn", "turn", "done"]
     assert {(e.actor, e.role) for e in trail} == {("netprov:mail", "system")}
     assert rec.state.value == "done" and not verify_chain(rec.request, rec.events)
     report = audit_record(rec, None, None)
     assert report.ok, report.missing
-    assert [i.detail for i in report.items if i.record == "mails sent"] == ["6 sent (done 1, turn 5)"]
+    assert [i.detail for i in report.items if i.record == "mails sent"] == ["7 sent (done 1, form 1, turn 5)"]
     assert svc.store.outbox(status="queued") == []
     assert notify(svc).sent == []  # nothing twice
 
@@ -352,3 +358,16 @@ def test_a_paper_changed_since_it_was_recorded_is_not_sent(
     assert notify(svc).failed[0]["gave_up"] is True
     assert [m.status for m in svc.store.outbox()] == ["sent", "failed"]
     assert notify(svc).failed == [] and len(sink.wait_for(1)) == 1
+
+
+def test_the_completeness_form_mail_without_a_paper_links_the_web_form(
+    mail_settings: Settings, clock: Clock
+) -> None:
+    svc = service(mail_settings, clock, send_at_once=False)  # no papers: nothing to attach
+    rid = walked_to_check(svc, clock, ok=True)
+    svc.accept(rid, "staff1")
+    form = [m for m in svc.store.outbox() if m.kind == "form"]
+    assert [(m.recipient, m.address, m.attachments) for m in form] == [("opd", OPD, [])]
+    assert "terlampir" not in form[0].body and f"/requests/{rid}" in form[0].body
+    svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
+    assert len([m for m in svc.store.outbox() if m.kind == "form"]) == 1  # step 6b mails nobody

@@ -1,6 +1,7 @@
 """Every step action x role x state through HTTP: refused exactly as the service refuses the CLI.
 
-The expected answer of each cell is the service's own guard (``netprov.sop.guards.guard``),
+The expected answer of each cell is the service's own guard (``netprov.sop.guards.guard``;
+``reassign_guard`` for a kabid handing the staff's steps to other staff),
 not a copy of the rules: a refused cell must answer with that sentence (403 for who may not
 act, 409 for a request in the wrong state) and leave the request as it was; an allowed cell
 must do the step (on a fresh request in that state) and move it to the step's target.
@@ -16,10 +17,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from netprov.domain.assignment import REASSIGNABLE
 from netprov.domain.sop import TRANSITIONS, Action, State
 from netprov.errors import PermissionDenied, WorkflowError
 from netprov.settings import Settings
-from netprov.sop.guards import guard
+from netprov.sop.guards import guard, reassign_guard
+from netprov.sop.service import RequestService
 from netprov.web.app import create_app
 from netprov.web.views import STEP_ACTIONS
 from tests.web import FORM, PEOPLE, sign_in, walk_to, web_app
@@ -31,7 +34,7 @@ AFTER = {Action.SIGN_REPLY: State.CLOSED, Action.REVIEW: State.DONE}
 def payload(name: str, rid: str, csrf: str) -> dict[str, Any]:
     data: dict[str, Any] = {"csrf_token": csrf, "note": "catatan uji", "reason": "bandwidth habis"}
     data |= {"spec_ok": "1", "purpose_ok": "1", "bandwidth_ok": "1", "ip_ok": "1"}
-    data["to"] = {"dispose": "kabid", "assign": "staff1"}.get(name, "")
+    data["to"] = {"dispose": "kabid", "assign": "staff1", "reassign": "staff2"}.get(name, "")
     for group, values in FORM.items():
         if isinstance(values, dict):
             data |= {f"{group}.{k}": str(v) for k, v in values.items()}
@@ -86,6 +89,42 @@ def test_every_action_role_state(settings: Settings, evidence: Path) -> None:
                 allowed += 1
     assert allowed == 14  # the SOP's steps, each by its one role (steps 4-8: the assigned staff)
     assert refused == len(STATES) * len(STEP_ACTIONS) * len(PEOPLE) - allowed
+    n = len(REASSIGNABLE)  # a kabid, while the staff work
+    assert reassign_cells(svc, clients, tokens, base, evidence) == (n, len(STATES) * len(PEOPLE) - n)
+
+
+def reassign_cells(
+    svc: RequestService,
+    clients: dict[str, TestClient],
+    tokens: dict[str, str],
+    base: dict[State, str],
+    evidence: Path,
+) -> tuple[int, int]:
+    """Reassign to staff2 as every person in every state: the button shown and the POST
+    allowed exactly when the service's guard allows it; the new assignee gets the mail."""
+    allowed = refused = 0
+    for state, rid in base.items():
+        for person in PEOPLE:
+            record, user = svc.get(rid), svc.users.get(person)
+            page = clients[person].get(f"/requests/{rid}").text
+            try:
+                reassign_guard(record, user, svc.users.get("staff2"))
+            except (PermissionDenied, WorkflowError) as exc:
+                assert 'id="act-reassign"' not in page, (person, state)
+                r = post(clients[person], "reassign", rid, tokens[person], evidence)
+                want = 403 if isinstance(exc, PermissionDenied) else 409
+                assert (r.status_code, shown_error(r.text)) == (want, str(exc)), (person, state)
+                assert len(svc.get(rid).events) == len(record.events)
+                refused += 1
+                continue
+            assert 'id="act-reassign"' in page, (person, state)
+            fresh = walk_to(svc, state, evidence)
+            assert post(clients[person], "reassign", fresh, tokens[person], evidence).status_code == 303
+            rec = svc.get(fresh)
+            assert (rec.state, rec.assigned_to, rec.events[-1].action) == (state, "staff2", "reassign")
+            assert [m.recipient for m in svc.store.outbox() if m.request_id == fresh][-1] == "staff2"
+            allowed += 1
+    return allowed, refused
 
 
 CLI_CELLS = [
@@ -93,6 +132,8 @@ CLI_CELLS = [
     ("kadis", "forward", State.RECEIVED, ["forward"]),  # wrong role, wrong state
     ("staff2", "check", State.ASSIGNED, ["check", "--manual", "--bandwidth-ok", "--ip-ok"]),  # not assigned
     ("kadis", "review", State.REPORTED, ["review", "--approve"]),  # wrong state
+    ("staff1", "reassign", State.CHECKED, ["reassign", "--to", "staff2"]),  # only a kabid
+    ("kabid", "reassign", State.REPORTED, ["reassign", "--to", "staff2"]),  # the staff's work is over
 ]
 
 
