@@ -369,5 +369,5 @@ def test_the_completeness_form_mail_without_a_paper_links_the_web_form(
     form = [m for m in svc.store.outbox() if m.kind == "form"]
     assert [(m.recipient, m.address, m.attachments) for m in form] == [("opd", OPD, [])]
     assert "terlampir" not in form[0].body and f"/requests/{rid}" in form[0].body
-    svc.fill_form(rid, "staff1", load_form(DATA / "form.yaml"))
+    svc.fill_form(rid, "staff1", load_form(FORM_YAML))
     assert len([m for m in svc.store.outbox() if m.kind == "form"]) == 1  # step 6b mails nobody
