@@ -18,8 +18,6 @@ what differs is what is pushed:
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +28,7 @@ from netprov.pipeline.link_stages import changes_nothing, render_intended
 from netprov.pipeline.nornir_setup import only
 from netprov.pipeline.saga import JournalData
 from netprov.platforms import get_platform
-from netprov.platforms.config_undo import link_lines, parse, without_link
-from netprov.platforms.shared_lines import kept_lines, needed_by_others, paths
+from netprov.platforms.config_undo import parse, without_link
 from netprov.render.link import RenderedConfig
 
 if TYPE_CHECKING:
@@ -47,7 +44,6 @@ class ChangeRun(LinkRun):
     link: RequestRecord | None = None
     live: LiveRun | None = None
     removed: dict[str, list[str]] = field(default_factory=dict)
-    kept: dict[str, list[list[str]]] = field(default_factory=dict)
     released: list[str] = field(default_factory=list)
     old_bandwidth: int = 0
 
@@ -120,18 +116,11 @@ def lock(run: LinkRun) -> JournalData:
 
 # --- decommission ---------------------------------------------------------------------------------
 def remove_lines(run: LinkRun) -> JournalData:
-    """Per device: its config (the snapshot, read under the lock) without the link's lines, and
-    never a line another live link needs (:mod:`netprov.platforms.shared_lines`: kept)."""
-    from netprov.pipeline.shared_devices import kept_by_decommissions, other_live_runs, others_on
-
+    """Per device: its config (the snapshot, read under the lock) without the link's lines."""
     r = _as_change(run)
     if r.live is None:
         raise PipelineError(f"{r.record.id}: the plan stage did not run")
-    others = other_live_runs(r.deps.service, r.link_id)
-    inherited = kept_by_decommissions(r.deps.service)
-    whole = _whole_without_link(r)
     targets: list[RenderedConfig] = []
-    r.removed, r.kept = {}, {}
     for cfg in r.configs:
         if cfg.device not in r.locked_or_all():
             continue
@@ -140,99 +129,15 @@ def remove_lines(run: LinkRun) -> JournalData:
         after = r.live.afters.get(cfg.device)
         if before is None or after is None:
             raise PipelineError(f"{r.link_id}'s run journaled no config of {cfg.device}: lines unknown")
-        current, mine = r.snapshots[cfg.device], inherited.get(cfg.device, set())
-        if cfg.mode == "replace" and whole.get(cfg.device) is not None:  # rendered without the link
-            text = whole[cfg.device] or ""
-            gone = sorted(paths(current, comments) - paths(text, comments))
-        elif cfg.mode == "replace":  # the last link on a whole config: back to before the link
-            text, gone = without_link(before, after, "", current, comments)
-        else:
-            keep = needed_by_others(others_on(others, cfg.device), cfg.mode, comments)
-            text, gone = without_link(before, after, cfg.text, current, comments, keep=keep, inherited=mine)
-            kept = kept_lines(link_lines(before, after, cfg.text, comments, mine), keep, current, comments)
-            if kept:
-                r.kept[cfg.device] = [list(p) for p in kept]
-                r.progress("remove-lines", cfg.device, f"{len(kept)} lines kept: other links need them")
+        intended = cfg.text if cfg.mode == "merge" else ""  # a whole config lists other links too
+        text, gone = without_link(before, after, intended, r.snapshots[cfg.device], comments)
         if not gone:
             continue
         r.removed[cfg.device] = [" > ".join(p) for p in gone]
         targets.append(cfg.model_copy(update={"mode": "replace", "text": text, "template": "decommission"}))
         r.progress("remove-lines", cfg.device, f"{len(gone)} lines of {r.link_id} to take off")
     r.configs = targets
-    return {"configs": {c.device: c.text for c in targets}, "removed": r.removed, "kept": r.kept}
-
-
-def _whole_without_link(r: ChangeRun) -> dict[str, str | None]:
-    """The link's whole (``replace``) configs rendered without it: the provider's BIRD accepts
-    the LANs of the other live links of the register (NetBox's other active prefixes, e.g. the
-    seed's, are not links netprov built), each only if the device still carries it (a prefix whose own
-    decommission took it off already, its NetBox release still to come, is not put back).
-    None for a device where no other link's prefix is left and the config before the link
-    carried none either: it goes back to that config (the lab's baseline), not to a render."""
-    from netprov.render.link import render_link
-
-    if not any(c.mode == "replace" for c in r.configs):
-        return {}
-    link, alloc = r.the_link(), r.the_allocation()
-    carried = "\n".join(r.snapshots.get(c.device, "") for c in r.configs if c.mode == "replace")
-    prefixes = [n for n in _other_live_lans(r) if n != alloc.lan_prefix and carries(carried, str(n))]
-    pool = r.deps.topology.pools[r.playbook.lan_pool].prefix
-    wholes = [c.device for c in r.configs if c.mode == "replace"]
-    befores = [r.live.snapshots.get(d, "") for d in wholes] if r.live else []
-    if not prefixes and not any(customers_in(b, pool) for b in befores):
-        return dict.fromkeys(wholes, None)
-    rendered = render_link(  # announce "none": the render adds no LAN of its own
-        link.id,
-        link.letter,
-        alloc,
-        r.deps.topology,
-        r.playbook.model_copy(update={"announce": "none"}),
-        form=link.form,
-        internet_prefixes=prefixes,
-        templates_dir=r.deps.settings.templates_dir / "devices",
-    )
-    return {c.device: c.text for c in rendered if c.mode == "replace"}
-
-
-def _other_live_lans(r: ChangeRun) -> list[ipaddress.IPv4Network]:
-    """The LAN prefixes of the register's other live links of the service (announced ones)."""
-    from netprov.pipeline.shared_devices import other_live_runs
-
-    if not r.playbook.announced:
-        return []
-    svc = r.deps.service
-    out = []
-    for rid in other_live_runs(svc, r.link_id):
-        rec = svc.get(rid)
-        if rec.allocation is not None and rec.letter.service == r.playbook.service:
-            out.append(rec.allocation.lan_prefix)
-    return out
-
-
-def customers_in(config: str, pool: ipaddress.IPv4Network) -> bool:
-    """``config`` names a prefix inside ``pool`` smaller than it (a department's LAN).
-
-    >>> pool = ipaddress.ip_network("203.0.113.0/24")
-    >>> customers_in("if net ~ [ 203.0.113.0/24{24,32} ]", pool), customers_in("  203.0.113.0/28,", pool)
-    (False, True)
-    """
-    for m in re.finditer(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d])", config):
-        try:
-            net = ipaddress.ip_network(m.group(1), strict=False)
-        except ValueError:
-            continue
-        if isinstance(net, ipaddress.IPv4Network) and net != pool and net.subnet_of(pool):
-            return True
-    return False
-
-
-def carries(config: str, prefix: str) -> bool:
-    """``prefix`` (``a.b.c.d/n``) is written in ``config`` as a whole word.
-
-    >>> carries("    203.0.113.16/28,\\n", "203.0.113.16/28"), carries("203.0.113.16/280", "203.0.113.16/28")
-    (True, False)
-    """
-    return re.search(rf"(?<![\d.]){re.escape(prefix)}(?!\d)", config) is not None
+    return {"configs": {c.device: c.text for c in targets}, "removed": r.removed}
 
 
 def verify_removed(run: LinkRun) -> JournalData:
@@ -334,8 +239,6 @@ def record(run: LinkRun) -> JournalData:
     r = _as_change(run)
     kind = str(r.record.request.letter.get("kind"))
     out = {**outputs(r), "playbook": kind, "of": r.link_id, "removed": r.removed, "released": r.released}
-    if r.kept:
-        out["kept"] = r.kept  # lines other live links need: the last of them to go takes them off
     svc = r.deps.service
     if kind == "decommission":
         svc.record_provisioned(r.record.id, r.actor, out, note=f"Jaringan {r.link_id} dibongkar (netprov)")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netprov.domain.sop import State
@@ -64,8 +64,6 @@ class LiveRun:
     run_id: str
     snapshots: dict[str, str]
     afters: dict[str, str]
-    pushed: dict[str, str] = field(default_factory=dict)
-    """The configs the run pushed, by device (its render, as the lock stage rendered it again)."""
 
 
 def live_run(entries: Sequence[JournalRecord]) -> LiveRun | None:
@@ -89,9 +87,7 @@ def live_run(entries: Sequence[JournalRecord]) -> LiveRun | None:
     rid = finished[-1]
     snaps = done[rid].get("snapshot", {}).get("snapshots") or {}
     afters = done[rid].get("push", {}).get("after") or {}
-    rendered = done[rid].get("render", {}).get("configs") or {}
-    pushed = {**rendered, **(done[rid].get("lock", {}).get("configs") or {})}
-    return LiveRun(rid, dict(snaps), {k: v for k, v in dict(afters).items() if v is not None}, pushed)
+    return LiveRun(rid, dict(snaps), {k: v for k, v in dict(afters).items() if v is not None})
 
 
 def compare_device(cfg: RenderedConfig, running: str, live: LiveRun | None) -> DeviceDrift:

@@ -15,11 +15,8 @@ the other's stays, and this run's old line is put back beside it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-Path = tuple[str, ...]
-"""A line by its path: the openers of the blocks around it, then its own text."""
 
 CLOSERS = frozenset({"exit", "exit-address-family", "exit-vrf", "end", "}", "};", "quit"})
 
@@ -119,31 +116,14 @@ def without_own_change(snapshot: str, after: str, current: str, comments: Sequen
     return without_lines(current, added, removed, comments)
 
 
-def link_lines(
-    before: str, after: str, intended: str, comments: Sequence[str] = ("!",), inherited: Iterable[Path] = ()
-) -> set[Path]:
-    """A link's own lines on a device: what its push added (``before`` → ``after``), what its
-    intended config has now that was not there ``before``, and the ``inherited`` lines (kept by
-    an earlier decommission for links that are gone since, :mod:`netprov.platforms.shared_lines`)."""
-    had = set(_content(parse(before, comments)))
-    mine = set(_content(parse(after, comments))) | set(_content(parse(intended, comments)))
-    return (mine - had) | set(inherited)
-
-
 def without_link(
-    before: str,
-    after: str,
-    intended: str,
-    current: str,
-    comments: Sequence[str] = ("!",),
-    *,
-    keep: Collection[Path] = (),
-    inherited: Iterable[Path] = (),
-) -> tuple[str, list[Path]]:
+    before: str, after: str, intended: str, current: str, comments: Sequence[str] = ("!",)
+) -> tuple[str, list[tuple[str, ...]]]:
     """``current`` without a link's own lines (a decommission), and the paths taken off.
 
-    The link's lines are :func:`link_lines`, minus ``keep`` (lines other live links need);
-    lines its push removed go back. An opener that still holds another link's lines stays.
+    The link's lines are those its push added (``before`` → ``after``) and those its intended
+    config has now (a later bandwidth change's rate) that were not there ``before``; lines its
+    push removed go back. An opener that still holds another link's lines stays.
 
     >>> before = "interface eth2\\nexit\\nrouter ospf\\n network B area 0\\nexit\\n"
     >>> after = before.replace("eth2\\n", "eth2\\n ip address A\\n bandwidth 50\\n").replace(
@@ -153,12 +133,10 @@ def without_link(
     >>> text, gone = without_link(before, after, intended, now)
     >>> text == before, len(gone)
     (True, 3)
-    >>> text, gone = without_link(before, after, intended, now, keep={("router ospf", "network A area 0")})
-    >>> "network A area 0" in text, len(gone)
-    (True, 2)
     """
+    had = set(_content(parse(before, comments)))
     mine = _content(parse(after, comments))
-    added = link_lines(before, after, intended, comments, inherited) - set(keep)
+    added = (set(mine) | set(_content(parse(intended, comments)))) - had
     removed = [ln for p, ln in _content(parse(before, comments)).items() if p not in mine]
     present = set(_content(parse(current, comments)))
     return without_lines(current, added, removed, comments), sorted(added & present)

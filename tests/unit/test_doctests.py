@@ -22,8 +22,6 @@ MODULES = [
     "netprov.platforms.ios_display",
     "netprov.render.data",
     "netprov.render.link",
-    "netprov.platforms.shared_lines",
-    "netprov.pipeline.change_stages",
 ]
 
 
