@@ -18,12 +18,21 @@ from PIL import Image
 
 from netprov.app import App
 from netprov.domain.sop import State
-from netprov.settings import Settings
+from netprov.settings import Settings, load_settings
 from netprov.web import held
 from netprov.web.app import create_app
 from netprov.web.uploads import LIMIT
 from tests.scan_corpus import Spec, letter_html, make
 from tests.web import sign_in, web_app
+
+
+@pytest.fixture
+def settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+    """No NetBox here (a unit test), even when the lab runs beside the tests: names unmatched."""
+    monkeypatch.setenv("NETPROV_DATA_DIR", str(data_dir))
+    for var in ("NETPROV_DATABASE_URL", "NETPROV_USER", "NETPROV_NETBOX_URL", "NETPROV_NETBOX_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    return load_settings(data_dir=data_dir, lab_dir=tmp_path / "no-lab")
 
 
 @pytest.fixture(scope="module")
